@@ -1,0 +1,32 @@
+//! The PostPilot Leptos application. Pages, components and server functions compile for both
+//! the server (`ssr`) and the browser (`hydrate`); everything under `server` is server-only and
+//! holds the services that own every business rule.
+#![recursion_limit = "256"]
+
+pub mod components;
+pub mod error;
+pub mod fns;
+pub mod model;
+pub mod nav;
+pub mod pages;
+pub mod plans;
+pub mod platforms;
+mod root;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+pub use root::{shell, App};
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+    // Browser tests wait for this mark before interacting.
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

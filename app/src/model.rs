@@ -1,0 +1,431 @@
+//! Data shared by the server and the browser: the domain's enums and the DTOs that cross the
+//! wire, serialized exactly as the REST contract names them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use crate::plans::PlanTier;
+
+/// Declares a string-backed enum that is stored as text in the database (with `ssr`) and
+/// (de)serialized with the same lowercase names in JSON.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $value:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+        #[cfg_attr(
+            feature = "ssr",
+            sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::N(20))")
+        )]
+        pub enum $name {
+            $(
+                #[serde(rename = $value)]
+                #[cfg_attr(feature = "ssr", sea_orm(string_value = $value))]
+                $variant,
+            )+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $value,)+
+                }
+            }
+
+            pub fn parse(value: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == value)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// What a user may do beyond their own data.
+    Role { Admin = "admin", Member = "member" }
+);
+
+string_enum!(
+    /// The social networks PostPilot publishes to.
+    Platform { Instagram = "instagram", Facebook = "facebook", Tiktok = "tiktok" }
+);
+
+string_enum!(
+    /// A post's life: draft → scheduled → publishing → posted | failed.
+    PostStatus {
+        Draft = "draft",
+        Scheduled = "scheduled",
+        Publishing = "publishing",
+        Posted = "posted",
+        Failed = "failed",
+    }
+);
+
+string_enum!(
+    /// A content-queue item's life: pending → approved | rejected → posted.
+    QueueStatus {
+        Pending = "pending",
+        Approved = "approved",
+        Rejected = "rejected",
+        Posted = "posted",
+    }
+);
+
+string_enum!(
+    /// Stripe's subscription states.
+    SubscriptionStatus {
+        Active = "active",
+        Trialing = "trialing",
+        PastDue = "past_due",
+        Canceled = "canceled",
+        Unpaid = "unpaid",
+        Incomplete = "incomplete",
+    }
+);
+
+string_enum!(
+    /// What an entry of the admin event log is about.
+    EventKind {
+        Publish = "publish",
+        Audit = "audit",
+        Webhook = "webhook",
+        Scheduler = "scheduler",
+        Auth = "auth",
+        Error = "error",
+    }
+);
+
+string_enum!(
+    /// How serious an event-log entry is.
+    EventLevel { Info = "info", Warn = "warn", Error = "error" }
+);
+
+/// `GET /api/v1/auth/me`, and the signed-in user as the dashboard sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserProfile {
+    pub id: Uuid,
+    pub email: String,
+    pub plan: PlanTier,
+    pub role: Role,
+    pub timezone: String,
+    pub created_at: DateTime<Utc>,
+    pub external_platform_id: Option<String>,
+    pub external_store_id: Option<String>,
+}
+
+impl UserProfile {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// The part of the email before the `@`, for greetings.
+    pub fn display_name(&self) -> &str {
+        self.email.split('@').next().unwrap_or(&self.email)
+    }
+}
+
+/// The answer of register, login and refresh.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: String,
+}
+
+/// A connected (or disconnected) social account; tokens never leave the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SocialAccountInfo {
+    pub id: Uuid,
+    pub platform: Platform,
+    pub account_name: String,
+    pub account_id_external: String,
+    pub is_connected: bool,
+    pub connected_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A post as the API returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostView {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub platform: Platform,
+    pub content: String,
+    pub media_urls: Vec<String>,
+    pub hashtags: Vec<String>,
+    pub status: PostStatus,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub posted_at: Option<DateTime<Utc>>,
+    pub error_message: Option<String>,
+    pub external_post_id: Option<String>,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One post with its engagement (`metrics` is null until it has been published and measured).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostDetail {
+    #[serde(flatten)]
+    pub post: PostView,
+    pub metrics: Option<PostMetricsView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostMetricsView {
+    pub impressions: i64,
+    pub reach: i64,
+    pub likes: i64,
+    pub comments: i64,
+    pub shares: i64,
+    pub clicks: i64,
+    pub engagement_rate: f64,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// `GET /posts/calendar`: the days of a range that have posts, in ascending order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calendar {
+    pub start_date: chrono::NaiveDate,
+    pub end_date: chrono::NaiveDate,
+    pub total: u64,
+    pub days: Vec<CalendarDay>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalendarDay {
+    pub date: chrono::NaiveDate,
+    pub posts: Vec<PostView>,
+}
+
+/// A subscription to a paid plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubscriptionView {
+    pub id: Uuid,
+    pub plan: PlanTier,
+    pub status: SubscriptionStatus,
+    pub stripe_subscription_id: Option<String>,
+    pub current_period_start: Option<DateTime<Utc>>,
+    pub current_period_end: Option<DateTime<Utc>>,
+    pub cancel_at_period_end: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Used and allowed amounts of one limited resource (`limit` -1 = unlimited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allowance {
+    pub used: i64,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Used {
+    pub used: i64,
+}
+
+/// `GET /usage`: this calendar month's consumption against the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub plan: PlanTier,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+    pub posts: Allowance,
+    pub accounts: Allowance,
+    pub ai_captions: Allowance,
+    pub api_keys: Used,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BillingOverview {
+    pub plan: PlanTier,
+    pub subscription: Option<SubscriptionView>,
+    pub usage: Usage,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckoutSession {
+    pub checkout_url: String,
+    pub session_id: String,
+}
+
+/// A reusable caption with `{{product.field}}` placeholders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateView {
+    pub id: Uuid,
+    pub name: String,
+    pub content: String,
+    pub hashtags: Vec<String>,
+    pub platforms: Vec<Platform>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A template filled in with a product's data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RenderedTemplate {
+    pub content: String,
+    pub hashtags: Vec<String>,
+}
+
+/// A content-queue item: product data waiting for a caption, review and scheduling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueItemView {
+    pub id: Uuid,
+    pub product_data: serde_json::Value,
+    pub ai_generated_content: Option<String>,
+    pub ai_hashtags: Vec<String>,
+    pub platforms: Vec<Platform>,
+    pub status: QueueStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST /queue/{id}/approve`: the approved item and the posts made from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovedItem {
+    pub item: QueueItemView,
+    pub posts: Vec<PostView>,
+}
+
+/// `POST /queue/generate-caption`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GeneratedCaption {
+    pub caption: String,
+    pub hashtags: Vec<String>,
+    pub platform: Platform,
+    pub tone: String,
+    pub char_count: usize,
+}
+
+/// Engagement totals of a set of posts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct EngagementTotals {
+    pub impressions: i64,
+    pub reach: i64,
+    pub likes: i64,
+    pub comments: i64,
+    pub shares: i64,
+    pub clicks: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlatformAnalytics {
+    pub platform: Platform,
+    pub posts: u64,
+    #[serde(flatten)]
+    pub totals: EngagementTotals,
+    pub engagement_rate: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DailyAnalytics {
+    pub date: chrono::NaiveDate,
+    pub impressions: i64,
+    pub engagement: i64,
+}
+
+/// `GET /analytics/overview`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalyticsOverview {
+    pub total_posts: u64,
+    pub posted_posts: u64,
+    pub scheduled_posts: u64,
+    pub failed_posts: u64,
+    #[serde(flatten)]
+    pub totals: EngagementTotals,
+    pub avg_engagement_rate: f64,
+    pub by_platform: Vec<PlatformAnalytics>,
+    pub daily: Vec<DailyAnalytics>,
+}
+
+/// One published post's metrics (`GET /analytics/posts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostAnalytics {
+    pub post_id: Uuid,
+    pub platform: Platform,
+    pub content: String,
+    pub posted_at: Option<DateTime<Utc>>,
+    #[serde(flatten)]
+    pub totals: EngagementTotals,
+    pub engagement_rate: f64,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// An entry of the admin event log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    pub level: EventLevel,
+    pub user_id: Option<Uuid>,
+    pub post_id: Option<Uuid>,
+    pub message: String,
+    pub data: serde_json::Value,
+}
+
+/// A user as admins see them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminUser {
+    pub id: Uuid,
+    pub email: String,
+    pub plan: PlanTier,
+    pub role: Role,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub posts: u64,
+    pub accounts: u64,
+}
+
+/// An API key as listed (never the raw key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub is_active: bool,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A freshly created API key: the only time `key` is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyCreated {
+    pub id: Uuid,
+    pub name: String,
+    pub key: String,
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The answer of `POST /auth/provision`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvisionedUser {
+    pub user_id: Uuid,
+    pub email: String,
+    pub plan: PlanTier,
+    pub api_key: String,
+}
+
+/// The list envelope of every paginated endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}

@@ -1,0 +1,224 @@
+//! The one configuration of branding and navigation (the seeds' `service.config.ts`): the
+//! sidebar, the route guard and the landing page all read it. Plan tiers live in `plans`.
+
+pub struct Brand {
+    pub name: &'static str,
+    pub tagline: &'static str,
+    pub description: &'static str,
+}
+
+pub const BRAND: Brand = Brand {
+    name: "PostPilot",
+    tagline: "Social media on autopilot",
+    description: "Turn your products into scheduled Instagram, Facebook and TikTok posts with \
+                  AI-written captions, published on time, exactly once.",
+};
+
+/// Icons are inline SVG path data (lucide, ISC licence), so no icon font or CDN is needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Icon {
+    LayoutDashboard,
+    ListOrdered,
+    Calendar,
+    Users,
+    BarChart3,
+    FileText,
+    Key,
+    CreditCard,
+    Settings,
+    LogOut,
+    Sun,
+    Moon,
+    Menu,
+}
+
+impl Icon {
+    pub fn paths(self) -> &'static [&'static str] {
+        match self {
+            Icon::LayoutDashboard => &[
+                "M3 3h7v9H3z",
+                "M14 3h7v5h-7z",
+                "M14 12h7v9h-7z",
+                "M3 16h7v5H3z",
+            ],
+            Icon::ListOrdered => &[
+                "M10 6h11",
+                "M10 12h11",
+                "M10 18h11",
+                "M4 6h1v4",
+                "M4 10h2",
+                "M6 18H4c0-1 2-2 2-3s-1-1.5-2-1",
+            ],
+            Icon::Calendar => &[
+                "M8 2v4",
+                "M16 2v4",
+                "M3 10h18",
+                "M5 4h14a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
+            ],
+            Icon::Users => &[
+                "M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2",
+                "M9 7m-4 0a4 4 0 1 0 8 0a4 4 0 1 0-8 0",
+                "M22 21v-2a4 4 0 0 0-3-3.87",
+                "M16 3.13a4 4 0 0 1 0 7.75",
+            ],
+            Icon::BarChart3 => &["M3 3v18h18", "M18 17V9", "M13 17V5", "M8 17v-3"],
+            Icon::FileText => &[
+                "M15 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V7z",
+                "M14 2v4a2 2 0 0 0 2 2h4",
+                "M16 13H8",
+                "M16 17H8",
+                "M10 9H8",
+            ],
+            Icon::Key => &[
+                "M7.5 15.5m-5.5 0a5.5 5.5 0 1 0 11 0a5.5 5.5 0 1 0-11 0",
+                "M21 2l-9.6 9.6",
+                "M15.5 7.5l3 3L22 7l-3-3",
+            ],
+            Icon::CreditCard => &["M2 5h20v14H2z", "M2 10h20"],
+            Icon::Settings => &[
+                "M12.22 2h-.44a2 2 0 0 0-2 2v.18a2 2 0 0 1-1 1.73l-.43.25a2 2 0 0 1-2 0l-.15-.08a2 2 0 0 0-2.73.73l-.22.38a2 2 0 0 0 .73 2.73l.15.1a2 2 0 0 1 1 1.72v.51a2 2 0 0 1-1 1.74l-.15.09a2 2 0 0 0-.73 2.73l.22.38a2 2 0 0 0 2.73.73l.15-.08a2 2 0 0 1 2 0l.43.25a2 2 0 0 1 1 1.73V20a2 2 0 0 0 2 2h.44a2 2 0 0 0 2-2v-.18a2 2 0 0 1 1-1.73l.43-.25a2 2 0 0 1 2 0l.15.08a2 2 0 0 0 2.73-.73l.22-.39a2 2 0 0 0-.73-2.73l-.15-.08a2 2 0 0 1-1-1.74v-.5a2 2 0 0 1 1-1.74l.15-.09a2 2 0 0 0 .73-2.73l-.22-.38a2 2 0 0 0-2.73-.73l-.15.08a2 2 0 0 1-2 0l-.43-.25a2 2 0 0 1-1-1.73V4a2 2 0 0 0-2-2z",
+                "M12 12m-3 0a3 3 0 1 0 6 0a3 3 0 1 0-6 0",
+            ],
+            Icon::LogOut => &[
+                "M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4",
+                "M16 17l5-5-5-5",
+                "M21 12H9",
+            ],
+            Icon::Sun => &[
+                "M12 12m-4 0a4 4 0 1 0 8 0a4 4 0 1 0-8 0",
+                "M12 2v2",
+                "M12 20v2",
+                "M4.93 4.93l1.41 1.41",
+                "M17.66 17.66l1.41 1.41",
+                "M2 12h2",
+                "M20 12h2",
+                "M6.34 17.66l-1.41 1.41",
+                "M19.07 4.93l-1.41 1.41",
+            ],
+            Icon::Moon => &["M12 3a6 6 0 0 0 9 9 9 9 0 1 1-9-9z"],
+            Icon::Menu => &["M4 6h16", "M4 12h16", "M4 18h16"],
+        }
+    }
+}
+
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub icon: Icon,
+}
+
+/// The dashboard sidebar, in order.
+pub const NAV_ITEMS: [NavItem; 9] = [
+    NavItem {
+        label: "Dashboard",
+        href: "/dashboard",
+        icon: Icon::LayoutDashboard,
+    },
+    NavItem {
+        label: "Queue",
+        href: "/queue",
+        icon: Icon::ListOrdered,
+    },
+    NavItem {
+        label: "Calendar",
+        href: "/calendar",
+        icon: Icon::Calendar,
+    },
+    NavItem {
+        label: "Accounts",
+        href: "/accounts",
+        icon: Icon::Users,
+    },
+    NavItem {
+        label: "Analytics",
+        href: "/analytics",
+        icon: Icon::BarChart3,
+    },
+    NavItem {
+        label: "Templates",
+        href: "/templates",
+        icon: Icon::FileText,
+    },
+    NavItem {
+        label: "API Keys",
+        href: "/api-keys",
+        icon: Icon::Key,
+    },
+    NavItem {
+        label: "Billing",
+        href: "/billing",
+        icon: Icon::CreditCard,
+    },
+    NavItem {
+        label: "Settings",
+        href: "/settings",
+        icon: Icon::Settings,
+    },
+];
+
+/// Signed-in pages beyond the sidebar's.
+const OTHER_PROTECTED: [&str; 2] = ["/compose", "/posts"];
+
+/// Pages only admins see (others get the not-found page).
+pub const ADMIN_PREFIX: &str = "/admin";
+
+fn under(path: &str, prefix: &str) -> bool {
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Whether a page needs a signed-in user (signed-out visitors are sent to the login page).
+pub fn is_protected_path(path: &str) -> bool {
+    NAV_ITEMS.iter().any(|item| under(path, item.href))
+        || OTHER_PROTECTED.iter().any(|prefix| under(path, prefix))
+        || under(path, ADMIN_PREFIX)
+}
+
+/// Where to go after signing in: a local path, or the dashboard. Never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
+        _ => "/dashboard".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dashboard_pages_are_protected_and_public_pages_are_not() {
+        for path in [
+            "/dashboard",
+            "/queue",
+            "/posts/123/edit",
+            "/admin/logs",
+            "/settings",
+        ] {
+            assert!(is_protected_path(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/login",
+            "/pricing",
+            "/postsomething",
+            "/docs",
+            "/register",
+        ] {
+            assert!(!is_protected_path(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn next_is_always_a_local_path() {
+        assert_eq!(safe_next(Some("/calendar?m=11")), "/calendar?m=11");
+        assert_eq!(safe_next(Some("//evil.example")), "/dashboard");
+        assert_eq!(safe_next(Some("https://evil.example")), "/dashboard");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/dashboard");
+        assert_eq!(safe_next(None), "/dashboard");
+    }
+}

@@ -1,0 +1,144 @@
+//! Sign in, create an account, forgot and reset password. Each form is an `ActionForm` on a
+//! server function, so it works before the wasm has loaded.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::forms::{FormAlert, SubmitButton, TextField};
+use crate::components::shell::ThemeToggle;
+use crate::fns::auth::{ForgotPassword, Login, Register, ResetPassword};
+use crate::nav::BRAND;
+
+#[component]
+fn AuthCard(
+    #[prop(into)] title: String,
+    #[prop(into)] subtitle: String,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="flex min-h-screen flex-col bg-gradient-to-br from-pink-50 via-white to-fuchsia-50 dark:from-zinc-950 dark:via-zinc-950 dark:to-zinc-900">
+            <header class="flex items-center justify-between px-6 py-4">
+                <a href="/" class="flex items-center gap-2">
+                    <span class="grid h-8 w-8 place-items-center rounded-lg bg-primary font-heading text-sm font-bold text-white">"P"</span>
+                    <span class="font-heading text-lg font-bold text-zinc-900 dark:text-white">{BRAND.name}</span>
+                </a>
+                <ThemeToggle />
+            </header>
+            <main class="flex flex-1 items-center justify-center px-4 pb-16">
+                <div class="w-full max-w-md rounded-2xl border border-zinc-200 bg-white p-8 shadow-xl shadow-pink-100/50 dark:border-zinc-800 dark:bg-zinc-900 dark:shadow-none">
+                    <h1 class="font-heading text-2xl font-bold text-zinc-900 dark:text-white">{title}</h1>
+                    <p class="mt-1 mb-6 text-sm text-zinc-500 dark:text-zinc-400">{subtitle}</p>
+                    {children()}
+                </div>
+            </main>
+        </div>
+    }
+}
+
+fn query(name: &'static str) -> Memo<Option<String>> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get(name))
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<Login>::new();
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let next = query("next");
+    let reset = query("reset");
+    view! {
+        <Title text="Sign in · PostPilot" />
+        <AuthCard title="Welcome back" subtitle="Sign in to schedule and publish your posts.">
+            <Show when=move || reset.get().is_some()>
+                <p class="mb-4 rounded-lg bg-green-50 px-3 py-2 text-sm text-green-700 dark:bg-green-950 dark:text-green-300">
+                    "Your password has been changed. Sign in with the new one."
+                </p>
+            </Show>
+            <ActionForm action=action attr:class="space-y-4" attr:data-testid="login-form">
+                <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
+                <FormAlert error />
+                <TextField name="email" label="Email" kind="email" autocomplete="email" required=true error />
+                <TextField name="password" label="Password" kind="password" autocomplete="current-password" required=true error />
+                <div class="flex justify-end text-sm">
+                    <a href="/forgot-password" class="font-medium text-primary hover:text-accent">"Forgot password?"</a>
+                </div>
+                <SubmitButton label="Sign in" pending=action.pending().into() />
+            </ActionForm>
+            <p class="mt-6 text-center text-sm text-zinc-500">
+                "New to PostPilot? "
+                <a href="/register" class="font-semibold text-primary hover:text-accent">"Create an account"</a>
+            </p>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let action = ServerAction::<Register>::new();
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let next = query("next");
+    view! {
+        <Title text="Create your account · PostPilot" />
+        <AuthCard title="Create your account" subtitle="Free forever for 10 posts a month. No card needed.">
+            <ActionForm action=action attr:class="space-y-4" attr:data-testid="register-form">
+                <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
+                <FormAlert error />
+                <TextField name="email" label="Email" kind="email" autocomplete="email" required=true error />
+                <TextField name="password" label="Password (8 characters or more)" kind="password" autocomplete="new-password" required=true error />
+                <SubmitButton label="Create account" pending=action.pending().into() />
+            </ActionForm>
+            <p class="mt-6 text-center text-sm text-zinc-500">
+                "Already have an account? "
+                <a href="/login" class="font-semibold text-primary hover:text-accent">"Sign in"</a>
+            </p>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ForgotPassword>::new();
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let sent = move || action.value().get().and_then(|r| r.ok());
+    view! {
+        <Title text="Reset your password · PostPilot" />
+        <AuthCard title="Forgot your password?" subtitle="We will email you a link to choose a new one.">
+            <Show
+                when=move || sent().is_some()
+                fallback=move || view! {
+                    <ActionForm action=action attr:class="space-y-4">
+                        <FormAlert error />
+                        <TextField name="email" label="Email" kind="email" autocomplete="email" required=true error />
+                        <SubmitButton label="Send reset link" pending=action.pending().into() />
+                    </ActionForm>
+                }
+            >
+                <p role="status" class="rounded-lg bg-green-50 px-3 py-2 text-sm text-green-700 dark:bg-green-950 dark:text-green-300">
+                    {sent}
+                </p>
+            </Show>
+            <p class="mt-6 text-center text-sm text-zinc-500">
+                <a href="/login" class="font-semibold text-primary hover:text-accent">"Back to sign in"</a>
+            </p>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let token = query("token");
+    view! {
+        <Title text="Choose a new password · PostPilot" />
+        <AuthCard title="Choose a new password" subtitle="Every other session will be signed out.">
+            <ActionForm action=action attr:class="space-y-4">
+                <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
+                <FormAlert error />
+                <TextField name="password" label="New password" kind="password" autocomplete="new-password" required=true error />
+                <SubmitButton label="Set new password" pending=action.pending().into() />
+            </ActionForm>
+        </AuthCard>
+    }
+}

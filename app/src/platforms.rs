@@ -1,0 +1,61 @@
+//! What each platform accepts: caption length, hashtag count, whether a scheduled post needs
+//! media. The post service enforces it, the caption generator writes within it and the
+//! composer shows it.
+
+use crate::model::Platform;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlatformRules {
+    /// Longest caption, in characters.
+    pub max_content_chars: usize,
+    /// Most hashtags a post may carry, if the platform caps them.
+    pub max_hashtags: Option<usize>,
+    /// Whether the platform can only publish posts with a photo or video.
+    pub media_required: bool,
+}
+
+impl Platform {
+    pub fn rules(self) -> PlatformRules {
+        match self {
+            Platform::Instagram => PlatformRules {
+                max_content_chars: 2200,
+                max_hashtags: Some(30),
+                media_required: true,
+            },
+            Platform::Tiktok => PlatformRules {
+                max_content_chars: 2200,
+                max_hashtags: None,
+                media_required: true,
+            },
+            Platform::Facebook => PlatformRules {
+                max_content_chars: 63206,
+                max_hashtags: None,
+                media_required: false,
+            },
+        }
+    }
+
+    /// The platform's name as people write it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::Instagram => "Instagram",
+            Platform::Facebook => "Facebook",
+            Platform::Tiktok => "TikTok",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_match_the_contract() {
+        assert_eq!(Platform::Instagram.rules().max_content_chars, 2200);
+        assert_eq!(Platform::Tiktok.rules().max_content_chars, 2200);
+        assert_eq!(Platform::Facebook.rules().max_content_chars, 63206);
+        assert_eq!(Platform::Instagram.rules().max_hashtags, Some(30));
+        assert!(Platform::Tiktok.rules().media_required);
+        assert!(!Platform::Facebook.rules().media_required);
+    }
+}

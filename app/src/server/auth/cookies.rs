@@ -1,0 +1,66 @@
+//! The browser session's cookies: the same access and refresh tokens as the API, HttpOnly,
+//! SameSite=Lax, Secure outside plain-http development.
+
+use chrono::Duration;
+use http::header::COOKIE;
+use http::HeaderMap;
+
+pub const ACCESS_COOKIE: &str = "pp_access";
+pub const REFRESH_COOKIE: &str = "pp_refresh";
+
+pub fn set_cookie(name: &str, value: &str, max_age: Duration, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
+        max_age.num_seconds().max(0),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_cookie(name: &str, secure: bool) -> String {
+    set_cookie(name, "", Duration::zero(), secure)
+}
+
+/// The value of cookie `name` in the request, if present and non-empty.
+pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, value)| *key == name && !value.is_empty())
+        .map(|(_, value)| value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_http_only_lax_and_secure_when_asked() {
+        let c = set_cookie(ACCESS_COOKIE, "abc", Duration::minutes(15), true);
+        assert_eq!(
+            c,
+            "pp_access=abc; Path=/; Max-Age=900; HttpOnly; SameSite=Lax; Secure"
+        );
+        assert!(!set_cookie(ACCESS_COOKIE, "abc", Duration::minutes(1), false).contains("Secure"));
+        assert!(clear_cookie(REFRESH_COOKIE, false).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn reads_one_cookie_among_many() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            COOKIE,
+            "theme=dark; pp_access=tok.en.x; pp_refresh="
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            read_cookie(&headers, ACCESS_COOKIE).as_deref(),
+            Some("tok.en.x")
+        );
+        assert_eq!(read_cookie(&headers, REFRESH_COOKIE), None);
+        assert_eq!(read_cookie(&headers, "missing"), None);
+    }
+}

@@ -1,0 +1,9 @@
+//! Authentication plumbing: password hashing, JWTs, API-key material, browser-session cookies
+//! and the session middleware. The rules (who may log in, rotation, scopes) live in
+//! `services::auth` and `services::api_keys`.
+
+pub mod cookies;
+pub mod password;
+pub mod secrets;
+pub mod session;
+pub mod tokens;

@@ -1,0 +1,361 @@
+//! Typed runtime settings: `Leptos.toml` (built in as the defaults, then the file on disk),
+//! overridden by `POSTPILOT_<SECTION>_<KEY>` environment variables and `DATABASE_URL`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The shipped `Leptos.toml`: every default lives there, once.
+const DEFAULTS: &str = include_str!("../../../Leptos.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub scheduler: SchedulerSettings,
+    pub billing: BillingSettings,
+    pub integrations: IntegrationSettings,
+    pub email: EmailSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub site_root: String,
+    pub site_pkg_dir: String,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub data_dir: PathBuf,
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct AuthSettings {
+    pub jwt_secret: String,
+    pub access_token_minutes: i64,
+    pub refresh_token_days: i64,
+    pub password_reset_minutes: i64,
+}
+
+// Never print the secret.
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &"<redacted>")
+            .field("access_token_minutes", &self.access_token_minutes)
+            .field("refresh_token_days", &self.refresh_token_days)
+            .field("password_reset_minutes", &self.password_reset_minutes)
+            .finish()
+    }
+}
+
+#[derive(Clone, Deserialize)]
+pub struct BillingSettings {
+    pub stripe_secret_key: String,
+    pub stripe_webhook_secret: String,
+    pub stripe_pro_price_id: String,
+    pub stripe_enterprise_price_id: String,
+}
+
+fn set_or_empty(value: &str) -> &'static str {
+    if value.is_empty() {
+        ""
+    } else {
+        "<set>"
+    }
+}
+
+impl std::fmt::Debug for BillingSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BillingSettings")
+            .field("stripe_secret_key", &set_or_empty(&self.stripe_secret_key))
+            .field(
+                "stripe_webhook_secret",
+                &set_or_empty(&self.stripe_webhook_secret),
+            )
+            .field("stripe_pro_price_id", &self.stripe_pro_price_id)
+            .field(
+                "stripe_enterprise_price_id",
+                &self.stripe_enterprise_price_id,
+            )
+            .finish()
+    }
+}
+
+#[derive(Clone, Deserialize)]
+pub struct IntegrationSettings {
+    pub platform_webhook_secret: String,
+    pub import_allow_private_hosts: bool,
+    pub import_timeout_seconds: u64,
+    pub import_max_bytes: usize,
+}
+
+impl std::fmt::Debug for IntegrationSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntegrationSettings")
+            .field(
+                "platform_webhook_secret",
+                &set_or_empty(&self.platform_webhook_secret),
+            )
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SchedulerSettings {
+    pub enabled: bool,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct EmailSettings {
+    pub smtp_url: String,
+    pub from: String,
+}
+
+impl std::fmt::Debug for EmailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailSettings")
+            .field("smtp_url", &set_or_empty(&self.smtp_url))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: String,
+    pub filter: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid TOML: {source}")]
+    Parse {
+        path: String,
+        source: Box<toml::de::Error>,
+    },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("invalid settings: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads the settings the binary runs with: built-in defaults, then the file
+    /// (`POSTPILOT_CONFIG`, else `./Leptos.toml` when present), then the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var("POSTPILOT_CONFIG")
+            .ok()
+            .map(PathBuf::from)
+            .or_else(|| Some(PathBuf::from("Leptos.toml")).filter(|p| p.exists()));
+        Self::load_from(file.as_deref(), |name| std::env::var(name).ok())
+    }
+
+    /// The same layering with an explicit file and environment (tests use this).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut merged = parse("built-in defaults", DEFAULTS)?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            merge(&mut merged, parse(&path.display().to_string(), &text)?);
+        }
+        apply_env(&mut merged, &env)?;
+        let settings: Settings =
+            toml::Value::Table(merged)
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: "merged settings".into(),
+                    source: Box::new(e),
+                })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !matches!(self.log.format.as_str(), "pretty" | "json") {
+            return Err(ConfigError::Invalid(format!(
+                "log.format must be \"pretty\" or \"json\", not {:?}",
+                self.log.format
+            )));
+        }
+        if self.auth.access_token_minutes <= 0 || self.auth.refresh_token_days <= 0 {
+            return Err(ConfigError::Invalid(
+                "token lifetimes must be positive".into(),
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "database.max_connections must be ≥ 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The database to connect to: the configured URL, or a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            let path = self.database.data_dir.join("postpilot.db");
+            format!("sqlite://{}?mode=rwc", path.display())
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    /// Cookies get the Secure flag unless the app is served over plain http.
+    pub fn secure_cookies(&self) -> bool {
+        !self.server.public_url.starts_with("http://")
+    }
+}
+
+fn parse(origin: &str, text: &str) -> Result<toml::Table, ConfigError> {
+    text.parse::<toml::Table>()
+        .map_err(|source| ConfigError::Parse {
+            path: origin.to_string(),
+            source: Box::new(source),
+        })
+}
+
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(base_table)), toml::Value::Table(overlay_table)) => {
+                merge(base_table, overlay_table)
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Overrides each `section.key` from `POSTPILOT_SECTION_KEY`, parsed as the type the key has.
+fn apply_env(
+    merged: &mut toml::Table,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<(), ConfigError> {
+    for (section, table) in merged.iter_mut() {
+        let Some(table) = table.as_table_mut() else {
+            continue;
+        };
+        for (key, value) in table.iter_mut() {
+            let var = format!("POSTPILOT_{}_{}", section, key).to_uppercase();
+            let Some(raw) = env(&var) else { continue };
+            *value = typed_like(value, &raw).map_err(|message| ConfigError::Env {
+                var: var.clone(),
+                message,
+            })?;
+        }
+    }
+    if let Some(url) = env("DATABASE_URL").filter(|u| !u.is_empty()) {
+        if let Some(db) = merged.get_mut("database").and_then(|v| v.as_table_mut()) {
+            db.insert("url".into(), toml::Value::String(url));
+        }
+    }
+    Ok(())
+}
+
+fn typed_like(current: &toml::Value, raw: &str) -> Result<toml::Value, String> {
+    Ok(match current {
+        toml::Value::Integer(_) => toml::Value::Integer(
+            raw.trim()
+                .parse()
+                .map_err(|_| format!("expected a whole number, got {raw:?}"))?,
+        ),
+        toml::Value::Boolean(_) => toml::Value::Boolean(match raw.trim() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => return Err(format!("expected true or false, got {raw:?}")),
+        }),
+        toml::Value::Float(_) => toml::Value::Float(
+            raw.trim()
+                .parse()
+                .map_err(|_| format!("expected a number, got {raw:?}"))?,
+        ),
+        _ => toml::Value::String(raw.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn defaults_come_from_the_shipped_file() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s.server.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.auth.access_token_minutes, 15);
+        assert_eq!(s.auth.refresh_token_days, 7);
+        assert!(s.database_url().starts_with("sqlite://data/postpilot.db"));
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn environment_overrides_keep_their_types() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("POSTPILOT_SERVER_ADDR", "0.0.0.0:8080"),
+                ("POSTPILOT_AUTH_ACCESS_TOKEN_MINUTES", "5"),
+                ("POSTPILOT_SCHEDULER_ENABLED", "false"),
+                ("POSTPILOT_SERVER_PUBLIC_URL", "https://postpilot.example"),
+                ("DATABASE_URL", "postgres://localhost/pp"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.addr.port(), 8080);
+        assert_eq!(s.auth.access_token_minutes, 5);
+        assert!(!s.scheduler.enabled);
+        assert!(s.secure_cookies());
+        assert_eq!(s.database_url(), "postgres://localhost/pp");
+    }
+
+    #[test]
+    fn bad_values_are_named_in_the_error() {
+        let err = Settings::load_from(None, env(&[("POSTPILOT_AUTH_REFRESH_TOKEN_DAYS", "week")]))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("POSTPILOT_AUTH_REFRESH_TOKEN_DAYS"),
+            "{err}"
+        );
+        let err = Settings::load_from(None, env(&[("POSTPILOT_LOG_FORMAT", "xml")])).unwrap_err();
+        assert!(err.to_string().contains("log.format"), "{err}");
+    }
+
+    #[test]
+    fn the_secret_never_prints() {
+        let s = Settings::load_from(
+            None,
+            env(&[("POSTPILOT_AUTH_JWT_SECRET", "hunter2hunter2")]),
+        )
+        .unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

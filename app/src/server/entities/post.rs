@@ -1,0 +1,64 @@
+use sea_orm::entity::prelude::*;
+
+use super::StringList;
+use crate::model::{Platform, PostStatus, PostView};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "posts")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub account_id: Uuid,
+    pub queue_item_id: Option<Uuid>,
+    #[sea_orm(column_type = "Text")]
+    pub content: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub media_urls: StringList,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub hashtags: StringList,
+    pub platform: Platform,
+    pub status: PostStatus,
+    pub scheduled_for: Option<DateTimeUtc>,
+    pub posted_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub error_message: Option<String>,
+    pub external_post_id: Option<String>,
+    pub attempts: i32,
+    pub next_attempt_at: Option<DateTimeUtc>,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    pub fn view(&self) -> PostView {
+        PostView {
+            id: self.id,
+            account_id: self.account_id,
+            platform: self.platform,
+            content: self.content.clone(),
+            media_urls: self.media_urls.0.clone(),
+            hashtags: self.hashtags.0.clone(),
+            status: self.status,
+            scheduled_for: self.scheduled_for,
+            posted_at: self.posted_at,
+            error_message: self.error_message.clone(),
+            external_post_id: self.external_post_id.clone(),
+            attempts: self.attempts,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+
+    /// When the post appears on the calendar: its publication once published, else its slot.
+    pub fn calendar_time(&self) -> Option<DateTimeUtc> {
+        self.posted_at.or(self.scheduled_for)
+    }
+}

@@ -1,0 +1,14 @@
+//! Server-only code: settings, database, auth, services and the demo data. Nothing here is
+//! compiled for the browser.
+
+pub mod auth;
+pub mod captions;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod email;
+pub mod entities;
+pub mod services;
+pub mod state;
+
+pub use state::AppState;

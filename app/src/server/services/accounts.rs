@@ -1,0 +1,201 @@
+//! Social accounts: connect (within the plan's `max_secondary`), list, get, soft-disconnect.
+//! Reconnecting the same platform + external id reuses the row, so post history survives.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::event_log::{self, Event};
+use super::paging::PageRequest;
+use crate::error::AppError;
+use crate::model::{EventKind, Page, Platform, SocialAccountInfo};
+use crate::plans::within_limit;
+use crate::server::entities::{social_account, user};
+
+const MAX_NAME_LEN: usize = 255;
+
+pub struct ConnectRequest {
+    pub platform: Platform,
+    pub account_name: String,
+    pub account_id_external: Option<String>,
+}
+
+/// Connects an account, or reconnects the owner's existing one with the same platform and
+/// external id. Counting only connected accounts, the plan's limit must leave room.
+pub async fn connect(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    request: ConnectRequest,
+) -> Result<SocialAccountInfo, AppError> {
+    let account_name = request.account_name.trim().to_string();
+    if account_name.is_empty() {
+        return Err(AppError::validation(
+            "account_name",
+            "Account name is required",
+        ));
+    }
+    if account_name.chars().count() > MAX_NAME_LEN {
+        return Err(AppError::validation(
+            "account_name",
+            format!("Account name must be at most {MAX_NAME_LEN} characters"),
+        ));
+    }
+    let external_id = match request.account_id_external.map(|s| s.trim().to_string()) {
+        Some(id) if id.is_empty() => {
+            return Err(AppError::validation(
+                "account_id_external",
+                "External id cannot be empty",
+            ))
+        }
+        Some(id) if id.chars().count() > MAX_NAME_LEN => {
+            return Err(AppError::validation(
+                "account_id_external",
+                "External id is too long",
+            ))
+        }
+        Some(id) => id,
+        // Sandbox accounts: a stable id from the name, so connecting twice reconnects.
+        None => format!("sandbox-{}", slug(&account_name)),
+    };
+
+    let existing = social_account::Entity::find()
+        .filter(social_account::Column::UserId.eq(owner.id))
+        .filter(social_account::Column::Platform.eq(request.platform))
+        .filter(social_account::Column::AccountIdExternal.eq(external_id.clone()))
+        .one(db)
+        .await?;
+    if existing.as_ref().is_some_and(|a| a.is_connected) {
+        return Err(AppError::Conflict(
+            "This account is already connected".into(),
+        ));
+    }
+    let connected = connected_count(db, owner.id).await?;
+    let limit = owner.plan.limits().max_secondary;
+    if !within_limit(connected as i64, limit) {
+        return Err(AppError::Forbidden(format!(
+            "Your {} plan allows {limit} connected account{}. Upgrade to connect more.",
+            owner.plan.limits().name,
+            if limit == 1 { "" } else { "s" }
+        )));
+    }
+
+    let now = Utc::now();
+    let account = match existing {
+        Some(row) => {
+            let mut active = row.into_active_model();
+            active.account_name = Set(account_name);
+            active.is_connected = Set(true);
+            active.needs_reconnect = Set(false);
+            active.connected_at = Set(Some(now));
+            active.updated_at = Set(now);
+            active.update(db).await?
+        }
+        None => {
+            social_account::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                user_id: Set(owner.id),
+                platform: Set(request.platform),
+                account_name: Set(account_name),
+                account_id_external: Set(external_id),
+                access_token_enc: Set(None),
+                refresh_token_enc: Set(None),
+                token_expires_at: Set(None),
+                needs_reconnect: Set(false),
+                is_connected: Set(true),
+                connected_at: Set(Some(now)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    event_log::record(
+        db,
+        Event::new(
+            EventKind::Audit,
+            format!(
+                "Connected {} account {}",
+                account.platform, account.account_name
+            ),
+        )
+        .user(owner.id)
+        .data(json!({ "account_id": account.id, "platform": account.platform })),
+    )
+    .await;
+    Ok(account.info())
+}
+
+pub async fn connected_count(db: &impl ConnectionTrait, owner: Uuid) -> Result<u64, AppError> {
+    Ok(social_account::Entity::find()
+        .filter(social_account::Column::UserId.eq(owner))
+        .filter(social_account::Column::IsConnected.eq(true))
+        .count(db)
+        .await?)
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    page: PageRequest,
+) -> Result<Page<SocialAccountInfo>, AppError> {
+    let select = social_account::Entity::find()
+        .filter(social_account::Column::UserId.eq(owner.id))
+        .order_by_desc(social_account::Column::CreatedAt)
+        .order_by_desc(social_account::Column::Id);
+    page.fetch(db, select, |a| a.info()).await
+}
+
+/// One of the owner's accounts; someone else's is "not found".
+pub async fn find(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    id: Uuid,
+) -> Result<social_account::Model, AppError> {
+    social_account::Entity::find_by_id(id)
+        .filter(social_account::Column::UserId.eq(owner.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Account"))
+}
+
+/// Soft disconnect: tokens are cleared, the row and its posts stay.
+pub async fn disconnect(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    id: Uuid,
+) -> Result<(), AppError> {
+    let account = find(db, owner, id).await?;
+    let (platform, name) = (account.platform, account.account_name.clone());
+    let mut active = account.into_active_model();
+    active.is_connected = Set(false);
+    active.access_token_enc = Set(None);
+    active.refresh_token_enc = Set(None);
+    active.token_expires_at = Set(None);
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    event_log::record(
+        db,
+        Event::new(
+            EventKind::Audit,
+            format!("Disconnected {platform} account {name}"),
+        )
+        .user(owner.id)
+        .data(json!({ "account_id": id })),
+    )
+    .await;
+    Ok(())
+}
+
+/// Lower-case words joined by dashes: "Demo Store!" → "demo-store".
+pub fn slug(name: &str) -> String {
+    name.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}

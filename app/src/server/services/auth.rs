@@ -1,0 +1,395 @@
+//! Sign-up, sign-in and sessions: token pairs, refresh rotation with reuse detection, password
+//! reset, provisioning, and resolving the user behind an access token.
+
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::event_log::{self, Event};
+use super::{api_keys, users};
+use crate::error::AppError;
+use crate::model::{EventKind, EventLevel, PlanTier, ProvisionedUser, Role, TokenPair};
+use crate::server::auth::password;
+use crate::server::auth::secrets::{random_token, sha256_hex};
+use crate::server::auth::tokens::{TokenKeys, TokenKind};
+use crate::server::config::Settings;
+use crate::server::email::{Email, Mailer};
+use crate::server::entities::{password_reset_token, refresh_token, user};
+
+const BAD_CREDENTIALS: &str = "Incorrect email or password";
+const SPENT_REFRESH: &str = "Refresh token has already been used";
+
+/// Issues an access + refresh pair; the refresh token joins `family` (a new one per login).
+pub async fn issue_pair(
+    db: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    user_id: Uuid,
+    family: Option<Uuid>,
+) -> Result<TokenPair, AppError> {
+    let now = Utc::now();
+    let access = keys.issue(user_id, TokenKind::Access, now);
+    let refresh = keys.issue(user_id, TokenKind::Refresh, now);
+    refresh_token::ActiveModel {
+        id: Set(refresh.jti),
+        user_id: Set(user_id),
+        family_id: Set(family.unwrap_or_else(Uuid::new_v4)),
+        token_hash: Set(sha256_hex(&refresh.token)),
+        expires_at: Set(refresh.expires_at),
+        used_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(TokenPair {
+        access_token: access.token,
+        refresh_token: refresh.token,
+        token_type: "bearer".into(),
+    })
+}
+
+pub async fn register(
+    db: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    email: &str,
+    password: &str,
+) -> Result<(user::Model, TokenPair), AppError> {
+    let user = users::create(db, users::NewUser::member(email, password)).await?;
+    let pair = issue_pair(db, keys, user.id, None).await?;
+    event_log::record(
+        db,
+        Event::new(EventKind::Auth, "User registered").user(user.id),
+    )
+    .await;
+    Ok((user, pair))
+}
+
+pub async fn login(
+    db: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    email: &str,
+    password: &str,
+) -> Result<(user::Model, TokenPair), AppError> {
+    let found = users::find_by_email(db, email).await?;
+    let matches = password::verify(
+        password.to_string(),
+        found.as_ref().map(|u| u.hashed_password.clone()),
+    )
+    .await?;
+    let user = match found {
+        Some(user) if matches => user,
+        other => {
+            event_log::record(
+                db,
+                Event::new(EventKind::Auth, "Failed sign-in")
+                    .level(EventLevel::Warn)
+                    .data(json!({ "known_user": other.is_some() })),
+            )
+            .await;
+            return Err(AppError::Unauthorized(BAD_CREDENTIALS.into()));
+        }
+    };
+    if !user.is_active {
+        return Err(AppError::Unauthorized(
+            "This account has been deactivated".into(),
+        ));
+    }
+    let pair = issue_pair(db, keys, user.id, None).await?;
+    event_log::record(
+        db,
+        Event::new(EventKind::Auth, "User signed in").user(user.id),
+    )
+    .await;
+    Ok((user, pair))
+}
+
+/// What to do when a spent refresh token comes back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reuse {
+    /// The REST contract: any reuse is theft; revoke the whole family → 401.
+    Strict,
+    /// Browser sessions: parallel requests may all carry the old cookie for a moment. A reuse
+    /// within this window authenticates without rotating (the first request set new cookies);
+    /// later reuse is treated as theft.
+    Grace(Duration),
+}
+
+pub enum Refreshed {
+    Rotated(user::Model, TokenPair),
+    /// A reuse inside the grace window: the user, but no new tokens.
+    Concurrent(user::Model),
+}
+
+/// Exchanges a refresh token for a new pair (rotation). Reuse of a spent token revokes every
+/// token of its family.
+pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    keys: &TokenKeys,
+    token: &str,
+    reuse: Reuse,
+) -> Result<Refreshed, AppError> {
+    let claims = keys.verify(token, TokenKind::Refresh)?;
+    let stored = refresh_token::Entity::find_by_id(claims.jti)
+        .one(db)
+        .await?
+        .filter(|row| row.token_hash == sha256_hex(token) && row.user_id == claims.sub)
+        .ok_or_else(|| AppError::Unauthorized("Invalid token".into()))?;
+    if stored.revoked_at.is_some() {
+        return Err(AppError::Unauthorized(
+            "Refresh token has been revoked".into(),
+        ));
+    }
+    let now = Utc::now();
+    let user = users::find_by_id(db, stored.user_id)
+        .await?
+        .filter(|u| u.is_active)
+        .ok_or_else(|| AppError::Unauthorized("Invalid token".into()))?;
+
+    if let Some(used_at) = stored.used_at {
+        if let Reuse::Grace(window) = reuse {
+            if now - used_at <= window {
+                return Ok(Refreshed::Concurrent(user));
+            }
+        }
+        revoke_family(db, stored.family_id).await?;
+        event_log::record(
+            db,
+            Event::new(
+                EventKind::Auth,
+                "Refresh token reused: session family revoked",
+            )
+            .level(EventLevel::Warn)
+            .user(stored.user_id),
+        )
+        .await;
+        return Err(AppError::Unauthorized(SPENT_REFRESH.into()));
+    }
+
+    let txn = db.begin().await?;
+    // Conditional: of two racing refreshes with the same token, exactly one rotates.
+    let spent = refresh_token::Entity::update_many()
+        .col_expr(
+            refresh_token::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(refresh_token::Column::Id.eq(stored.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if spent.rows_affected != 1 {
+        txn.rollback().await?;
+        return match reuse {
+            Reuse::Grace(_) => Ok(Refreshed::Concurrent(user)),
+            Reuse::Strict => Err(AppError::Unauthorized(SPENT_REFRESH.into())),
+        };
+    }
+    let pair = issue_pair(&txn, keys, user.id, Some(stored.family_id)).await?;
+    txn.commit().await?;
+    Ok(Refreshed::Rotated(user, pair))
+}
+
+/// Signs out: revokes the refresh token's whole family. Unknown or invalid tokens are ignored.
+pub async fn logout(
+    db: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    refresh: &str,
+) -> Result<(), AppError> {
+    let Ok(claims) = keys.verify(refresh, TokenKind::Refresh) else {
+        return Ok(());
+    };
+    if let Some(row) = refresh_token::Entity::find_by_id(claims.jti)
+        .one(db)
+        .await?
+    {
+        revoke_family(db, row.family_id).await?;
+        event_log::record(
+            db,
+            Event::new(EventKind::Auth, "User signed out").user(row.user_id),
+        )
+        .await;
+    }
+    Ok(())
+}
+
+async fn revoke_family(db: &impl ConnectionTrait, family: Uuid) -> Result<(), AppError> {
+    refresh_token::Entity::update_many()
+        .col_expr(
+            refresh_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(refresh_token::Column::FamilyId.eq(family))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The active user behind an access token, or 401.
+pub async fn authenticate_access(
+    db: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    token: &str,
+) -> Result<user::Model, AppError> {
+    let claims = keys.verify(token, TokenKind::Access)?;
+    match users::find_by_id(db, claims.sub).await? {
+        Some(user) if user.is_active => Ok(user),
+        Some(_) => Err(AppError::Unauthorized(
+            "This account has been deactivated".into(),
+        )),
+        None => Err(AppError::Unauthorized("Invalid token".into())),
+    }
+}
+
+/// Sends a reset link when the email has an account. Says nothing either way (no enumeration).
+pub async fn forgot_password(
+    db: &impl ConnectionTrait,
+    mailer: &Mailer,
+    settings: &Settings,
+    email: &str,
+) -> Result<(), AppError> {
+    let ttl = Duration::minutes(settings.auth.password_reset_minutes);
+    let public_url = settings.server.public_url.as_str();
+    let Ok(email) = users::normalize_email(email) else {
+        return Ok(());
+    };
+    let Some(user) = users::find_by_email(db, &email)
+        .await?
+        .filter(|u| u.is_active)
+    else {
+        return Ok(());
+    };
+    let token = random_token(32);
+    let now = Utc::now();
+    password_reset_token::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(user.id),
+        token_hash: Set(sha256_hex(&token)),
+        expires_at: Set(now + ttl),
+        used_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    let link = format!(
+        "{}/reset-password?token={token}",
+        public_url.trim_end_matches('/')
+    );
+    let email = Email {
+        to: user.email.clone(),
+        subject: "Reset your PostPilot password".into(),
+        body: format!(
+            "Someone asked to reset the password of your PostPilot account.\n\n\
+             Open this link within {} minutes to choose a new one:\n{link}\n\n\
+             If it was not you, ignore this email: your password stays as it is.",
+            ttl.num_minutes()
+        ),
+    };
+    mailer.send(db, Some(user.id), email).await;
+    Ok(())
+}
+
+/// Sets a new password with a reset token: once, before it expires. Every session of the user
+/// is signed out.
+pub async fn reset_password(
+    db: &impl ConnectionTrait,
+    token: &str,
+    new_password: &str,
+) -> Result<(), AppError> {
+    users::validate_password(new_password)?;
+    let invalid = || AppError::BadRequest("This reset link is invalid or has expired".into());
+    let now = Utc::now();
+    let row = password_reset_token::Entity::find()
+        .filter(password_reset_token::Column::TokenHash.eq(sha256_hex(token.trim())))
+        .one(db)
+        .await?
+        .filter(|row| row.used_at.is_none() && row.expires_at > now)
+        .ok_or_else(invalid)?;
+    let claimed = password_reset_token::Entity::update_many()
+        .col_expr(
+            password_reset_token::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(password_reset_token::Column::Id.eq(row.id))
+        .filter(password_reset_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(invalid());
+    }
+    let user = users::find_by_id(db, row.user_id)
+        .await?
+        .ok_or_else(invalid)?;
+    let user_id = user.id;
+    users::set_password(db, user, new_password.to_string()).await?;
+    refresh_token::Entity::update_many()
+        .col_expr(
+            refresh_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    event_log::record(
+        db,
+        Event::new(EventKind::Auth, "Password reset").user(user_id),
+    )
+    .await;
+    Ok(())
+}
+
+pub struct ProvisionRequest {
+    pub email: String,
+    pub password: Option<String>,
+    pub plan: Option<PlanTier>,
+    pub external_platform_id: Option<String>,
+    pub external_store_id: Option<String>,
+}
+
+/// Creates a user for the platform, with an API key shown once. Only admins, or API keys with
+/// the `provision` scope, may call it (checked by the caller's authentication).
+pub async fn provision<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: Uuid,
+    request: ProvisionRequest,
+) -> Result<ProvisionedUser, AppError> {
+    let plan = request.plan.unwrap_or_default();
+    let password = request.password.unwrap_or_else(|| random_token(24));
+    let txn = db.begin().await?;
+    let user = users::create(
+        &txn,
+        users::NewUser {
+            email: request.email,
+            password,
+            plan,
+            role: Role::Member,
+            external_platform_id: request.external_platform_id,
+            external_store_id: request.external_store_id,
+        },
+    )
+    .await?;
+    let key = api_keys::create_unchecked(
+        &txn,
+        user.id,
+        "Provisioned",
+        vec!["read".into(), "write".into()],
+    )
+    .await?;
+    txn.commit().await?;
+    event_log::record(
+        db,
+        Event::new(EventKind::Audit, "User provisioned")
+            .user(user.id)
+            .data(json!({ "by": actor, "plan": plan })),
+    )
+    .await;
+    Ok(ProvisionedUser {
+        user_id: user.id,
+        email: user.email,
+        plan,
+        api_key: key.key,
+    })
+}

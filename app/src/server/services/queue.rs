@@ -1,0 +1,311 @@
+//! The content queue: product data in, captions written, reviewed (approve → posts, or reject).
+//! Statuses: pending → approved | rejected; approved → posted once its posts are published.
+//! AI captions count against the plan's monthly quota here.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::event_log::{self, Event};
+use super::paging::PageRequest;
+use super::posts::{self, NewPost};
+use super::usage;
+use crate::error::AppError;
+use crate::model::{
+    ApprovedItem, EventKind, GeneratedCaption, Page, Platform, QueueItemView, QueueStatus,
+};
+use crate::plans::within_limit;
+use crate::server::captions::{Caption, CaptionGenerator, Product, Tone};
+use crate::server::entities::{
+    caption_generation, content_queue, social_account, user, StringList,
+};
+
+fn require(status: QueueStatus, allowed: &[QueueStatus], action: &str) -> Result<(), AppError> {
+    if allowed.contains(&status) {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(format!(
+            "A {status} queue item cannot be {action}"
+        )))
+    }
+}
+
+fn distinct(platforms: Vec<Platform>) -> Result<Vec<Platform>, AppError> {
+    if platforms.is_empty() {
+        return Err(AppError::validation(
+            "platforms",
+            "Choose at least one platform",
+        ));
+    }
+    let mut out = Vec::new();
+    for p in platforms {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    product: Product,
+    platforms: Vec<Platform>,
+) -> Result<QueueItemView, AppError> {
+    product.validate()?;
+    let platforms = distinct(platforms)?;
+    let now = Utc::now();
+    let item = content_queue::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(owner.id),
+        product_data: Set(
+            serde_json::to_value(&product).map_err(|e| AppError::internal("product data", e))?
+        ),
+        ai_generated_content: Set(None),
+        ai_hashtags: Set(StringList::default()),
+        platforms: Set(StringList(
+            platforms.iter().map(|p| p.as_str().to_string()).collect(),
+        )),
+        status: Set(QueueStatus::Pending),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(item.view())
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    status: Option<QueueStatus>,
+    page: PageRequest,
+) -> Result<Page<QueueItemView>, AppError> {
+    let mut select =
+        content_queue::Entity::find().filter(content_queue::Column::UserId.eq(owner.id));
+    if let Some(status) = status {
+        select = select.filter(content_queue::Column::Status.eq(status));
+    }
+    let select = select
+        .order_by_desc(content_queue::Column::CreatedAt)
+        .order_by_desc(content_queue::Column::Id);
+    page.fetch(db, select, |item| item.view()).await
+}
+
+pub async fn find(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    id: Uuid,
+) -> Result<content_queue::Model, AppError> {
+    content_queue::Entity::find_by_id(id)
+        .filter(content_queue::Column::UserId.eq(owner.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Queue item"))
+}
+
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    id: Uuid,
+) -> Result<(), AppError> {
+    let item = find(db, owner, id).await?;
+    content_queue::Entity::delete_by_id(item.id)
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Checks the monthly AI-caption quota and records one use.
+async fn spend_caption(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    platform: Platform,
+    item: Option<Uuid>,
+) -> Result<(), AppError> {
+    let limit = owner.plan.limits().ai_captions;
+    let used = usage::captions_this_month(db, owner.id).await?;
+    if !within_limit(used as i64, limit) {
+        return Err(AppError::Forbidden(format!(
+            "Your {} plan includes {limit} AI captions a month and you have used them. Upgrade for unlimited captions.",
+            owner.plan.limits().name
+        )));
+    }
+    caption_generation::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(owner.id),
+        queue_item_id: Set(item),
+        platform: Set(platform),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+fn product_of(item: &content_queue::Model) -> Result<Product, AppError> {
+    serde_json::from_value(item.product_data.clone())
+        .map_err(|e| AppError::internal("stored product data", e))
+}
+
+/// Writes the item's caption for the strictest of its platforms, so it fits all of them.
+pub async fn generate(
+    db: &impl ConnectionTrait,
+    writer: &dyn CaptionGenerator,
+    owner: &user::Model,
+    id: Uuid,
+    tone: Tone,
+) -> Result<QueueItemView, AppError> {
+    let item = find(db, owner, id).await?;
+    require(item.status, &[QueueStatus::Pending], "given a new caption")?;
+    let view = item.view();
+    let platform = view
+        .platforms
+        .iter()
+        .copied()
+        .min_by_key(|p| {
+            (
+                p.rules().max_content_chars,
+                p.rules().max_hashtags.unwrap_or(usize::MAX),
+            )
+        })
+        .unwrap_or(Platform::Instagram);
+    let product = product_of(&item)?;
+    spend_caption(db, owner, platform, Some(item.id)).await?;
+    let Caption { text, hashtags } = writer.generate(&product, platform, tone).await?;
+    let mut active = item.into_active_model();
+    active.ai_generated_content = Set(Some(text));
+    active.ai_hashtags = Set(StringList(hashtags));
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?.view())
+}
+
+/// A caption for one platform without a queue item (counts against the quota too).
+pub async fn caption_for(
+    db: &impl ConnectionTrait,
+    writer: &dyn CaptionGenerator,
+    owner: &user::Model,
+    product: Product,
+    platform: Platform,
+    tone: Tone,
+) -> Result<GeneratedCaption, AppError> {
+    product.validate()?;
+    spend_caption(db, owner, platform, None).await?;
+    let caption = writer.generate(&product, platform, tone).await?;
+    Ok(GeneratedCaption {
+        char_count: caption.text.chars().count(),
+        caption: caption.text,
+        hashtags: caption.hashtags,
+        platform,
+        tone: tone.as_str().to_string(),
+    })
+}
+
+/// Approves an item with a caption: one post per platform on the owner's connected account for
+/// it (or the given accounts), drafts or scheduled at `scheduled_for`. All or nothing.
+pub async fn approve<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner: &user::Model,
+    id: Uuid,
+    scheduled_for: Option<DateTime<Utc>>,
+    account_ids: Option<Vec<Uuid>>,
+) -> Result<ApprovedItem, AppError> {
+    let item = find(db, owner, id).await?;
+    require(
+        item.status,
+        &[QueueStatus::Pending, QueueStatus::Approved],
+        "approved",
+    )?;
+    let Some(content) = item.ai_generated_content.clone() else {
+        return Err(AppError::BadRequest(
+            "Generate a caption before approving".into(),
+        ));
+    };
+    let view = item.view();
+    let accounts: Vec<social_account::Model> = match account_ids {
+        Some(ids) if !ids.is_empty() => {
+            let mut chosen = Vec::new();
+            for account_id in ids {
+                chosen.push(super::accounts::find(db, owner, account_id).await?);
+            }
+            chosen
+        }
+        _ => {
+            let mut chosen = Vec::new();
+            for platform in &view.platforms {
+                let account = social_account::Entity::find()
+                    .filter(social_account::Column::UserId.eq(owner.id))
+                    .filter(social_account::Column::Platform.eq(*platform))
+                    .filter(social_account::Column::IsConnected.eq(true))
+                    .order_by_asc(social_account::Column::CreatedAt)
+                    .one(db)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::BadRequest(format!(
+                            "Connect a {} account before approving this item",
+                            platform.label()
+                        ))
+                    })?;
+                chosen.push(account);
+            }
+            chosen
+        }
+    };
+    let product = product_of(&item)?;
+    let txn = db.begin().await?;
+    let mut created = Vec::new();
+    for account in &accounts {
+        created.push(
+            posts::create(
+                &txn,
+                owner,
+                NewPost {
+                    account_id: account.id,
+                    content: content.clone(),
+                    media_urls: product.images.clone(),
+                    hashtags: item.ai_hashtags.0.clone(),
+                    scheduled_for,
+                    queue_item_id: Some(item.id),
+                },
+            )
+            .await?,
+        );
+    }
+    let mut active = item.into_active_model();
+    active.status = Set(QueueStatus::Approved);
+    active.updated_at = Set(Utc::now());
+    let item = active.update(&txn).await?;
+    txn.commit().await?;
+    event_log::record(
+        db,
+        Event::new(EventKind::Audit, format!("Queue item approved: {} post(s)", created.len()))
+            .user(owner.id)
+            .data(json!({ "queue_item_id": item.id, "post_ids": created.iter().map(|p| p.id).collect::<Vec<_>>() })),
+    )
+    .await;
+    Ok(ApprovedItem {
+        item: item.view(),
+        posts: created,
+    })
+}
+
+pub async fn reject(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    id: Uuid,
+) -> Result<QueueItemView, AppError> {
+    let item = find(db, owner, id).await?;
+    require(
+        item.status,
+        &[QueueStatus::Pending, QueueStatus::Approved],
+        "rejected",
+    )?;
+    let mut active = item.into_active_model();
+    active.status = Set(QueueStatus::Rejected);
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?.view())
+}

@@ -1,0 +1,35 @@
+//! `AppState`: what every handler, server function and job shares.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use sea_orm::DatabaseConnection;
+
+use super::auth::tokens::TokenKeys;
+use super::captions::CaptionGenerator;
+use super::config::Settings;
+use super::email::Mailer;
+use crate::error::AppError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub tokens: Arc<TokenKeys>,
+    pub mailer: Arc<Mailer>,
+    pub captions: Arc<dyn CaptionGenerator>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state inside a server function (leptos_axum provides the router's state as context).
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>()
+        .ok_or_else(|| AppError::internal("server function", "AppState missing from context"))
+}

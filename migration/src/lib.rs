@@ -1,0 +1,20 @@
+//! PostPilot's schema migrations. One schema serves SQLite and PostgreSQL: arrays are JSON,
+//! enums are short strings, timestamps carry a time zone. Migrations only ever add, because
+//! SQLite cannot alter columns.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_initial;
+mod m20261123_000002_caption_generations;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_initial::Migration),
+            Box::new(m20261123_000002_caption_generations::Migration),
+        ]
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing PostPilot need, skipping what is already there:
+# the wasm target, cargo-leptos 0.3.5, the wasm-bindgen CLI that matches Cargo.lock, the npm
+# packages (tailwind, wasm-opt, fonts, Playwright) and, with --browser, Debian's Chromium.
+# Everything comes from crates.io, npm and Debian (see ../shared/toolchain.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=false
+[ "${1:-}" = "--browser" ] && want_browser=true
+
+say() { printf '\033[1;35m==>\033[0m %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.5'; then
+  say "installing cargo-leptos 0.3.5 (about 13 minutes on 2 cores, once)"
+  cargo install cargo-leptos --version 0.3.5 --locked
+fi
+
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -q " ${wasm_bindgen_version}\$"; then
+  say "installing wasm-bindgen-cli ${wasm_bindgen_version} (matches Cargo.lock)"
+  cargo install wasm-bindgen-cli --version "${wasm_bindgen_version}" --force
+fi
+
+if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] \
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  # Not `npm ci`: npm 11 calls the lock "out of sync" when it lacks tailwind's optional
+  # packages for other platforms. `install --no-save` installs the locked versions and
+  # leaves package-lock.json untouched.
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund
+fi
+
+# Self-hosted fonts, copied from their npm packages (no CDN).
+mkdir -p public/fonts
+for font in node_modules/@fontsource-variable/inter/files/inter-latin-wght-normal.woff2 \
+            node_modules/@fontsource-variable/plus-jakarta-sans/files/plus-jakarta-sans-latin-wght-normal.woff2; do
+  target="public/fonts/$(basename "$font")"
+  [ -f "$target" ] || cp "$font" "$target"
+done
+
+if $want_browser && [ ! -x /usr/bin/chromium ]; then
+  say "installing Debian's Chromium for the browser tests"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  fi
+fi

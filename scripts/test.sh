@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Every check PostPilot has, in the order a failure is cheapest to find:
+# formatting, clippy (server and browser builds), all Rust tests on SQLite, the database tests
+# again on PostgreSQL when TEST_DATABASE_URL is set, then the browser suite (Playwright in
+# Debian's Chromium) against a release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --browser
+source scripts/env.sh
+
+step() { printf '\n\033[1;35m==> %s\033[0m\n' "$*"; }
+started=$(date +%s)
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy: server (ssr) and every test target"
+cargo clippy --workspace --all-targets -- -D warnings
+step "clippy: browser (hydrate, wasm32)"
+cargo clippy -p app --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
+
+step "Rust tests on SQLite"
+env -u TEST_DATABASE_URL cargo test --workspace
+
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  step "database tests on PostgreSQL (${TEST_DATABASE_URL%%@*}@…)"
+  cargo test --workspace
+else
+  step "PostgreSQL suite skipped: TEST_DATABASE_URL is not set"
+fi
+
+step "release build (server + wasm + css)"
+cargo leptos build --release
+
+step "browser tests (Playwright, Chromium) against the release binary"
+scripts/e2e.sh
+
+echo
+echo "All checks passed in $(( $(date +%s) - started )) s."

@@ -1,0 +1,60 @@
+//! `/api/v1/accounts`: connect, list, get, soft-disconnect social accounts.
+
+use app::error::AppError;
+use app::model::{Page, Platform, SocialAccountInfo};
+use app::server::services::accounts::{self, ConnectRequest};
+use app::server::AppState;
+use axum::extract::State;
+use axum::Json;
+use http::StatusCode;
+use serde::Deserialize;
+
+use super::extract::{ApiJson, Caller, IdPath, Pagination};
+
+#[derive(Deserialize)]
+pub struct ConnectBody {
+    platform: Platform,
+    account_name: String,
+    account_id_external: Option<String>,
+}
+
+pub async fn connect(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<ConnectBody>,
+) -> Result<(StatusCode, Json<SocialAccountInfo>), AppError> {
+    let request = ConnectRequest {
+        platform: body.platform,
+        account_name: body.account_name,
+        account_id_external: body.account_id_external,
+    };
+    let account = accounts::connect(&state.db, &caller.user, request).await?;
+    Ok((StatusCode::CREATED, Json(account)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Pagination(page): Pagination,
+) -> Result<Json<Page<SocialAccountInfo>>, AppError> {
+    Ok(Json(accounts::list(&state.db, &caller.user, page).await?))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> Result<Json<SocialAccountInfo>, AppError> {
+    Ok(Json(
+        accounts::find(&state.db, &caller.user, id).await?.info(),
+    ))
+}
+
+pub async fn disconnect(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> Result<StatusCode, AppError> {
+    accounts::disconnect(&state.db, &caller.user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

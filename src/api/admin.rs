@@ -1,0 +1,82 @@
+//! `/api/v1/admin`: the event log and user management (admins only; others 403).
+
+use app::error::AppError;
+use app::model::{AdminUser, EventKind, EventLevel, LogEntry, Page, PlanTier, Role};
+use app::server::services::admin::{self, LogFilter, UserPatch};
+use app::server::AppState;
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiQuery, Caller, IdPath, Pagination};
+
+#[derive(Deserialize)]
+pub struct LogQuery {
+    kind: Option<EventKind>,
+    level: Option<EventLevel>,
+    user_id: Option<Uuid>,
+    q: Option<String>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+}
+
+pub async fn logs(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<LogQuery>,
+    Pagination(page): Pagination,
+) -> Result<Json<Page<LogEntry>>, AppError> {
+    let filter = LogFilter {
+        kind: query.kind,
+        level: query.level,
+        user_id: query.user_id,
+        q: query.q,
+        since: query.since,
+        until: query.until,
+    };
+    Ok(Json(
+        admin::logs(&state.db, &caller.user, filter, page).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct UsersQuery {
+    q: Option<String>,
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<UsersQuery>,
+    Pagination(page): Pagination,
+) -> Result<Json<Page<AdminUser>>, AppError> {
+    Ok(Json(
+        admin::users(&state.db, &caller.user, query.q.as_deref(), page).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatchBody {
+    plan: Option<PlanTier>,
+    role: Option<Role>,
+    is_active: Option<bool>,
+}
+
+pub async fn update_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<UserPatchBody>,
+) -> Result<Json<AdminUser>, AppError> {
+    let patch = UserPatch {
+        plan: body.plan,
+        role: body.role,
+        is_active: body.is_active,
+    };
+    Ok(Json(
+        admin::update_user(&state.db, &caller.user, id, patch).await?,
+    ))
+}

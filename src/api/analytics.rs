@@ -1,0 +1,47 @@
+//! `/api/v1/analytics`: overview and per-post metrics.
+
+use app::error::AppError;
+use app::model::{AnalyticsOverview, Page, PostAnalytics};
+use app::server::services::analytics;
+use app::server::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::extract::{ApiQuery, Caller, Pagination};
+
+#[derive(Deserialize)]
+pub struct OverviewQuery {
+    start_date: Option<NaiveDate>,
+    end_date: Option<NaiveDate>,
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<OverviewQuery>,
+) -> Result<Json<AnalyticsOverview>, AppError> {
+    Ok(Json(
+        analytics::overview(&state.db, &caller.user, query.start_date, query.end_date).await?,
+    ))
+}
+
+pub async fn posts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Pagination(page): Pagination,
+) -> Result<Json<Page<PostAnalytics>>, AppError> {
+    Ok(Json(analytics::posts(&state.db, &caller.user, page).await?))
+}
+
+pub async fn post(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(post_id): Path<String>,
+) -> Result<Json<PostAnalytics>, AppError> {
+    let post_id = post_id.parse().map_err(|_| AppError::not_found("Post"))?;
+    Ok(Json(
+        analytics::post(&state.db, &caller.user, post_id).await?,
+    ))
+}

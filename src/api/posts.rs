@@ -1,0 +1,165 @@
+//! `/api/v1/posts`: create, list, read, edit, delete, schedule, retry, calendar.
+
+use app::error::AppError;
+use app::model::{Calendar, Page, Platform, PostDetail, PostStatus, PostView};
+use app::server::services::posts::{self, NewPost, PostFilter, PostPatch};
+use app::server::AppState;
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
+use http::StatusCode;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::extract::{not_null, present, ApiJson, ApiQuery, Caller, IdPath, Pagination};
+
+#[derive(Deserialize)]
+pub struct CreateBody {
+    account_id: Uuid,
+    content: String,
+    #[serde(default)]
+    media_urls: Vec<String>,
+    #[serde(default)]
+    hashtags: Vec<String>,
+    scheduled_for: Option<DateTime<Utc>>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> Result<(StatusCode, Json<PostView>), AppError> {
+    let new = NewPost {
+        account_id: body.account_id,
+        content: body.content,
+        media_urls: body.media_urls,
+        hashtags: body.hashtags,
+        scheduled_for: body.scheduled_for,
+        queue_item_id: None,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(posts::create(&state.db, &caller.user, new).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<PostStatus>,
+    platform: Option<Platform>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ListQuery>,
+    Pagination(page): Pagination,
+) -> Result<Json<Page<PostView>>, AppError> {
+    let filter = PostFilter {
+        status: query.status,
+        platform: query.platform,
+    };
+    Ok(Json(
+        posts::list(&state.db, &caller.user, filter, page).await?,
+    ))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> Result<Json<PostDetail>, AppError> {
+    Ok(Json(posts::detail(&state.db, &caller.user, id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchBody {
+    #[serde(default, deserialize_with = "present")]
+    content: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    media_urls: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "present")]
+    hashtags: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "present")]
+    scheduled_for: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "present")]
+    account_id: Option<Option<Uuid>>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<PatchBody>,
+) -> Result<Json<PostView>, AppError> {
+    let patch = PostPatch {
+        content: not_null("content", body.content)?,
+        // For lists, null clears.
+        media_urls: body.media_urls.map(Option::unwrap_or_default),
+        hashtags: body.hashtags.map(Option::unwrap_or_default),
+        scheduled_for: body.scheduled_for,
+        account_id: not_null("account_id", body.account_id)?,
+    };
+    Ok(Json(
+        posts::update(&state.db, &caller.user, id, patch).await?,
+    ))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> Result<StatusCode, AppError> {
+    posts::delete(&state.db, &caller.user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct ScheduleBody {
+    scheduled_for: DateTime<Utc>,
+}
+
+pub async fn schedule(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<ScheduleBody>,
+) -> Result<Json<PostView>, AppError> {
+    Ok(Json(
+        posts::schedule(&state.db, &caller.user, id, body.scheduled_for).await?,
+    ))
+}
+
+pub async fn retry(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> Result<Json<PostView>, AppError> {
+    Ok(Json(posts::retry(&state.db, &caller.user, id).await?))
+}
+
+#[derive(Deserialize)]
+pub struct CalendarQuery {
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    tz: Option<String>,
+}
+
+pub async fn calendar(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<CalendarQuery>,
+) -> Result<Json<Calendar>, AppError> {
+    let zone = posts::parse_zone(query.tz.as_deref())?;
+    Ok(Json(
+        posts::calendar(
+            &state.db,
+            &caller.user,
+            query.start_date,
+            query.end_date,
+            zone,
+        )
+        .await?,
+    ))
+}

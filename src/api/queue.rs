@@ -1,0 +1,161 @@
+//! `/api/v1/queue`: product items, caption generation, approve (→ posts) and reject.
+
+use app::error::AppError;
+use app::model::{ApprovedItem, GeneratedCaption, Page, Platform, QueueItemView, QueueStatus};
+use app::server::captions::{Product, Tone};
+use app::server::services::{product_import, queue};
+use app::server::AppState;
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use http::StatusCode;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiQuery, Caller, IdPath, OptionalJson, Pagination};
+
+#[derive(Deserialize)]
+pub struct CreateBody {
+    product_data: Product,
+    platforms: Vec<Platform>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> Result<(StatusCode, Json<QueueItemView>), AppError> {
+    let item = queue::create(&state.db, &caller.user, body.product_data, body.platforms).await?;
+    Ok((StatusCode::CREATED, Json(item)))
+}
+
+#[derive(Deserialize)]
+pub struct ImportBody {
+    url: String,
+    #[serde(default)]
+    platforms: Option<Vec<Platform>>,
+}
+
+/// Reads a product page and queues its product (for Instagram and Facebook unless told).
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<ImportBody>,
+) -> Result<(StatusCode, Json<QueueItemView>), AppError> {
+    let product = product_import::import(&state.settings.integrations, &body.url).await?;
+    let platforms = body
+        .platforms
+        .unwrap_or_else(|| vec![Platform::Instagram, Platform::Facebook]);
+    let item = queue::create(&state.db, &caller.user, product, platforms).await?;
+    Ok((StatusCode::CREATED, Json(item)))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<QueueStatus>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ListQuery>,
+    Pagination(page): Pagination,
+) -> Result<Json<Page<QueueItemView>>, AppError> {
+    Ok(Json(
+        queue::list(&state.db, &caller.user, query.status, page).await?,
+    ))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> Result<Json<QueueItemView>, AppError> {
+    Ok(Json(queue::find(&state.db, &caller.user, id).await?.view()))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> Result<StatusCode, AppError> {
+    queue::delete(&state.db, &caller.user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Default)]
+pub struct GenerateBody {
+    #[serde(default)]
+    tone: Option<Tone>,
+}
+
+pub async fn generate(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    OptionalJson(body): OptionalJson<GenerateBody>,
+) -> Result<Json<QueueItemView>, AppError> {
+    let tone = body.tone.unwrap_or_default();
+    Ok(Json(
+        queue::generate(&state.db, state.captions.as_ref(), &caller.user, id, tone).await?,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ApproveBody {
+    scheduled_for: Option<DateTime<Utc>>,
+    account_ids: Option<Vec<Uuid>>,
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    OptionalJson(body): OptionalJson<ApproveBody>,
+) -> Result<Json<ApprovedItem>, AppError> {
+    Ok(Json(
+        queue::approve(
+            &state.db,
+            &caller.user,
+            id,
+            body.scheduled_for,
+            body.account_ids,
+        )
+        .await?,
+    ))
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> Result<Json<QueueItemView>, AppError> {
+    Ok(Json(queue::reject(&state.db, &caller.user, id).await?))
+}
+
+#[derive(Deserialize)]
+pub struct CaptionBody {
+    product_data: Product,
+    platform: Platform,
+    #[serde(default)]
+    tone: Option<Tone>,
+}
+
+pub async fn generate_caption(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CaptionBody>,
+) -> Result<Json<GeneratedCaption>, AppError> {
+    let tone = body.tone.unwrap_or_default();
+    Ok(Json(
+        queue::caption_for(
+            &state.db,
+            state.captions.as_ref(),
+            &caller.user,
+            body.product_data,
+            body.platform,
+            tone,
+        )
+        .await?,
+    ))
+}

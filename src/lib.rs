@@ -1,0 +1,8 @@
+//! The PostPilot server: configuration, the HTTP application (REST API, pages, assets) and the
+//! command line. The business rules live in `app::server::services`.
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod cli;
+pub mod startup;
+pub mod telemetry;

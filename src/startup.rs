@@ -1,0 +1,214 @@
+//! Building the application: connect and migrate the database, assemble the router (REST API,
+//! Leptos pages and server functions, static assets) and serve it until shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use app::server::auth::session::browser_session;
+use app::server::auth::tokens::{load_or_create_secret, TokenKeys};
+use app::server::captions::TemplateWriter;
+use app::server::config::Settings;
+use app::server::email::Mailer;
+use app::server::{db, AppState};
+use app::{shell, App};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::handler::Handler;
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use http::header::{HeaderValue, CACHE_CONTROL};
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::api;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the configured database, migrates it and binds the configured address.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = db::connect(&settings).await.with_context(|| {
+            format!(
+                "cannot open the database ({})",
+                redacted(&settings.database_url())
+            )
+        })?;
+        db::migrate(&db)
+            .await
+            .context("database migration failed")?;
+        Self::build_with_db(settings, db).await
+    }
+
+    /// Builds on an open, migrated database (tests bring their own; port 0 picks a free one).
+    pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let secret = load_or_create_secret(&settings.auth.jwt_secret, &settings.database.data_dir)
+            .context("cannot read or create the JWT secret")?;
+        let mailer = Mailer::from_settings(&settings.email).map_err(anyhow::Error::msg)?;
+        let listener = TcpListener::bind(settings.server.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.server.addr))?;
+        let addr = listener.local_addr()?;
+        let state = AppState {
+            leptos_options: leptos_options(&settings, addr),
+            db,
+            tokens: Arc::new(TokenKeys::new(&secret, &settings.auth)),
+            mailer: Arc::new(mailer),
+            captions: Arc::new(TemplateWriter),
+            settings: Arc::new(settings),
+        };
+        let router = router(state.clone());
+        Ok(Application {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("postpilot")
+        .site_root(settings.server.site_root.as_str())
+        .site_pkg_dir(settings.server.site_pkg_dir.as_str())
+        .site_addr(addr)
+        .env(Env::PROD)
+        .build()
+}
+
+/// The whole HTTP surface of the binary.
+pub fn router(state: AppState) -> Router {
+    let options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+    let pages = Router::new()
+        .leptos_routes(&state, routes, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .layer(from_fn_with_state(state.clone(), browser_session));
+
+    let site_root = options.site_root.to_string();
+    let pkg_dir = format!("{site_root}/{}", options.site_pkg_dir);
+    // Build outputs keep their names between releases: browsers must revalidate them.
+    let pkg = Router::new()
+        .fallback_service(ServeDir::new(pkg_dir).precompressed_gzip())
+        .layer(SetResponseHeaderLayer::overriding(
+            CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ));
+    // Unknown paths still pass the session guard: a signed-out visitor of a dashboard page
+    // that does not exist is sent to sign in before learning that.
+    let public_files = ServeDir::new(site_root).fallback(
+        not_found
+            .layer(from_fn_with_state(state.clone(), browser_session))
+            .with_state(state.clone()),
+    );
+
+    Router::new()
+        .nest("/api/v1", api::router())
+        .route("/health", axum::routing::get(api::health::health))
+        .merge(pages)
+        .nest_service("/pkg", pkg)
+        .fallback_service(public_files)
+        .layer(DefaultBodyLimit::max(state.settings.server.max_body_bytes))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // The path only: query strings may carry tokens (reset links).
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+        }))
+        .with_state(state)
+}
+
+/// Unknown paths render the app's not-found page (status 404).
+async fn not_found(State(state): State<AppState>, req: Request) -> Response {
+    let options = state.leptos_options.clone();
+    let render = leptos_axum::render_app_to_stream_with_context(
+        move || provide_context(state.clone()),
+        move || shell(options.clone()),
+    );
+    render(req).await.into_response()
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// A database URL without its password, for messages.
+pub fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn passwords_are_hidden_in_database_urls() {
+        assert_eq!(
+            redacted("postgres://pp:s3cret@db:5432/pp"),
+            "postgres://pp:***@db:5432/pp"
+        );
+        assert_eq!(
+            redacted("sqlite://data/postpilot.db?mode=rwc"),
+            "sqlite://data/postpilot.db?mode=rwc"
+        );
+    }
+}

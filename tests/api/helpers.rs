@@ -1,0 +1,277 @@
+//! The test harness later suites reuse: `spawn_app()`, sign-up helpers and an HTTP client.
+
+use std::path::PathBuf;
+
+use app::model::{PlanTier, Role, TokenPair};
+use app::server::config::Settings;
+use app::server::db;
+use app::server::entities::user;
+use app::server::AppState;
+use postpilot::startup::Application;
+use reqwest::{Client, Response};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set,
+    Statement,
+};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub db: DatabaseConnection,
+    pub state: AppState,
+    _database: TestDatabase,
+}
+
+/// Which database the suite runs on, from TEST_DATABASE_URL.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+enum TestDatabase {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match self {
+            TestDatabase::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            TestDatabase::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime: use a thread with its own.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    rt.block_on(async move {
+                        if let Ok(admin) = db::connect_url(&admin_url, 1).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+pub fn test_settings(data_dir: &std::path::Path) -> Settings {
+    let mut settings = Settings::load_from(None, |_| None).expect("default settings");
+    settings.server.addr = "127.0.0.1:0".parse().unwrap();
+    settings.server.public_url = "http://127.0.0.1".into();
+    settings.database.data_dir = data_dir.to_path_buf();
+    settings.database.max_connections = 5;
+    settings.auth.jwt_secret = format!("test-secret-{}", Uuid::new_v4());
+    settings.log.filter = "warn".into();
+    settings
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Spawns the app with adjusted settings.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let data_dir = std::env::temp_dir().join(format!("postpilot-test-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let mut settings = test_settings(&data_dir);
+    let database = match postgres_admin_url() {
+        Some(admin_url) => {
+            let name = format!("pp_test_{}", Uuid::new_v4().simple());
+            let admin = db::connect_url(&admin_url, 1).await.unwrap_or_else(|e| {
+                panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
+            });
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create a test database");
+            admin.close().await.ok();
+            settings.database.url = with_database_name(&admin_url, &name);
+            TestDatabase::Postgres { admin_url, name }
+        }
+        None => TestDatabase::Sqlite(data_dir.clone()),
+    };
+    adjust(&mut settings);
+    let conn = db::connect(&settings)
+        .await
+        .expect("connect to the test database");
+    db::migrate(&conn).await.expect("migrate the test database");
+    let application = Application::build_with_db(settings, conn.clone())
+        .await
+        .expect("build the application");
+    let address = format!("http://{}", application.local_addr());
+    let state = application.state().clone();
+    tokio::spawn(application.run_until(std::future::pending()));
+    // A request that hangs fails its test after 30 s instead of stalling the whole suite.
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        db: conn,
+        state,
+        _database: database,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_bearer(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Connects a sandbox account of `platform` for the token's user and returns its id.
+    pub async fn account(&self, token: &str, platform: &str) -> String {
+        let res = self
+            .post_bearer(
+                "/api/v1/accounts",
+                token,
+                &json!({ "platform": platform, "account_name": format!("{platform}-{}", Uuid::new_v4().simple()) }),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "connect {platform}");
+        res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    pub async fn patch_bearer(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete_bearer(&self, path: &str, token: &str) -> Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_bearer(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/register",
+            &json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    /// Registers a fresh user and returns their token pair.
+    pub async fn signed_up(&self, email: &str) -> TokenPair {
+        let res = self.register(email, "correct-horse-1").await;
+        assert_eq!(res.status(), 201, "register {email}");
+        res.json().await.unwrap()
+    }
+
+    pub async fn user(&self, email: &str) -> user::Model {
+        app::server::services::users::find_by_email(&self.db, email)
+            .await
+            .unwrap()
+            .expect("user exists")
+    }
+
+    pub async fn set_plan(&self, email: &str, plan: PlanTier) {
+        let mut active = self.user(email).await.into_active_model();
+        active.plan = Set(plan);
+        active.update(&self.db).await.unwrap();
+    }
+
+    pub async fn set_role(&self, email: &str, role: Role) {
+        let mut active = self.user(email).await.into_active_model();
+        active.role = Set(role);
+        active.update(&self.db).await.unwrap();
+    }
+
+    /// Rows of a table, for assertions on what was stored.
+    pub async fn count(&self, table: &str) -> i64 {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+
+    pub async fn all_users(&self) -> Vec<user::Model> {
+        user::Entity::find().all(&self.db).await.unwrap()
+    }
+}
+
+/// The `detail` of an error answer, checking the contract's shape on the way.
+pub async fn detail(res: Response) -> String {
+    let body: Value = res.json().await.expect("error bodies are JSON");
+    body["detail"]
+        .as_str()
+        .expect("error bodies have a detail string")
+        .to_string()
+}

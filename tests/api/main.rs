@@ -1,0 +1,18 @@
+//! Black-box tests: the real application on a random port, over HTTP, with a fresh database
+//! per test: a SQLite file, or a new PostgreSQL database when TEST_DATABASE_URL is set.
+
+mod accounts;
+mod admin;
+mod analytics;
+mod api_keys;
+mod auth;
+mod billing;
+mod cli;
+mod health;
+mod helpers;
+mod pages;
+mod posts;
+mod product_import;
+mod queue;
+mod templates;
+mod webhooks;
