@@ -28,6 +28,7 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${wasm_bindgen_version}\$"; 
 fi
 
 if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] \
+   || [ ! -d node_modules/swagger-ui-dist ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   # Not `npm ci`: npm 11 calls the lock "out of sync" when it lacks tailwind's optional
@@ -43,6 +44,19 @@ for font in node_modules/@fontsource-variable/inter/files/inter-latin-wght-norma
   target="public/fonts/$(basename "$font")"
   [ -f "$target" ] || cp "$font" "$target"
 done
+
+# Swagger UI for /docs, copied from its npm package (served by the binary, no CDN).
+mkdir -p public/docs-assets
+for asset in swagger-ui-bundle.js swagger-ui.css; do
+  [ public/docs-assets/$asset -nt node_modules/swagger-ui-dist/package.json ] \
+    || cp node_modules/swagger-ui-dist/$asset public/docs-assets/$asset
+done
+
+# The OpenAPI document's validator (used by the tests).
+if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
+  say "installing openapi-spec-validator (PyPI) for the OpenAPI test"
+  python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator
+fi
 
 if $want_browser && [ ! -x /usr/bin/chromium ]; then
   say "installing Debian's Chromium for the browser tests"

@@ -139,6 +139,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::router())
         .route("/health", axum::routing::get(api::health::health))
+        .route("/docs", axum::routing::get(api::docs::docs_page))
         .merge(pages)
         .nest_service("/pkg", pkg)
         .fallback_service(public_files)

@@ -13,7 +13,10 @@ macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $value:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+        #[cfg_attr(
+            feature = "ssr",
+            derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum, utoipa::ToSchema)
+        )]
         #[cfg_attr(
             feature = "ssr",
             sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::N(20))")
@@ -110,6 +113,7 @@ string_enum!(
 
 /// `GET /api/v1/auth/me`, and the signed-in user as the dashboard sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserProfile {
     pub id: Uuid,
     pub email: String,
@@ -134,6 +138,7 @@ impl UserProfile {
 
 /// The answer of register, login and refresh.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenPair {
     pub access_token: String,
     pub refresh_token: String,
@@ -142,6 +147,7 @@ pub struct TokenPair {
 
 /// A connected (or disconnected) social account; tokens never leave the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SocialAccountInfo {
     pub id: Uuid,
     pub platform: Platform,
@@ -154,6 +160,7 @@ pub struct SocialAccountInfo {
 
 /// A post as the API returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostView {
     pub id: Uuid,
     pub account_id: Uuid,
@@ -173,6 +180,7 @@ pub struct PostView {
 
 /// One post with its engagement (`metrics` is null until it has been published and measured).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostDetail {
     #[serde(flatten)]
     pub post: PostView,
@@ -180,6 +188,7 @@ pub struct PostDetail {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostMetricsView {
     pub impressions: i64,
     pub reach: i64,
@@ -193,6 +202,7 @@ pub struct PostMetricsView {
 
 /// `GET /posts/calendar`: the days of a range that have posts, in ascending order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Calendar {
     pub start_date: chrono::NaiveDate,
     pub end_date: chrono::NaiveDate,
@@ -201,6 +211,7 @@ pub struct Calendar {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CalendarDay {
     pub date: chrono::NaiveDate,
     pub posts: Vec<PostView>,
@@ -208,6 +219,7 @@ pub struct CalendarDay {
 
 /// A subscription to a paid plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SubscriptionView {
     pub id: Uuid,
     pub plan: PlanTier,
@@ -222,18 +234,21 @@ pub struct SubscriptionView {
 
 /// Used and allowed amounts of one limited resource (`limit` -1 = unlimited).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Allowance {
     pub used: i64,
     pub limit: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Used {
     pub used: i64,
 }
 
 /// `GET /usage`: this calendar month's consumption against the plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Usage {
     pub plan: PlanTier,
     pub period_start: DateTime<Utc>,
@@ -245,6 +260,7 @@ pub struct Usage {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BillingOverview {
     pub plan: PlanTier,
     pub subscription: Option<SubscriptionView>,
@@ -252,6 +268,7 @@ pub struct BillingOverview {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CheckoutSession {
     pub checkout_url: String,
     pub session_id: String,
@@ -259,6 +276,7 @@ pub struct CheckoutSession {
 
 /// A reusable caption with `{{product.field}}` placeholders.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TemplateView {
     pub id: Uuid,
     pub name: String,
@@ -271,6 +289,7 @@ pub struct TemplateView {
 
 /// A template filled in with a product's data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RenderedTemplate {
     pub content: String,
     pub hashtags: Vec<String>,
@@ -278,6 +297,7 @@ pub struct RenderedTemplate {
 
 /// A content-queue item: product data waiting for a caption, review and scheduling.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct QueueItemView {
     pub id: Uuid,
     pub product_data: serde_json::Value,
@@ -291,6 +311,7 @@ pub struct QueueItemView {
 
 /// `POST /queue/{id}/approve`: the approved item and the posts made from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApprovedItem {
     pub item: QueueItemView,
     pub posts: Vec<PostView>,
@@ -298,6 +319,7 @@ pub struct ApprovedItem {
 
 /// `POST /queue/generate-caption`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GeneratedCaption {
     pub caption: String,
     pub hashtags: Vec<String>,
@@ -308,6 +330,7 @@ pub struct GeneratedCaption {
 
 /// Engagement totals of a set of posts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EngagementTotals {
     pub impressions: i64,
     pub reach: i64,
@@ -318,6 +341,7 @@ pub struct EngagementTotals {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PlatformAnalytics {
     pub platform: Platform,
     pub posts: u64,
@@ -327,6 +351,7 @@ pub struct PlatformAnalytics {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DailyAnalytics {
     pub date: chrono::NaiveDate,
     pub impressions: i64,
@@ -335,6 +360,7 @@ pub struct DailyAnalytics {
 
 /// `GET /analytics/overview`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AnalyticsOverview {
     pub total_posts: u64,
     pub posted_posts: u64,
@@ -349,6 +375,7 @@ pub struct AnalyticsOverview {
 
 /// One published post's metrics (`GET /analytics/posts`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostAnalytics {
     pub post_id: Uuid,
     pub platform: Platform,
@@ -362,6 +389,7 @@ pub struct PostAnalytics {
 
 /// An entry of the admin event log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LogEntry {
     pub id: Uuid,
     pub at: DateTime<Utc>,
@@ -375,6 +403,7 @@ pub struct LogEntry {
 
 /// A user as admins see them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AdminUser {
     pub id: Uuid,
     pub email: String,
@@ -388,6 +417,7 @@ pub struct AdminUser {
 
 /// An API key as listed (never the raw key).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiKeyInfo {
     pub id: Uuid,
     pub name: String,
@@ -401,6 +431,7 @@ pub struct ApiKeyInfo {
 
 /// A freshly created API key: the only time `key` is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiKeyCreated {
     pub id: Uuid,
     pub name: String,
@@ -414,6 +445,7 @@ pub struct ApiKeyCreated {
 
 /// The answer of `POST /auth/provision`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProvisionedUser {
     pub user_id: Uuid,
     pub email: String,
@@ -423,6 +455,7 @@ pub struct ProvisionedUser {
 
 /// The list envelope of every paginated endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,

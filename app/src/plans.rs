@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(
+    feature = "ssr",
+    derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum, utoipa::ToSchema)
+)]
 #[cfg_attr(
     feature = "ssr",
     sea_orm(
@@ -27,6 +30,7 @@ pub enum PlanTier {
 pub const UNLIMITED: i64 = -1;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PlanLimits {
     pub tier: PlanTier,
     pub name: &'static str,
@@ -39,6 +43,7 @@ pub struct PlanLimits {
     pub ai_captions: i64,
     pub api_access: bool,
     pub trial_days: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<String>))]
     pub features: &'static [&'static str],
 }
 

@@ -10,14 +10,16 @@ use http::StatusCode;
 use serde::Deserialize;
 
 use super::extract::{ApiJson, Caller, IdPath, Pagination};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ConnectBody {
     platform: Platform,
     account_name: String,
     account_id_external: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "accounts_connect", path = "/accounts", tag = "accounts", request_body = ConnectBody, responses((status = 201, description = "Connected", body = SocialAccountInfo), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn connect(
     State(state): State<AppState>,
     caller: Caller,
@@ -32,6 +34,7 @@ pub async fn connect(
     Ok((StatusCode::CREATED, Json(account)))
 }
 
+#[utoipa::path(get, operation_id = "accounts_list", path = "/accounts", tag = "accounts", params(crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<SocialAccountInfo>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -40,6 +43,7 @@ pub async fn list(
     Ok(Json(accounts::list(&state.db, &caller.user, page).await?))
 }
 
+#[utoipa::path(get, operation_id = "accounts_get", path = "/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "OK", body = SocialAccountInfo), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -50,6 +54,7 @@ pub async fn get(
     ))
 }
 
+#[utoipa::path(delete, operation_id = "accounts_disconnect", path = "/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Disconnected"), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn disconnect(
     State(state): State<AppState>,
     caller: Caller,

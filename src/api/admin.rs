@@ -11,8 +11,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiQuery, Caller, IdPath, Pagination};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LogQuery {
     kind: Option<EventKind>,
     level: Option<EventLevel>,
@@ -22,6 +24,7 @@ pub struct LogQuery {
     until: Option<DateTime<Utc>>,
 }
 
+#[utoipa::path(get, operation_id = "admin_logs", path = "/admin/logs", tag = "admin", params(LogQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<LogEntry>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn logs(
     State(state): State<AppState>,
     caller: Caller,
@@ -41,11 +44,13 @@ pub async fn logs(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsersQuery {
     q: Option<String>,
 }
 
+#[utoipa::path(get, operation_id = "admin_users", path = "/admin/users", tag = "admin", params(UsersQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<AdminUser>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn users(
     State(state): State<AppState>,
     caller: Caller,
@@ -57,7 +62,7 @@ pub async fn users(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatchBody {
     plan: Option<PlanTier>,
@@ -65,6 +70,7 @@ pub struct UserPatchBody {
     is_active: Option<bool>,
 }
 
+#[utoipa::path(patch, operation_id = "admin_update_user", path = "/admin/users/{id}", tag = "admin", params(("id" = Uuid, Path, description = "The resource id")), request_body = UserPatchBody, responses((status = 200, description = "OK", body = AdminUser), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn update_user(
     State(state): State<AppState>,
     caller: Caller,

@@ -8,16 +8,18 @@ use axum::extract::State;
 use axum::Json;
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
+use super::docs::Message;
 use super::extract::{ApiJson, Caller};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Credentials {
     email: String,
     password: String,
 }
 
+#[utoipa::path(post, operation_id = "auth_register", path = "/auth/register", tag = "auth", security(()), request_body = Credentials, responses((status = 201, description = "Signed up", body = TokenPair), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
@@ -26,6 +28,7 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(pair)))
 }
 
+#[utoipa::path(post, operation_id = "auth_login", path = "/auth/login", tag = "auth", security(()), request_body = Credentials, responses((status = 200, description = "OK", body = TokenPair), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
@@ -34,11 +37,12 @@ pub async fn login(
     Ok(Json(pair))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RefreshRequest {
     refresh_token: String,
 }
 
+#[utoipa::path(post, operation_id = "auth_refresh", path = "/auth/refresh", tag = "auth", security(()), request_body = RefreshRequest, responses((status = 200, description = "Rotated", body = TokenPair), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn refresh(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RefreshRequest>,
@@ -51,40 +55,45 @@ pub async fn refresh(
     }
 }
 
+#[utoipa::path(get, operation_id = "auth_me", path = "/auth/me", tag = "auth", responses((status = 200, description = "OK", body = UserProfile), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn me(caller: Caller) -> Json<UserProfile> {
     Json(caller.user.profile())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ForgotPasswordRequest {
     email: String,
 }
 
+#[utoipa::path(post, operation_id = "auth_forgot_password", path = "/auth/forgot-password", tag = "auth", security(()), request_body = ForgotPasswordRequest, responses((status = 200, description = "OK", body = Message), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn forgot_password(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ForgotPasswordRequest>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Message>, AppError> {
     auth::forgot_password(&state.db, &state.mailer, &state.settings, &body.email).await?;
-    Ok(Json(
-        json!({ "detail": app::fns::auth::FORGOT_PASSWORD_REPLY }),
-    ))
+    Ok(Json(Message {
+        detail: app::fns::auth::FORGOT_PASSWORD_REPLY.into(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ResetPasswordRequest {
     token: String,
     password: String,
 }
 
+#[utoipa::path(post, operation_id = "auth_reset_password", path = "/auth/reset-password", tag = "auth", security(()), request_body = ResetPasswordRequest, responses((status = 200, description = "OK", body = Message), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn reset_password(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ResetPasswordRequest>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Message>, AppError> {
     auth::reset_password(&state.db, &body.token, &body.password).await?;
-    Ok(Json(json!({ "detail": "Your password has been changed" })))
+    Ok(Json(Message {
+        detail: "Your password has been changed".into(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ProvisionBody {
     email: String,
     password: Option<String>,
@@ -94,6 +103,7 @@ pub struct ProvisionBody {
 }
 
 /// Admins (JWT) or API keys with the `provision` scope.
+#[utoipa::path(post, operation_id = "auth_provision", path = "/auth/provision", tag = "auth", request_body = ProvisionBody, responses((status = 201, description = "Created", body = ProvisionedUser), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn provision(
     State(state): State<AppState>,
     caller: Caller,

@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod api_keys;
 pub mod auth;
 pub mod billing;
+pub mod docs;
 pub mod extract;
 pub mod health;
 pub mod posts;
@@ -16,63 +17,92 @@ pub mod webhooks;
 
 use app::error::AppError;
 use app::server::AppState;
-use axum::routing::{delete, get, patch, post};
+use axum::response::IntoResponse;
+use axum::routing::get;
 use axum::Router;
+use http::header;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+/// The API's routes and the OpenAPI document describing exactly them (each handler is
+/// registered through `routes!`, which reads its `#[utoipa::path]`), plus `/openapi.json`.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health::health))
-        .route("/auth/register", post(auth::register))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/refresh", post(auth::refresh))
-        .route("/auth/me", get(auth::me))
-        .route("/auth/forgot-password", post(auth::forgot_password))
-        .route("/auth/reset-password", post(auth::reset_password))
-        .route("/auth/provision", post(auth::provision))
-        .route("/accounts", post(accounts::connect).get(accounts::list))
+    let (router, document) = documented_routes().split_for_parts();
+    let document = Arc::new(
+        document
+            .to_pretty_json()
+            .expect("the OpenAPI document serializes"),
+    );
+    router
         .route(
-            "/accounts/{id}",
-            get(accounts::get).delete(accounts::disconnect),
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        document.as_str().to_owned(),
+                    )
+                        .into_response()
+                }
+            }),
         )
-        .route("/posts", post(posts::create).get(posts::list))
-        .route("/posts/calendar", get(posts::calendar))
-        .route(
-            "/posts/{id}",
-            get(posts::get).patch(posts::update).delete(posts::delete),
-        )
-        .route("/posts/{id}/schedule", post(posts::schedule))
-        .route("/posts/{id}/retry", post(posts::retry))
-        .route("/queue", post(queue::create).get(queue::list))
-        .route("/queue/generate-caption", post(queue::generate_caption))
-        .route("/queue/import", post(queue::import))
-        .route("/queue/{id}", get(queue::get).delete(queue::delete))
-        .route("/queue/{id}/generate", post(queue::generate))
-        .route("/queue/{id}/approve", post(queue::approve))
-        .route("/queue/{id}/reject", post(queue::reject))
-        .route("/templates", post(templates::create).get(templates::list))
-        .route(
-            "/templates/{id}",
-            get(templates::get)
-                .patch(templates::update)
-                .delete(templates::delete),
-        )
-        .route("/templates/{id}/render", post(templates::render))
-        .route("/analytics/overview", get(analytics::overview))
-        .route("/analytics/posts", get(analytics::posts))
-        .route("/analytics/posts/{post_id}", get(analytics::post))
-        .route("/admin/logs", get(admin::logs))
-        .route("/admin/users", get(admin::users))
-        .route("/admin/users/{id}", patch(admin::update_user))
-        .route("/billing/plans", get(billing::plans))
-        .route("/billing/checkout", post(billing::checkout))
-        .route("/billing/portal", post(billing::portal))
-        .route("/billing/current", get(billing::current))
-        .route("/billing/overview", get(billing::overview))
-        .route("/billing/cancel", post(billing::cancel))
-        .route("/usage", get(billing::usage))
-        .route("/webhooks/stripe", post(webhooks::stripe))
-        .route("/webhooks/platform-events", post(webhooks::platform_events))
-        .route("/api-keys", post(api_keys::create).get(api_keys::list))
-        .route("/api-keys/{id}", delete(api_keys::revoke))
         .fallback(|| async { AppError::NotFound("No such API endpoint".into()) })
+}
+
+/// The OpenAPI document alone (for tests and tooling).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().split_for_parts().1
+}
+
+fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::forgot_password))
+        .routes(routes!(auth::reset_password))
+        .routes(routes!(auth::provision))
+        .routes(routes!(accounts::connect, accounts::list))
+        .routes(routes!(accounts::get, accounts::disconnect))
+        .routes(routes!(posts::create, posts::list))
+        .routes(routes!(posts::calendar))
+        .routes(routes!(posts::get, posts::update, posts::delete))
+        .routes(routes!(posts::schedule))
+        .routes(routes!(posts::retry))
+        .routes(routes!(queue::create, queue::list))
+        .routes(routes!(queue::generate_caption))
+        .routes(routes!(queue::import))
+        .routes(routes!(queue::get, queue::delete))
+        .routes(routes!(queue::generate))
+        .routes(routes!(queue::approve))
+        .routes(routes!(queue::reject))
+        .routes(routes!(templates::create, templates::list))
+        .routes(routes!(
+            templates::get,
+            templates::update,
+            templates::delete
+        ))
+        .routes(routes!(templates::render))
+        .routes(routes!(analytics::overview))
+        .routes(routes!(analytics::posts))
+        .routes(routes!(analytics::post))
+        .routes(routes!(admin::logs))
+        .routes(routes!(admin::users))
+        .routes(routes!(admin::update_user))
+        .routes(routes!(billing::plans))
+        .routes(routes!(billing::checkout))
+        .routes(routes!(billing::portal))
+        .routes(routes!(billing::current))
+        .routes(routes!(billing::overview))
+        .routes(routes!(billing::cancel))
+        .routes(routes!(billing::usage))
+        .routes(routes!(webhooks::stripe))
+        .routes(routes!(webhooks::platform_events))
+        .routes(routes!(api_keys::create, api_keys::list))
+        .routes(routes!(api_keys::revoke))
 }

@@ -12,9 +12,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::extract::{not_null, present, ApiJson, ApiQuery, Caller, IdPath, Pagination};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
-pub struct CreateBody {
+#[derive(Deserialize, ToSchema)]
+pub struct NewPostBody {
     account_id: Uuid,
     content: String,
     #[serde(default)]
@@ -24,10 +25,11 @@ pub struct CreateBody {
     scheduled_for: Option<DateTime<Utc>>,
 }
 
+#[utoipa::path(post, operation_id = "posts_create", path = "/posts", tag = "posts", request_body = NewPostBody, responses((status = 201, description = "Created", body = PostView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<NewPostBody>,
 ) -> Result<(StatusCode, Json<PostView>), AppError> {
     let new = NewPost {
         account_id: body.account_id,
@@ -43,12 +45,14 @@ pub async fn create(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     status: Option<PostStatus>,
     platform: Option<Platform>,
 }
 
+#[utoipa::path(get, operation_id = "posts_list", path = "/posts", tag = "posts", params(ListQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<PostView>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -64,6 +68,7 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(get, operation_id = "posts_get", path = "/posts/{id}", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "OK", body = PostDetail), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -72,9 +77,9 @@ pub async fn get(
     Ok(Json(posts::detail(&state.db, &caller.user, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PatchBody {
+pub struct PostPatchBody {
     #[serde(default, deserialize_with = "present")]
     content: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
@@ -87,11 +92,12 @@ pub struct PatchBody {
     account_id: Option<Option<Uuid>>,
 }
 
+#[utoipa::path(patch, operation_id = "posts_update", path = "/posts/{id}", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), request_body = PostPatchBody, responses((status = 200, description = "OK", body = PostView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     IdPath(id): IdPath,
-    ApiJson(body): ApiJson<PatchBody>,
+    ApiJson(body): ApiJson<PostPatchBody>,
 ) -> Result<Json<PostView>, AppError> {
     let patch = PostPatch {
         content: not_null("content", body.content)?,
@@ -106,6 +112,7 @@ pub async fn update(
     ))
 }
 
+#[utoipa::path(delete, operation_id = "posts_delete", path = "/posts/{id}", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Deleted"), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -115,11 +122,12 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ScheduleBody {
     scheduled_for: DateTime<Utc>,
 }
 
+#[utoipa::path(post, operation_id = "posts_schedule", path = "/posts/{id}/schedule", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), request_body = ScheduleBody, responses((status = 200, description = "Scheduled", body = PostView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn schedule(
     State(state): State<AppState>,
     caller: Caller,
@@ -131,6 +139,7 @@ pub async fn schedule(
     ))
 }
 
+#[utoipa::path(post, operation_id = "posts_retry", path = "/posts/{id}/retry", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "Rescheduled", body = PostView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn retry(
     State(state): State<AppState>,
     caller: Caller,
@@ -139,13 +148,15 @@ pub async fn retry(
     Ok(Json(posts::retry(&state.db, &caller.user, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CalendarQuery {
     start_date: NaiveDate,
     end_date: NaiveDate,
     tz: Option<String>,
 }
 
+#[utoipa::path(get, operation_id = "posts_calendar", path = "/posts/calendar", tag = "posts", params(CalendarQuery), responses((status = 200, description = "OK", body = Calendar), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn calendar(
     State(state): State<AppState>,
     caller: Caller,

@@ -13,23 +13,25 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiQuery, Caller, IdPath, OptionalJson, Pagination};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
-pub struct CreateBody {
+#[derive(Deserialize, ToSchema)]
+pub struct NewQueueItemBody {
     product_data: Product,
     platforms: Vec<Platform>,
 }
 
+#[utoipa::path(post, operation_id = "queue_create", path = "/queue", tag = "queue", request_body = NewQueueItemBody, responses((status = 201, description = "Queued", body = QueueItemView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<NewQueueItemBody>,
 ) -> Result<(StatusCode, Json<QueueItemView>), AppError> {
     let item = queue::create(&state.db, &caller.user, body.product_data, body.platforms).await?;
     Ok((StatusCode::CREATED, Json(item)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ImportBody {
     url: String,
     #[serde(default)]
@@ -37,6 +39,7 @@ pub struct ImportBody {
 }
 
 /// Reads a product page and queues its product (for Instagram and Facebook unless told).
+#[utoipa::path(post, operation_id = "queue_import", path = "/queue/import", tag = "queue", request_body = ImportBody, responses((status = 201, description = "Imported and queued", body = QueueItemView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
     caller: Caller,
@@ -50,11 +53,13 @@ pub async fn import(
     Ok((StatusCode::CREATED, Json(item)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     status: Option<QueueStatus>,
 }
 
+#[utoipa::path(get, operation_id = "queue_list", path = "/queue", tag = "queue", params(ListQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<QueueItemView>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -66,6 +71,7 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(get, operation_id = "queue_get", path = "/queue/{id}", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "OK", body = QueueItemView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -74,6 +80,7 @@ pub async fn get(
     Ok(Json(queue::find(&state.db, &caller.user, id).await?.view()))
 }
 
+#[utoipa::path(delete, operation_id = "queue_delete", path = "/queue/{id}", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Deleted"), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -83,12 +90,13 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 pub struct GenerateBody {
     #[serde(default)]
     tone: Option<Tone>,
 }
 
+#[utoipa::path(post, operation_id = "queue_generate", path = "/queue/{id}/generate", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), request_body = Option<GenerateBody>, responses((status = 200, description = "Captions written", body = QueueItemView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn generate(
     State(state): State<AppState>,
     caller: Caller,
@@ -101,12 +109,13 @@ pub async fn generate(
     ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 pub struct ApproveBody {
     scheduled_for: Option<DateTime<Utc>>,
     account_ids: Option<Vec<Uuid>>,
 }
 
+#[utoipa::path(post, operation_id = "queue_approve", path = "/queue/{id}/approve", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), request_body = Option<ApproveBody>, responses((status = 200, description = "Approved; posts created", body = ApprovedItem), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn approve(
     State(state): State<AppState>,
     caller: Caller,
@@ -125,6 +134,7 @@ pub async fn approve(
     ))
 }
 
+#[utoipa::path(post, operation_id = "queue_reject", path = "/queue/{id}/reject", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "Rejected", body = QueueItemView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn reject(
     State(state): State<AppState>,
     caller: Caller,
@@ -133,7 +143,7 @@ pub async fn reject(
     Ok(Json(queue::reject(&state.db, &caller.user, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CaptionBody {
     product_data: Product,
     platform: Platform,
@@ -141,6 +151,7 @@ pub struct CaptionBody {
     tone: Option<Tone>,
 }
 
+#[utoipa::path(post, operation_id = "queue_generate_caption", path = "/queue/generate-caption", tag = "queue", request_body = CaptionBody, responses((status = 200, description = "OK", body = GeneratedCaption), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn generate_caption(
     State(state): State<AppState>,
     caller: Caller,

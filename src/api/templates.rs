@@ -11,9 +11,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::extract::{not_null, present, ApiJson, Caller, IdPath, Pagination};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
-pub struct CreateBody {
+#[derive(Deserialize, ToSchema)]
+pub struct NewTemplateBody {
     name: String,
     content: String,
     #[serde(default)]
@@ -22,10 +23,11 @@ pub struct CreateBody {
     platforms: Vec<Platform>,
 }
 
+#[utoipa::path(post, operation_id = "templates_create", path = "/templates", tag = "templates", request_body = NewTemplateBody, responses((status = 201, description = "Created", body = TemplateView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<NewTemplateBody>,
 ) -> Result<(StatusCode, Json<TemplateView>), AppError> {
     let new = NewTemplate {
         name: body.name,
@@ -39,6 +41,7 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(get, operation_id = "templates_list", path = "/templates", tag = "templates", params(crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<TemplateView>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -47,6 +50,7 @@ pub async fn list(
     Ok(Json(templates::list(&state.db, &caller.user, page).await?))
 }
 
+#[utoipa::path(get, operation_id = "templates_get", path = "/templates/{id}", tag = "templates", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "OK", body = TemplateView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -57,9 +61,9 @@ pub async fn get(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PatchBody {
+pub struct TemplatePatchBody {
     #[serde(default, deserialize_with = "present")]
     name: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
@@ -70,11 +74,12 @@ pub struct PatchBody {
     platforms: Option<Option<Vec<Platform>>>,
 }
 
+#[utoipa::path(patch, operation_id = "templates_update", path = "/templates/{id}", tag = "templates", params(("id" = Uuid, Path, description = "The resource id")), request_body = TemplatePatchBody, responses((status = 200, description = "OK", body = TemplateView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     IdPath(id): IdPath,
-    ApiJson(body): ApiJson<PatchBody>,
+    ApiJson(body): ApiJson<TemplatePatchBody>,
 ) -> Result<Json<TemplateView>, AppError> {
     let patch = TemplatePatch {
         name: not_null("name", body.name)?,
@@ -87,6 +92,7 @@ pub async fn update(
     ))
 }
 
+#[utoipa::path(delete, operation_id = "templates_delete", path = "/templates/{id}", tag = "templates", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Deleted"), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -96,11 +102,12 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RenderBody {
     product_data: Value,
 }
 
+#[utoipa::path(post, operation_id = "templates_render", path = "/templates/{id}/render", tag = "templates", params(("id" = Uuid, Path, description = "The resource id")), request_body = RenderBody, responses((status = 200, description = "OK", body = RenderedTemplate), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn render(
     State(state): State<AppState>,
     caller: Caller,

@@ -10,6 +10,7 @@ mod billing;
 mod cli;
 mod health;
 mod helpers;
+mod openapi;
 mod pages;
 mod posts;
 mod product_import;

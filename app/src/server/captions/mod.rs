@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::model::Platform;
 
 /// How a caption should sound.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Tone {
     #[default]
@@ -38,7 +38,7 @@ impl Tone {
 }
 
 /// The product facts a caption is written from (the queue item's `product_data`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Product {
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
