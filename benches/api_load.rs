@@ -9,52 +9,26 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::model::{PlanTier, Platform, PostStatus};
-use app::server::config::Settings;
-use app::server::db;
 use app::server::entities::{post, StringList};
 use chrono::{TimeZone, Utc};
 use postpilot::startup::Application;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use uuid::Uuid;
 
 const POSTS: usize = 10_000;
 const CONNECTIONS: usize = 32;
 const RUN_FOR: Duration = Duration::from_secs(10);
 
+mod common;
+
 #[tokio::main]
 async fn main() {
-    let data_dir = std::env::temp_dir().join(format!("postpilot-bench-{}", Uuid::new_v4()));
-    let mut settings = Settings::load_from(None, |_| None).expect("settings");
-    settings.server.addr = "127.0.0.1:0".parse().unwrap();
-    settings.database.data_dir = data_dir.clone();
-    settings.auth.jwt_secret = "bench-secret-bench-secret-bench-secret".into();
-    settings.log.filter = "error".into();
-    let mut postgres = None;
-    let label = match std::env::var("BENCH_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    {
-        Some(admin_url) => {
-            let name = format!("pp_bench_{}", Uuid::new_v4().simple());
-            postgres = Some((admin_url.clone(), name.clone()));
-            let admin = db::connect_url(&admin_url, 1)
-                .await
-                .expect("PostgreSQL reachable");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .unwrap();
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(b, _)| b)
-                .unwrap_or(&admin_url);
-            settings.database.url = format!("{base}/{name}");
-            "PostgreSQL"
-        }
-        None => "SQLite",
-    };
-    let conn = db::connect(&settings).await.expect("database");
-    db::migrate(&conn).await.expect("migrate");
+    let database = common::BenchDatabase::create().await;
+    let (label, settings, conn) = (
+        database.label,
+        database.settings.clone(),
+        database.conn.clone(),
+    );
 
     let seeded = Instant::now();
     let (email, password) = ("bench@example.com", "bench-password-1");
@@ -131,9 +105,7 @@ async fn main() {
         }
         let elapsed = started.elapsed().as_secs_f64();
         all.sort();
-        let pct = |p: f64| {
-            all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0
-        };
+        let pct = |p: f64| common::percentile(&all, p).as_secs_f64() * 1000.0;
         println!(
             "{label}: {name}: {} requests in {elapsed:.1} s = {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({CONNECTIONS} connections)",
             all.len(),
@@ -142,14 +114,7 @@ async fn main() {
             pct(0.99)
         );
     }
-    let _ = std::fs::remove_dir_all(data_dir);
-    if let Some((admin_url, name)) = postgres {
-        conn.close().await.ok();
-        let admin = db::connect_url(&admin_url, 1).await.unwrap();
-        let _ = admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .await;
-    }
+    database.drop_database().await;
 }
 
 /// An Enterprise user with one account and 10,000 posts over three months (about 3,300 in
@@ -204,6 +169,8 @@ async fn seed(conn: &sea_orm::DatabaseConnection, email: &str, password: &str) {
                 next_attempt_at: Set(None),
                 lease_owner: Set(None),
                 lease_expires_at: Set(None),
+                publish_ref: Set(None),
+                publish_started_at: Set(None),
                 created_at: Set(at - chrono::Duration::days(1)),
                 updated_at: Set(at - chrono::Duration::days(1)),
             }

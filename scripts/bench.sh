@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Load benchmark (benches/api_load.rs) on SQLite, then on PostgreSQL when it is reachable.
+# Benchmarks (benches/api_load.rs: the busiest reads; benches/publishing.rs: the engine) on
+# SQLite, then on PostgreSQL when it is reachable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cargo bench --bench api_load
+cargo bench --bench api_load --bench publishing
 pg_url="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
-  BENCH_DATABASE_URL="$pg_url" cargo bench --bench api_load
+  BENCH_DATABASE_URL="$pg_url" cargo bench --bench api_load --bench publishing
 else
   echo "PostgreSQL not reachable on 127.0.0.1:5432: PostgreSQL run skipped"
 fi

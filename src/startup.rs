@@ -8,9 +8,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use app::server::auth::session::browser_session;
 use app::server::auth::tokens::{load_or_create_secret, TokenKeys};
+use app::server::auth::vault::TokenVault;
 use app::server::captions::TemplateWriter;
 use app::server::config::Settings;
 use app::server::email::Mailer;
+use app::server::publishing::{self, Engine, Platforms};
 use app::server::{db, AppState};
 use app::{shell, App};
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -61,10 +63,14 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", settings.server.addr))?;
         let addr = listener.local_addr()?;
+        let vault = TokenVault::new(&settings.platforms.token_encryption_key, &secret)
+            .context("platforms.token_encryption_key")?;
         let state = AppState {
             leptos_options: leptos_options(&settings, addr),
             db,
             tokens: Arc::new(TokenKeys::new(&secret, &settings.auth)),
+            vault: Arc::new(vault),
+            platforms: Arc::new(Platforms::from_settings(&settings.platforms)),
             mailer: Arc::new(mailer),
             captions: Arc::new(TemplateWriter),
             settings: Arc::new(settings),
@@ -87,14 +93,30 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Serves (and, unless `scheduler.enabled` is off, publishes) until `shutdown` completes,
+    /// then finishes the requests in flight and stops the jobs.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+    ) -> anyhow::Result<()> {
+        let mut jobs = None;
+        if self.state.settings.scheduler.enabled {
+            let engine = Arc::new(Engine::from_state(&self.state));
+            jobs = Some(
+                publishing::jobs::start(engine, &self.state.settings.scheduler)
+                    .await
+                    .context("cannot start the publishing engine")?,
+            );
+        }
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        if let Some(mut jobs) = jobs {
+            if let Err(err) = jobs.shutdown().await {
+                tracing::warn!(error = %err, "the publishing jobs did not stop cleanly");
+            }
+        }
+        Ok(served?)
     }
 }
 

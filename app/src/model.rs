@@ -154,6 +154,8 @@ pub struct SocialAccountInfo {
     pub account_name: String,
     pub account_id_external: String,
     pub is_connected: bool,
+    /// The platform refused to renew the token: the owner must connect the account again.
+    pub needs_reconnect: bool,
     pub connected_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }

@@ -1,5 +1,5 @@
 //! What each platform accepts: caption length, hashtag count, whether a scheduled post needs
-//! media. The post service enforces it, the caption generator writes within it and the
+//! media, how many posts a day it publishes. The post service enforces it, the caption generator writes within it and the
 //! composer shows it.
 
 use crate::model::Platform;
@@ -12,6 +12,9 @@ pub struct PlatformRules {
     pub max_hashtags: Option<usize>,
     /// Whether the platform can only publish posts with a photo or video.
     pub media_required: bool,
+    /// Most posts an account may publish in any 24 hours (Instagram's content-publishing
+    /// limit, TikTok's per-creator cap); the engine defers posts beyond it.
+    pub daily_publish_cap: Option<u32>,
 }
 
 impl Platform {
@@ -21,16 +24,19 @@ impl Platform {
                 max_content_chars: 2200,
                 max_hashtags: Some(30),
                 media_required: true,
+                daily_publish_cap: Some(25),
             },
             Platform::Tiktok => PlatformRules {
                 max_content_chars: 2200,
                 max_hashtags: None,
                 media_required: true,
+                daily_publish_cap: Some(15),
             },
             Platform::Facebook => PlatformRules {
                 max_content_chars: 63206,
                 max_hashtags: None,
                 media_required: false,
+                daily_publish_cap: None,
             },
         }
     }

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261123_000002_caption_generations;
+mod m20261123_000003_publishing_checkpoints;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_caption_generations::Migration),
+            Box::new(m20261123_000003_publishing_checkpoints::Migration),
         ]
     }
 }

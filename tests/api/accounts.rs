@@ -32,6 +32,7 @@ async fn connecting_returns_the_account_without_tokens() {
             "created_at",
             "id",
             "is_connected",
+            "needs_reconnect",
             "platform"
         ]
     );

@@ -91,6 +91,8 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     settings.database.max_connections = 5;
     settings.auth.jwt_secret = format!("test-secret-{}", Uuid::new_v4());
     settings.log.filter = "warn".into();
+    // Tests drive the publishing engine themselves (one test turns the jobs on).
+    settings.scheduler.enabled = false;
     settings
 }
 

@@ -15,6 +15,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub scheduler: SchedulerSettings,
+    pub platforms: PlatformSettings,
     pub billing: BillingSettings,
     pub integrations: IntegrationSettings,
     pub email: EmailSettings,
@@ -112,6 +113,50 @@ impl std::fmt::Debug for IntegrationSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct SchedulerSettings {
     pub enabled: bool,
+    pub instance_id: String,
+    pub batch_size: u64,
+    pub concurrency: usize,
+    pub lease_seconds: i64,
+    pub max_attempts: i32,
+    pub backoff_base_seconds: i64,
+    pub backoff_max_seconds: i64,
+    pub publish_cron: String,
+    pub metrics_cron: String,
+    pub token_refresh_cron: String,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct PlatformSettings {
+    pub meta_graph_url: String,
+    pub tiktok_api_url: String,
+    pub meta_app_id: String,
+    pub meta_app_secret: String,
+    pub tiktok_client_key: String,
+    pub tiktok_client_secret: String,
+    pub request_timeout_seconds: u64,
+    pub poll_interval_ms: u64,
+    pub poll_max_attempts: u32,
+    pub token_encryption_key: String,
+}
+
+impl std::fmt::Debug for PlatformSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlatformSettings")
+            .field("meta_graph_url", &self.meta_graph_url)
+            .field("tiktok_api_url", &self.tiktok_api_url)
+            .field("meta_app_id", &self.meta_app_id)
+            .field("meta_app_secret", &set_or_empty(&self.meta_app_secret))
+            .field("tiktok_client_key", &self.tiktok_client_key)
+            .field(
+                "tiktok_client_secret",
+                &set_or_empty(&self.tiktok_client_secret),
+            )
+            .field(
+                "token_encryption_key",
+                &set_or_empty(&self.token_encryption_key),
+            )
+            .finish()
+    }
 }
 
 #[derive(Clone, Deserialize)]
@@ -199,6 +244,18 @@ impl Settings {
         if self.auth.access_token_minutes <= 0 || self.auth.refresh_token_days <= 0 {
             return Err(ConfigError::Invalid(
                 "token lifetimes must be positive".into(),
+            ));
+        }
+        let scheduler = &self.scheduler;
+        if scheduler.batch_size == 0
+            || scheduler.concurrency == 0
+            || scheduler.lease_seconds <= 0
+            || scheduler.max_attempts <= 0
+            || scheduler.backoff_base_seconds < 0
+            || scheduler.backoff_max_seconds < scheduler.backoff_base_seconds
+        {
+            return Err(ConfigError::Invalid(
+                "scheduler: batch_size, concurrency, lease_seconds and max_attempts must be positive, backoff_max_seconds ≥ backoff_base_seconds".into(),
             ));
         }
         if self.database.max_connections == 0 {

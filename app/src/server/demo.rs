@@ -190,6 +190,8 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded, AppError> {
                 next_attempt_at: Set(None),
                 lease_owner: Set(None),
                 lease_expires_at: Set(None),
+                publish_ref: Set(None),
+                publish_started_at: Set(None),
                 created_at: Set(at - Duration::days(3)),
                 updated_at: Set(posted_at.unwrap_or(at - Duration::days(3))),
             }

@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod email;
 pub mod entities;
+pub mod publishing;
 pub mod services;
 pub mod state;
 

@@ -7,9 +7,11 @@ use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
 
 use super::auth::tokens::TokenKeys;
+use super::auth::vault::TokenVault;
 use super::captions::CaptionGenerator;
 use super::config::Settings;
 use super::email::Mailer;
+use super::publishing::Platforms;
 use crate::error::AppError;
 
 #[derive(Clone)]
@@ -18,6 +20,10 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub tokens: Arc<TokenKeys>,
+    /// Encrypts OAuth tokens at rest.
+    pub vault: Arc<TokenVault>,
+    /// The platform adapters the engine publishes through.
+    pub platforms: Arc<Platforms>,
     pub mailer: Arc<Mailer>,
     pub captions: Arc<dyn CaptionGenerator>,
 }

@@ -7,3 +7,4 @@ pub mod password;
 pub mod secrets;
 pub mod session;
 pub mod tokens;
+pub mod vault;

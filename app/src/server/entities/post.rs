@@ -28,6 +28,11 @@ pub struct Model {
     pub next_attempt_at: Option<DateTimeUtc>,
     pub lease_owner: Option<String>,
     pub lease_expires_at: Option<DateTimeUtc>,
+    /// The platform's handle on a publication in progress (see `publishing::adapter::Started`).
+    pub publish_ref: Option<String>,
+    /// Set when an attempt begins talking to the platform; a recovered post with it set may
+    /// already be out there.
+    pub publish_started_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -35,6 +35,7 @@ impl Model {
             account_name: self.account_name.clone(),
             account_id_external: self.account_id_external.clone(),
             is_connected: self.is_connected,
+            needs_reconnect: self.needs_reconnect,
             connected_at: self.connected_at,
             created_at: self.created_at,
         }

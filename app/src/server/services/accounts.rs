@@ -2,9 +2,10 @@
 //! Reconnecting the same platform + external id reuses the row, so post history survives.
 
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -14,7 +15,9 @@ use super::paging::PageRequest;
 use crate::error::AppError;
 use crate::model::{EventKind, Page, Platform, SocialAccountInfo};
 use crate::plans::within_limit;
+use crate::server::auth::vault::TokenVault;
 use crate::server::entities::{social_account, user};
+use crate::server::publishing::adapter::TokenGrant;
 
 const MAX_NAME_LEN: usize = 255;
 
@@ -186,6 +189,68 @@ pub async fn disconnect(
         )
         .user(owner.id)
         .data(json!({ "account_id": id })),
+    )
+    .await;
+    Ok(())
+}
+
+/// Stores an account's platform tokens, encrypted, and clears any "needs reconnection" mark.
+/// Called by the engine when it renews a token; `attach_tokens` is the owner-checked door.
+pub async fn store_tokens(
+    db: &impl ConnectionTrait,
+    vault: &TokenVault,
+    account_id: Uuid,
+    tokens: &TokenGrant,
+) -> Result<(), DbErr> {
+    let mut update = social_account::Entity::update_many()
+        .col_expr(
+            social_account::Column::AccessTokenEnc,
+            Expr::value(vault.seal(&tokens.access_token)),
+        )
+        .col_expr(
+            social_account::Column::TokenExpiresAt,
+            Expr::value(tokens.expires_at),
+        )
+        .col_expr(social_account::Column::NeedsReconnect, Expr::value(false))
+        .col_expr(social_account::Column::UpdatedAt, Expr::value(Utc::now()));
+    if let Some(refresh) = &tokens.refresh_token {
+        update = update.col_expr(
+            social_account::Column::RefreshTokenEnc,
+            Expr::value(vault.seal(refresh)),
+        );
+    }
+    update
+        .filter(social_account::Column::Id.eq(account_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Gives one of the owner's connected accounts real platform tokens (from OAuth): its posts
+/// then go to the platform instead of the sandbox.
+pub async fn attach_tokens(
+    db: &impl ConnectionTrait,
+    vault: &TokenVault,
+    owner: &user::Model,
+    id: Uuid,
+    tokens: &TokenGrant,
+) -> Result<(), AppError> {
+    let account = find(db, owner, id).await?;
+    if !account.is_connected {
+        return Err(AppError::BadRequest("The account is disconnected".into()));
+    }
+    store_tokens(db, vault, id, tokens).await?;
+    event_log::record(
+        db,
+        Event::new(
+            EventKind::Audit,
+            format!(
+                "Platform tokens stored for {} account {}",
+                account.platform, account.account_name
+            ),
+        )
+        .user(owner.id)
+        .data(json!({ "account_id": id, "expires_at": tokens.expires_at })),
     )
     .await;
     Ok(())

@@ -239,6 +239,8 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
         next_attempt_at: Set(None),
         lease_owner: Set(None),
         lease_expires_at: Set(None),
+        publish_ref: Set(None),
+        publish_started_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -1,0 +1,202 @@
+//! What the engine asks of a platform: publish a post (in two steps, so a crash between them
+//! can be resumed without posting twice), read its metrics, renew an account's token. How each
+//! platform's answers map onto retry/fail/defer lives in `PublishError`, decided by its adapter.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::model::Platform;
+
+/// The account a post goes out on, with its token decrypted for this call only.
+#[derive(Clone)]
+pub struct AccountAuth {
+    pub account_id: Uuid,
+    pub platform: Platform,
+    /// The page / Instagram business account / TikTok open id.
+    pub external_id: String,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+}
+
+impl std::fmt::Debug for AccountAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountAuth")
+            .field("account_id", &self.account_id)
+            .field("platform", &self.platform)
+            .field("external_id", &self.external_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The post as the platform receives it.
+#[derive(Debug, Clone)]
+pub struct OutgoingPost {
+    pub post_id: Uuid,
+    /// Content followed by the hashtags, as the post will read.
+    pub caption: String,
+    pub media_urls: Vec<String>,
+}
+
+/// Step one's result: the platform's handle on the post in progress (an Instagram container,
+/// a TikTok publish id) or, for one-step platforms, the published post itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Started {
+    InProgress { publish_ref: String },
+    Published { external_post_id: String },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metrics {
+    pub impressions: i64,
+    pub reach: i64,
+    pub likes: i64,
+    pub comments: i64,
+    pub shares: i64,
+    pub clicks: i64,
+}
+
+/// A renewed token.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Why a platform call did not succeed, sorted by what the engine should do about it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PublishError {
+    /// Worth retrying later (server errors, timeouts, "try again").
+    #[error("{message}")]
+    Transient {
+        code: Option<String>,
+        message: String,
+    },
+    /// Will never succeed as it is (invalid media, caption too long, revoked permission).
+    #[error("{message}")]
+    Permanent {
+        code: Option<String>,
+        message: String,
+    },
+    /// The token expired or was invalidated: renew it, then try once more.
+    #[error("{message}")]
+    TokenExpired {
+        code: Option<String>,
+        message: String,
+    },
+    /// The platform asks us to slow down; not a failure of the post.
+    #[error("{message}")]
+    RateLimited {
+        code: Option<String>,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+}
+
+impl PublishError {
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            PublishError::Transient { code, .. }
+            | PublishError::Permanent { code, .. }
+            | PublishError::TokenExpired { code, .. }
+            | PublishError::RateLimited { code, .. } => code.as_deref(),
+        }
+    }
+
+    pub fn transient(message: impl Into<String>) -> Self {
+        PublishError::Transient {
+            code: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> Self {
+        PublishError::Permanent {
+            code: None,
+            message: message.into(),
+        }
+    }
+
+    /// A network-level failure (no answer, timeout): always transient.
+    pub fn from_transport(platform: Platform, err: &reqwest::Error) -> Self {
+        let what = if err.is_timeout() {
+            "timed out"
+        } else if err.is_connect() {
+            "could not be reached"
+        } else {
+            "failed"
+        };
+        PublishError::Transient {
+            code: err.status().map(|s| s.as_u16().to_string()),
+            message: format!("{} {what}: {err}", platform.label()),
+        }
+    }
+}
+
+/// Whether a media URL is a video (by its extension); photos otherwise.
+pub fn is_video_url(url: &str) -> bool {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+        .to_ascii_lowercase();
+    [".mp4", ".mov", ".m4v", ".webm"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
+}
+
+/// A `Retry-After` header in seconds.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+#[async_trait]
+pub trait Publisher: Send + Sync {
+    /// Whether publishing changes something outside PostPilot. The engine records a
+    /// checkpoint before such calls so that a crash cannot lead to a second post.
+    fn has_side_effects(&self) -> bool {
+        true
+    }
+
+    /// Step one. Must not be repeated once it returned `InProgress` (the engine stores the
+    /// reference and resumes with `finish`).
+    async fn start(&self, auth: &AccountAuth, post: &OutgoingPost)
+        -> Result<Started, PublishError>;
+
+    /// Step two for `InProgress` posts: wait for processing, publish, return the post's id.
+    /// Called again after a crash or a transient failure, so it must tolerate a reference
+    /// that was already published.
+    async fn finish(
+        &self,
+        auth: &AccountAuth,
+        post: &OutgoingPost,
+        publish_ref: &str,
+    ) -> Result<String, PublishError>;
+
+    /// After a crash between `start` and storing its answer: the post if the platform already
+    /// has it (matched by caption, published after `since`).
+    async fn find_published(
+        &self,
+        _auth: &AccountAuth,
+        _post: &OutgoingPost,
+        _since: DateTime<Utc>,
+    ) -> Result<Option<String>, PublishError> {
+        Ok(None)
+    }
+
+    async fn metrics(
+        &self,
+        auth: &AccountAuth,
+        external_post_id: &str,
+        posted_at: DateTime<Utc>,
+    ) -> Result<Metrics, PublishError>;
+
+    async fn refresh_token(&self, auth: &AccountAuth) -> Result<TokenGrant, PublishError>;
+}

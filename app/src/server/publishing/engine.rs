@@ -1,0 +1,941 @@
+//! The publishing engine: claims due posts atomically (any number of instances may run it over
+//! one database), publishes each through its platform's adapter, and records what happened.
+//!
+//! A claimed post is `publishing` with a lease held by this instance. Every outcome is written
+//! only while the lease is still ours. A post whose lease ran out (its instance died) is claimed
+//! again; if its last attempt had begun talking to the platform, the engine resumes from the
+//! stored platform handle or looks for the post on the platform before publishing again.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use futures::StreamExt;
+use rand::Rng;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::adapter::{AccountAuth, OutgoingPost, PublishError, Publisher, Started};
+use super::Platforms;
+use crate::model::{EventKind, EventLevel, PostStatus, QueueStatus};
+use crate::server::auth::vault::TokenVault;
+use crate::server::config::SchedulerSettings;
+use crate::server::entities::{content_queue, post, post_metrics, social_account};
+use crate::server::services::accounts;
+use crate::server::services::event_log::{self, Event};
+
+/// How long a rate-limited post waits when the platform does not say.
+const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::minutes(15);
+/// Posts published within this window count against a platform's daily cap.
+const CAP_WINDOW: Duration = Duration::hours(24);
+/// Metrics are kept fresh for posts this recent.
+const METRICS_WINDOW: Duration = Duration::days(30);
+/// Tokens expiring within this are renewed by the token job.
+const TOKEN_RENEWAL_MARGIN: Duration = Duration::days(7);
+
+/// What one tick did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TickReport {
+    pub claimed: usize,
+    pub posted: usize,
+    pub retrying: usize,
+    pub deferred: usize,
+    pub failed: usize,
+    /// Outcomes not written because another instance had taken the post over.
+    pub lost: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Posted,
+    Retrying,
+    Deferred,
+    Failed,
+    Lost,
+}
+
+pub struct Engine {
+    db: DatabaseConnection,
+    settings: SchedulerSettings,
+    platforms: Arc<Platforms>,
+    vault: Arc<TokenVault>,
+    instance: String,
+    ticking: AtomicBool,
+}
+
+impl Engine {
+    pub fn new(
+        db: DatabaseConnection,
+        settings: SchedulerSettings,
+        platforms: Arc<Platforms>,
+        vault: Arc<TokenVault>,
+    ) -> Self {
+        let instance = if settings.instance_id.is_empty() {
+            let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+            let suffix: u32 = rand::thread_rng().gen();
+            format!("{host}-{}-{suffix:08x}", std::process::id())
+        } else {
+            settings.instance_id.clone()
+        };
+        Engine {
+            db,
+            settings,
+            platforms,
+            vault,
+            instance,
+            ticking: AtomicBool::new(false),
+        }
+    }
+
+    /// The engine of a running app: its database, settings, adapters and vault.
+    pub fn from_state(state: &crate::server::AppState) -> Self {
+        Engine::new(
+            state.db.clone(),
+            state.settings.scheduler.clone(),
+            state.platforms.clone(),
+            state.vault.clone(),
+        )
+    }
+
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// Publishes everything due now, batch after batch. A tick that finds the previous one
+    /// still running returns at once (the running one drains what is due).
+    pub async fn tick(&self) -> Result<TickReport, DbErr> {
+        if self.ticking.swap(true, Ordering::AcqRel) {
+            return Ok(TickReport::default());
+        }
+        let result = self.drain().await;
+        self.ticking.store(false, Ordering::Release);
+        result
+    }
+
+    async fn drain(&self) -> Result<TickReport, DbErr> {
+        let mut report = TickReport::default();
+        loop {
+            let claimed = self.claim(Utc::now()).await?;
+            let batch_len = claimed.len();
+            report.claimed += batch_len;
+            let outcomes: Vec<Outcome> = futures::stream::iter(claimed)
+                .map(|post| self.publish(post))
+                .buffer_unordered(self.settings.concurrency)
+                .collect()
+                .await;
+            for outcome in outcomes {
+                match outcome {
+                    Outcome::Posted => report.posted += 1,
+                    Outcome::Retrying => report.retrying += 1,
+                    Outcome::Deferred => report.deferred += 1,
+                    Outcome::Failed => report.failed += 1,
+                    Outcome::Lost => report.lost += 1,
+                }
+            }
+            if (batch_len as u64) < self.settings.batch_size {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// Takes up to a batch of due posts (and posts whose lease expired) for this instance, in
+    /// one statement. PostgreSQL skips rows another instance is claiming right now; SQLite
+    /// runs one writer at a time, so the statement is atomic there by itself.
+    async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<post::Model>, DbErr> {
+        let backend = self.db.get_database_backend();
+        let lock = match backend {
+            DatabaseBackend::Postgres => "FOR UPDATE SKIP LOCKED",
+            _ => "",
+        };
+        let sql = format!(
+            "UPDATE posts SET status = 'publishing', lease_owner = $1, lease_expires_at = $2, updated_at = $3 \
+             WHERE id IN (\
+                SELECT id FROM posts \
+                WHERE (status = 'scheduled' AND scheduled_for <= $3 \
+                       AND (next_attempt_at IS NULL OR next_attempt_at <= $3)) \
+                   OR (status = 'publishing' AND lease_expires_at < $3) \
+                ORDER BY scheduled_for LIMIT $4 {lock}) \
+             AND (status = 'scheduled' OR (status = 'publishing' AND lease_expires_at < $3)) \
+             RETURNING *"
+        );
+        let sql = match backend {
+            DatabaseBackend::Postgres => sql,
+            // SQLite numbers its parameters ?1, ?2…
+            _ => sql.replace('$', "?"),
+        };
+        let lease_until = now + Duration::seconds(self.settings.lease_seconds);
+        let statement = Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                self.instance.clone().into(),
+                lease_until.into(),
+                now.into(),
+                (self.settings.batch_size as i64).into(),
+            ],
+        );
+        post::Entity::find()
+            .from_raw_sql(statement)
+            .all(&self.db)
+            .await
+    }
+
+    async fn publish(&self, post: post::Model) -> Outcome {
+        let started = Instant::now();
+        match self.publish_inner(&post, started).await {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                // The database failed us mid-way: the lease will expire and the post be
+                // recovered (with its checkpoint) by whichever instance comes next.
+                tracing::error!(post_id = %post.id, error = %err, "publishing stopped by a database error");
+                event_log::record(
+                    &self.db,
+                    Event::new(
+                        EventKind::Scheduler,
+                        format!("Publishing interrupted by a database error: {err}"),
+                    )
+                    .level(EventLevel::Error)
+                    .user(post.user_id)
+                    .post(post.id),
+                )
+                .await;
+                Outcome::Lost
+            }
+        }
+    }
+
+    async fn publish_inner(&self, post: &post::Model, started: Instant) -> Result<Outcome, DbErr> {
+        let Some(account) = social_account::Entity::find_by_id(post.account_id)
+            .one(&self.db)
+            .await?
+        else {
+            return self
+                .fail(
+                    post,
+                    started,
+                    None,
+                    "The post's account no longer exists",
+                    None,
+                )
+                .await;
+        };
+        if !account.is_connected || account.needs_reconnect {
+            let reason = format!(
+                "{} account {} needs to be reconnected before it can publish",
+                account.platform.label(),
+                account.account_name
+            );
+            return self
+                .fail(post, started, Some(&account), &reason, None)
+                .await;
+        }
+        let mut auth = match self.auth_for(&account) {
+            Ok(auth) => auth,
+            Err(reason) => {
+                return self
+                    .fail(post, started, Some(&account), &reason, None)
+                    .await
+            }
+        };
+        if let Some(wait_until) = self.daily_cap_reached(&account, Utc::now()).await? {
+            let reason = format!(
+                "{}'s limit of {} posts a day is reached; publishing at {}",
+                account.platform.label(),
+                account
+                    .platform
+                    .rules()
+                    .daily_publish_cap
+                    .unwrap_or_default(),
+                wait_until.format("%Y-%m-%d %H:%M UTC")
+            );
+            return self
+                .defer(post, started, &account, wait_until, &reason, None)
+                .await;
+        }
+
+        let publisher = self.platforms.for_account(&account);
+        let outgoing = outgoing(post);
+        let mut result = self
+            .attempt(publisher.as_ref(), &auth, post, &outgoing)
+            .await?;
+
+        if let Err(PublishError::TokenExpired { .. }) = &result {
+            match publisher.refresh_token(&auth).await {
+                Ok(grant) => {
+                    accounts::store_tokens(&self.db, &self.vault, account.id, &grant).await?;
+                    auth.access_token = grant.access_token;
+                    auth.refresh_token = grant.refresh_token.or(auth.refresh_token);
+                    event_log::record(
+                        &self.db,
+                        Event::new(
+                            EventKind::Scheduler,
+                            format!(
+                                "{} token renewed after it expired",
+                                account.platform.label()
+                            ),
+                        )
+                        .user(post.user_id)
+                        .post(post.id)
+                        .data(json!({ "account_id": account.id, "platform": account.platform })),
+                    )
+                    .await;
+                    result = self
+                        .attempt(publisher.as_ref(), &auth, post, &outgoing)
+                        .await?;
+                    if let Err(PublishError::TokenExpired { code, message }) = result {
+                        // A fresh token refused again is not worth another loop.
+                        result = Err(PublishError::Permanent { code, message });
+                    }
+                }
+                Err(err) => {
+                    return self.needs_reconnect(post, started, &account, &err).await;
+                }
+            }
+        }
+
+        match result {
+            Ok(external_id) => self.posted(post, started, &account, &external_id).await,
+            Err(PublishError::RateLimited {
+                code,
+                message,
+                retry_after,
+            }) => {
+                let wait = retry_after
+                    .and_then(|d| Duration::from_std(d).ok())
+                    .unwrap_or(DEFAULT_RATE_LIMIT_WAIT);
+                self.defer(
+                    post,
+                    started,
+                    &account,
+                    Utc::now() + wait,
+                    &message,
+                    code.as_deref(),
+                )
+                .await
+            }
+            Err(PublishError::Transient { code, message }) => {
+                self.transient(post, started, &account, &message, code.as_deref())
+                    .await
+            }
+            Err(err @ (PublishError::Permanent { .. } | PublishError::TokenExpired { .. })) => {
+                self.fail(post, started, Some(&account), &err.to_string(), err.code())
+                    .await
+            }
+        }
+    }
+
+    /// One try at the platform, resuming an interrupted one when there is a checkpoint.
+    async fn attempt(
+        &self,
+        publisher: &dyn Publisher,
+        auth: &AccountAuth,
+        post: &post::Model,
+        outgoing: &OutgoingPost,
+    ) -> Result<Result<String, PublishError>, DbErr> {
+        if let Some(publish_ref) = &post.publish_ref {
+            return Ok(publisher.finish(auth, outgoing, publish_ref).await);
+        }
+        if let Some(since) = post.publish_started_at {
+            match publisher
+                .find_published(auth, outgoing, since - Duration::minutes(1))
+                .await
+            {
+                Ok(Some(external_id)) => return Ok(Ok(external_id)),
+                Ok(None) => {}
+                Err(err) => return Ok(Err(err)),
+            }
+        }
+        if publisher.has_side_effects() {
+            self.checkpoint(
+                post.id,
+                post::Column::PublishStartedAt,
+                Expr::value(Utc::now()),
+            )
+            .await?;
+        }
+        match publisher.start(auth, outgoing).await {
+            Ok(Started::Published { external_post_id }) => Ok(Ok(external_post_id)),
+            Ok(Started::InProgress { publish_ref }) => {
+                self.checkpoint(
+                    post.id,
+                    post::Column::PublishRef,
+                    Expr::value(publish_ref.clone()),
+                )
+                .await?;
+                Ok(publisher.finish(auth, outgoing, &publish_ref).await)
+            }
+            Err(err) => Ok(Err(err)),
+        }
+    }
+
+    async fn checkpoint(
+        &self,
+        id: Uuid,
+        column: post::Column,
+        value: sea_orm::sea_query::SimpleExpr,
+    ) -> Result<(), DbErr> {
+        post::Entity::update_many()
+            .col_expr(column, value)
+            .filter(post::Column::Id.eq(id))
+            .filter(post::Column::LeaseOwner.eq(self.instance.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    fn auth_for(&self, account: &social_account::Model) -> Result<AccountAuth, String> {
+        let open = |sealed: &Option<String>| -> Result<Option<String>, String> {
+            sealed
+                .as_deref()
+                .map(|s| self.vault.open(s))
+                .transpose()
+                .map_err(|e| {
+                    format!(
+                        "{} account {}: {e}; reconnect it",
+                        account.platform.label(),
+                        account.account_name
+                    )
+                })
+        };
+        Ok(AccountAuth {
+            account_id: account.id,
+            platform: account.platform,
+            external_id: account.account_id_external.clone(),
+            access_token: open(&account.access_token_enc)?.unwrap_or_default(),
+            refresh_token: open(&account.refresh_token_enc)?,
+        })
+    }
+
+    /// When the account's platform caps posts per day and the cap is reached: the time the
+    /// oldest post in the window leaves it.
+    async fn daily_cap_reached(
+        &self,
+        account: &social_account::Model,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, DbErr> {
+        let Some(cap) = account.platform.rules().daily_publish_cap else {
+            return Ok(None);
+        };
+        let recent = post::Entity::find()
+            .filter(post::Column::AccountId.eq(account.id))
+            .filter(post::Column::Status.eq(PostStatus::Posted))
+            .filter(post::Column::PostedAt.gt(now - CAP_WINDOW))
+            .order_by_desc(post::Column::PostedAt)
+            .limit(u64::from(cap))
+            .all(&self.db)
+            .await?;
+        if recent.len() < cap as usize {
+            return Ok(None);
+        }
+        Ok(recent
+            .last()
+            .and_then(|oldest| oldest.posted_at)
+            .map(|at| at + CAP_WINDOW))
+    }
+
+    /// Writes an outcome if the lease is still ours; `false` when another instance took over.
+    async fn settle(
+        &self,
+        post_id: Uuid,
+        changes: Vec<(post::Column, sea_orm::sea_query::SimpleExpr)>,
+    ) -> Result<bool, DbErr> {
+        let mut update = post::Entity::update_many()
+            .col_expr(
+                post::Column::LeaseOwner,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                post::Column::LeaseExpiresAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(post::Column::UpdatedAt, Expr::value(Utc::now()));
+        for (column, value) in changes {
+            update = update.col_expr(column, value);
+        }
+        let result = update
+            .filter(post::Column::Id.eq(post_id))
+            .filter(post::Column::Status.eq(PostStatus::Publishing))
+            .filter(post::Column::LeaseOwner.eq(self.instance.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn posted(
+        &self,
+        post: &post::Model,
+        started: Instant,
+        account: &social_account::Model,
+        external_id: &str,
+    ) -> Result<Outcome, DbErr> {
+        let now = Utc::now();
+        let won = self
+            .settle(
+                post.id,
+                vec![
+                    (
+                        post::Column::Status,
+                        Expr::value(PostStatus::Posted.as_str()),
+                    ),
+                    (post::Column::PostedAt, Expr::value(now)),
+                    (post::Column::ExternalPostId, Expr::value(external_id)),
+                    (post::Column::Attempts, Expr::value(post.attempts + 1)),
+                    (
+                        post::Column::ErrorMessage,
+                        Expr::value(Option::<String>::None),
+                    ),
+                    (
+                        post::Column::NextAttemptAt,
+                        Expr::value(Option::<DateTime<Utc>>::None),
+                    ),
+                ],
+            )
+            .await?;
+        if !won {
+            return self.lost(post, account).await;
+        }
+        if let Some(item) = post.queue_item_id {
+            self.mark_queue_item_posted(item).await?;
+        }
+        self.log(
+            post,
+            account,
+            started,
+            EventLevel::Info,
+            "Published",
+            None,
+            json!({
+                "external_post_id": external_id,
+                "lateness_ms": post.scheduled_for.map(|due| (now - due).num_milliseconds()),
+            }),
+        )
+        .await;
+        Ok(Outcome::Posted)
+    }
+
+    async fn transient(
+        &self,
+        post: &post::Model,
+        started: Instant,
+        account: &social_account::Model,
+        message: &str,
+        code: Option<&str>,
+    ) -> Result<Outcome, DbErr> {
+        let attempts = post.attempts + 1;
+        if attempts >= self.settings.max_attempts {
+            let reason = format!("Gave up after {attempts} attempts: {message}");
+            return self.fail(post, started, Some(account), &reason, code).await;
+        }
+        let retry_at = Utc::now() + self.backoff(attempts);
+        let won = self
+            .settle(
+                post.id,
+                vec![
+                    (
+                        post::Column::Status,
+                        Expr::value(PostStatus::Scheduled.as_str()),
+                    ),
+                    (post::Column::Attempts, Expr::value(attempts)),
+                    (post::Column::NextAttemptAt, Expr::value(retry_at)),
+                    (post::Column::ErrorMessage, Expr::value(message)),
+                ],
+            )
+            .await?;
+        if !won {
+            return self.lost(post, account).await;
+        }
+        self.log(
+            post,
+            account,
+            started,
+            EventLevel::Warn,
+            &format!(
+                "Attempt {attempts} failed, retrying at {}: {message}",
+                retry_at.format("%H:%M:%S UTC")
+            ),
+            code,
+            json!({
+                "attempt": attempts,
+                "retry_at": retry_at,
+            }),
+        )
+        .await;
+        Ok(Outcome::Retrying)
+    }
+
+    async fn defer(
+        &self,
+        post: &post::Model,
+        started: Instant,
+        account: &social_account::Model,
+        until: DateTime<Utc>,
+        reason: &str,
+        code: Option<&str>,
+    ) -> Result<Outcome, DbErr> {
+        // Not an attempt that failed: `attempts` stays as it is.
+        let won = self
+            .settle(
+                post.id,
+                vec![
+                    (
+                        post::Column::Status,
+                        Expr::value(PostStatus::Scheduled.as_str()),
+                    ),
+                    (post::Column::NextAttemptAt, Expr::value(until)),
+                ],
+            )
+            .await?;
+        if !won {
+            return self.lost(post, account).await;
+        }
+        self.log(
+            post,
+            account,
+            started,
+            EventLevel::Warn,
+            &format!(
+                "Deferred until {}: {reason}",
+                until.format("%Y-%m-%d %H:%M:%S UTC")
+            ),
+            code,
+            json!({
+                "deferred_until": until,
+            }),
+        )
+        .await;
+        Ok(Outcome::Deferred)
+    }
+
+    async fn fail(
+        &self,
+        post: &post::Model,
+        started: Instant,
+        account: Option<&social_account::Model>,
+        reason: &str,
+        code: Option<&str>,
+    ) -> Result<Outcome, DbErr> {
+        let won = self
+            .settle(
+                post.id,
+                vec![
+                    (
+                        post::Column::Status,
+                        Expr::value(PostStatus::Failed.as_str()),
+                    ),
+                    (post::Column::Attempts, Expr::value(post.attempts + 1)),
+                    (post::Column::ErrorMessage, Expr::value(reason)),
+                    (
+                        post::Column::NextAttemptAt,
+                        Expr::value(Option::<DateTime<Utc>>::None),
+                    ),
+                    (
+                        post::Column::PublishRef,
+                        Expr::value(Option::<String>::None),
+                    ),
+                    (
+                        post::Column::PublishStartedAt,
+                        Expr::value(Option::<DateTime<Utc>>::None),
+                    ),
+                ],
+            )
+            .await?;
+        if !won {
+            return Ok(Outcome::Lost);
+        }
+        let entry = Event::new(EventKind::Publish, format!("Failed: {reason}"))
+            .level(EventLevel::Error)
+            .user(post.user_id)
+            .post(post.id)
+            .data(json!({
+                "account_id": post.account_id,
+                "platform": post.platform,
+                "account": account.map(|a| a.account_name.clone()),
+                "latency_ms": started.elapsed().as_millis() as u64,
+                "response_code": code,
+                "attempt": post.attempts + 1,
+            }));
+        event_log::record(&self.db, entry).await;
+        Ok(Outcome::Failed)
+    }
+
+    /// The token could not be renewed: the account must be reconnected by its owner, and its
+    /// due posts fail now with that reason instead of each finding out on its own.
+    async fn needs_reconnect(
+        &self,
+        post: &post::Model,
+        started: Instant,
+        account: &social_account::Model,
+        err: &PublishError,
+    ) -> Result<Outcome, DbErr> {
+        let reason = format!(
+            "{} account {} needs to be reconnected: the token expired and could not be renewed ({err})",
+            account.platform.label(),
+            account.account_name
+        );
+        social_account::Entity::update_many()
+            .col_expr(social_account::Column::NeedsReconnect, Expr::value(true))
+            .col_expr(social_account::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(social_account::Column::Id.eq(account.id))
+            .exec(&self.db)
+            .await?;
+        event_log::record(
+            &self.db,
+            Event::new(EventKind::Scheduler, reason.clone())
+                .level(EventLevel::Error)
+                .user(account.user_id)
+                .data(json!({ "account_id": account.id, "platform": account.platform, "response_code": err.code() })),
+        )
+        .await;
+        let due = post::Entity::update_many()
+            .col_expr(
+                post::Column::Status,
+                Expr::value(PostStatus::Failed.as_str()),
+            )
+            .col_expr(post::Column::ErrorMessage, Expr::value(reason.clone()))
+            .col_expr(post::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(post::Column::AccountId.eq(account.id))
+            .filter(post::Column::Status.eq(PostStatus::Scheduled))
+            .filter(post::Column::ScheduledFor.lte(Utc::now()))
+            .exec(&self.db)
+            .await?;
+        if due.rows_affected > 0 {
+            tracing::warn!(account_id = %account.id, failed = due.rows_affected, "due posts failed: account needs reconnection");
+        }
+        self.fail(post, started, Some(account), &reason, err.code())
+            .await
+    }
+
+    async fn lost(
+        &self,
+        post: &post::Model,
+        account: &social_account::Model,
+    ) -> Result<Outcome, DbErr> {
+        tracing::warn!(post_id = %post.id, instance = %self.instance, "lease lost before the outcome was written");
+        event_log::record(
+            &self.db,
+            Event::new(
+                EventKind::Scheduler,
+                "Lease expired before the outcome was written; another instance took the post over",
+            )
+            .level(EventLevel::Warn)
+            .user(post.user_id)
+            .post(post.id)
+            .data(json!({ "account_id": account.id, "instance": self.instance })),
+        )
+        .await;
+        Ok(Outcome::Lost)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn log(
+        &self,
+        post: &post::Model,
+        account: &social_account::Model,
+        started: Instant,
+        level: EventLevel,
+        message: &str,
+        code: Option<&str>,
+        extra: serde_json::Value,
+    ) {
+        let mut data = json!({
+            "account_id": account.id,
+            "account": account.account_name,
+            "platform": account.platform,
+            "latency_ms": started.elapsed().as_millis() as u64,
+            "response_code": code,
+            "instance": self.instance,
+        });
+        if let (Some(data), Some(extra)) = (data.as_object_mut(), extra.as_object()) {
+            data.extend(extra.clone());
+        }
+        event_log::record(
+            &self.db,
+            Event::new(EventKind::Publish, message)
+                .level(level)
+                .user(post.user_id)
+                .post(post.id)
+                .data(data),
+        )
+        .await;
+    }
+
+    /// base × 2^(attempt−1), capped, with ±20 % jitter so retries of many posts spread out.
+    fn backoff(&self, attempt: i32) -> Duration {
+        let base = self.settings.backoff_base_seconds as f64;
+        let capped = (base * 2f64.powi(attempt.saturating_sub(1).min(30)))
+            .min(self.settings.backoff_max_seconds as f64);
+        let jitter = rand::thread_rng().gen_range(0.8..=1.2);
+        Duration::milliseconds((capped * jitter * 1000.0) as i64)
+    }
+
+    /// A queue item is posted once every post made from it is.
+    async fn mark_queue_item_posted(&self, item: Uuid) -> Result<(), DbErr> {
+        let unpublished = post::Entity::find()
+            .filter(post::Column::QueueItemId.eq(item))
+            .filter(post::Column::Status.ne(PostStatus::Posted))
+            .count(&self.db)
+            .await?;
+        if unpublished == 0 {
+            content_queue::Entity::update_many()
+                .col_expr(
+                    content_queue::Column::Status,
+                    Expr::value(QueueStatus::Posted.as_str()),
+                )
+                .col_expr(content_queue::Column::UpdatedAt, Expr::value(Utc::now()))
+                .filter(content_queue::Column::Id.eq(item))
+                .filter(content_queue::Column::Status.eq(QueueStatus::Approved))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Reads fresh metrics for every post published in the last 30 days.
+    pub async fn refresh_metrics(&self) -> Result<usize, DbErr> {
+        let since = Utc::now() - METRICS_WINDOW;
+        let posts = post::Entity::find()
+            .filter(post::Column::Status.eq(PostStatus::Posted))
+            .filter(post::Column::PostedAt.gt(since))
+            .filter(post::Column::ExternalPostId.is_not_null())
+            .all(&self.db)
+            .await?;
+        let accounts: std::collections::HashMap<Uuid, social_account::Model> =
+            social_account::Entity::find()
+                .filter(
+                    social_account::Column::Id.is_in(
+                        posts
+                            .iter()
+                            .map(|p| p.account_id)
+                            .collect::<std::collections::HashSet<_>>(),
+                    ),
+                )
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|a| (a.id, a))
+                .collect();
+        let refreshed = futures::stream::iter(posts)
+            .map(|post| {
+                let account = accounts.get(&post.account_id).cloned();
+                async move {
+                    let account = account.filter(|a| a.is_connected && !a.needs_reconnect)?;
+                    let auth = self.auth_for(&account).ok()?;
+                    let external_id = post.external_post_id.as_deref()?;
+                    let publisher = self.platforms.for_account(&account);
+                    match publisher.metrics(&auth, external_id, post.posted_at?).await {
+                        Ok(metrics) => Some((post.id, metrics)),
+                        Err(err) => {
+                            tracing::warn!(post_id = %post.id, error = %err, "metrics not refreshed");
+                            None
+                        }
+                    }
+                }
+            })
+            .buffer_unordered(self.settings.concurrency)
+            .filter_map(|fresh| async move { fresh })
+            .collect::<Vec<_>>()
+            .await;
+        let now = Utc::now();
+        for (post_id, m) in &refreshed {
+            let row = post_metrics::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                post_id: Set(*post_id),
+                impressions: Set(m.impressions),
+                reach: Set(m.reach),
+                likes: Set(m.likes),
+                comments: Set(m.comments),
+                shares: Set(m.shares),
+                clicks: Set(m.clicks),
+                fetched_at: Set(now),
+            };
+            post_metrics::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::column(post_metrics::Column::PostId)
+                        .update_columns([
+                            post_metrics::Column::Impressions,
+                            post_metrics::Column::Reach,
+                            post_metrics::Column::Likes,
+                            post_metrics::Column::Comments,
+                            post_metrics::Column::Shares,
+                            post_metrics::Column::Clicks,
+                            post_metrics::Column::FetchedAt,
+                        ])
+                        .to_owned(),
+                )
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(refreshed.len())
+    }
+
+    /// Renews tokens that expire within a week, before a post finds them expired.
+    pub async fn refresh_tokens(&self) -> Result<usize, DbErr> {
+        let accounts = social_account::Entity::find()
+            .filter(social_account::Column::IsConnected.eq(true))
+            .filter(social_account::Column::NeedsReconnect.eq(false))
+            .filter(social_account::Column::AccessTokenEnc.is_not_null())
+            .filter(social_account::Column::TokenExpiresAt.lt(Utc::now() + TOKEN_RENEWAL_MARGIN))
+            .all(&self.db)
+            .await?;
+        let mut renewed = 0;
+        for account in accounts {
+            let Ok(auth) = self.auth_for(&account) else {
+                continue;
+            };
+            let publisher = self.platforms.for_account(&account);
+            match publisher.refresh_token(&auth).await {
+                Ok(grant) => {
+                    accounts::store_tokens(&self.db, &self.vault, account.id, &grant).await?;
+                    renewed += 1;
+                    event_log::record(
+                        &self.db,
+                        Event::new(EventKind::Scheduler, format!("{} token renewed ahead of expiry", account.platform.label()))
+                            .user(account.user_id)
+                            .data(json!({ "account_id": account.id, "platform": account.platform, "expires_at": grant.expires_at })),
+                    )
+                    .await;
+                }
+                Err(PublishError::Transient { message, .. }) => {
+                    tracing::warn!(account_id = %account.id, %message, "token renewal will be tried again");
+                }
+                Err(err) => {
+                    social_account::Entity::update_many()
+                        .col_expr(social_account::Column::NeedsReconnect, Expr::value(true))
+                        .filter(social_account::Column::Id.eq(account.id))
+                        .exec(&self.db)
+                        .await?;
+                    event_log::record(
+                        &self.db,
+                        Event::new(EventKind::Scheduler, format!("{} account {} needs to be reconnected: {err}", account.platform.label(), account.account_name))
+                            .level(EventLevel::Error)
+                            .user(account.user_id)
+                            .data(json!({ "account_id": account.id, "platform": account.platform, "response_code": err.code() })),
+                    )
+                    .await;
+                }
+            }
+        }
+        Ok(renewed)
+    }
+}
+
+/// The post as it will read on the platform: the text, then its hashtags.
+fn outgoing(post: &post::Model) -> OutgoingPost {
+    let mut caption = post.content.trim_end().to_string();
+    if !post.hashtags.0.is_empty() {
+        let tags: Vec<String> = post.hashtags.0.iter().map(|t| format!("#{t}")).collect();
+        caption.push_str("\n\n");
+        caption.push_str(&tags.join(" "));
+    }
+    OutgoingPost {
+        post_id: post.id,
+        caption,
+        media_urls: post.media_urls.0.clone(),
+    }
+}

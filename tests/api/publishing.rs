@@ -1,0 +1,861 @@
+//! The publishing engine against a fake Meta/TikTok server: success on each platform, retries,
+//! permanent failures, token renewal, rate-limit deferral, daily caps, crash recovery without
+//! a second post, several instances over one database, and the jobs `serve` starts.
+
+use std::sync::Arc;
+
+use app::model::{PlanTier, PostStatus, QueueStatus};
+use app::server::entities::{content_queue, event_log, post, post_metrics, social_account};
+use app::server::publishing::adapter::TokenGrant;
+use app::server::publishing::{Engine, TickReport};
+use app::server::services::accounts;
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::fake_platform::{FakePlatform, Scripted};
+use crate::helpers::{spawn_app_with, TestApp};
+
+const GOOD_TOKEN: &str = "valid-token";
+
+async fn publishing_app(fake: &FakePlatform) -> TestApp {
+    let (graph, tiktok) = (fake.graph_url(), fake.tiktok_url());
+    spawn_app_with(move |s| {
+        s.platforms.meta_graph_url = graph;
+        s.platforms.tiktok_api_url = tiktok;
+        s.platforms.meta_app_id = "app-id".into();
+        s.platforms.meta_app_secret = "app-secret".into();
+        s.platforms.tiktok_client_key = "client-key".into();
+        s.platforms.tiktok_client_secret = "client-secret".into();
+        s.platforms.poll_interval_ms = 5;
+        s.platforms.poll_max_attempts = 20;
+        s.scheduler.backoff_base_seconds = 0;
+        s.scheduler.backoff_max_seconds = 0;
+        s.scheduler.max_attempts = 3;
+    })
+    .await
+}
+
+struct Marketer {
+    token: String,
+    email: String,
+}
+
+async fn marketer(app: &TestApp) -> Marketer {
+    let email = format!("m-{}@example.com", Uuid::new_v4().simple());
+    let token = app.signed_up(&email).await.access_token;
+    app.set_plan(&email, PlanTier::Enterprise).await;
+    Marketer { token, email }
+}
+
+/// An account with real tokens: its posts go to the fake platform.
+async fn real_account(
+    app: &TestApp,
+    who: &Marketer,
+    platform: &str,
+    access: &str,
+    refresh: Option<&str>,
+) -> Uuid {
+    let res = app
+        .post_bearer(
+            "/api/v1/accounts",
+            &who.token,
+            &json!({"platform": platform, "account_name": format!("{platform} shop"), "account_id_external": format!("{platform}-{}", Uuid::new_v4().simple())}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id: Uuid = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let owner = app.user(&who.email).await;
+    let grant = TokenGrant {
+        access_token: access.into(),
+        refresh_token: refresh.map(str::to_string),
+        expires_at: Some(Utc::now() + Duration::days(30)),
+    };
+    accounts::attach_tokens(&app.db, &app.state.vault, &owner, id, &grant)
+        .await
+        .unwrap();
+    id
+}
+
+/// A scheduled post that is due now.
+async fn due_post(
+    app: &TestApp,
+    who: &Marketer,
+    account: Uuid,
+    content: &str,
+    media: &[&str],
+) -> Uuid {
+    let res = app
+        .post_bearer(
+            "/api/v1/posts",
+            &who.token,
+            &json!({"account_id": account, "content": content, "media_urls": media, "scheduled_for": Utc::now() + Duration::hours(1)}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let id: Uuid = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    make_due(app, id).await;
+    id
+}
+
+async fn make_due(app: &TestApp, id: Uuid) {
+    post::Entity::update_many()
+        .col_expr(
+            post::Column::ScheduledFor,
+            Expr::value(Utc::now() - Duration::seconds(1)),
+        )
+        .filter(post::Column::Id.eq(id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+async fn row(app: &TestApp, id: Uuid) -> post::Model {
+    post::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn tick(engine: &Engine) -> TickReport {
+    engine.tick().await.expect("tick")
+}
+
+async fn publish_events(app: &TestApp, post_id: Uuid) -> Vec<event_log::Model> {
+    event_log::Entity::find()
+        .filter(event_log::Column::PostId.eq(post_id))
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+const PHOTO: &str = "https://cdn.example.com/p/mug.jpg";
+const VIDEO: &str = "https://cdn.example.com/p/mug.mp4";
+
+#[tokio::test]
+async fn instagram_posts_through_container_poll_and_publish() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    *fake.state.processing_polls.lock().unwrap() = 2;
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "instagram", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, account, "New mug drop ig-success", &[PHOTO]).await;
+
+    let report = tick(&Engine::from_state(&app.state)).await;
+    assert_eq!((report.claimed, report.posted), (1, 1), "{report:?}");
+
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Posted);
+    assert!(post
+        .external_post_id
+        .as_deref()
+        .unwrap()
+        .starts_with("ig_media_"));
+    assert_eq!(post.attempts, 1);
+    assert!(post.posted_at.is_some() && post.lease_owner.is_none());
+    assert_eq!(fake.publish_count("ig-success"), 1);
+    let calls = fake.calls();
+    let steps: Vec<&str> = calls
+        .iter()
+        .map(|c| c.split(' ').nth(1).unwrap().split('/').next_back().unwrap())
+        .collect();
+    assert_eq!(steps.iter().filter(|s| **s == "media").count(), 1);
+    assert_eq!(steps.iter().filter(|s| **s == "media_publish").count(), 1);
+    assert!(
+        steps.iter().filter(|s| s.starts_with("container_")).count() >= 3,
+        "polled until FINISHED: {calls:?}"
+    );
+
+    let events = publish_events(&app, id).await;
+    let published = events
+        .iter()
+        .find(|e| e.message == "Published")
+        .expect("a publish event");
+    assert_eq!(published.kind, app::model::EventKind::Publish);
+    assert_eq!(published.data["platform"], "instagram");
+    assert!(published.data["latency_ms"].is_u64());
+    assert!(published.data["lateness_ms"].is_i64());
+}
+
+#[tokio::test]
+async fn facebook_posts_text_to_the_feed_and_photos_to_photos() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let text = due_post(&app, &who, account, "Text only fb-text", &[]).await;
+    let photo = due_post(&app, &who, account, "With a photo fb-photo", &[PHOTO]).await;
+
+    let report = tick(&Engine::from_state(&app.state)).await;
+    assert_eq!(report.posted, 2, "{report:?}");
+    assert!(row(&app, text)
+        .await
+        .external_post_id
+        .unwrap()
+        .contains("_post_"));
+    assert!(row(&app, photo)
+        .await
+        .external_post_id
+        .unwrap()
+        .contains("_photo_"));
+    let calls = fake.calls();
+    assert_eq!(calls.iter().filter(|c| c.ends_with("/feed")).count(), 1);
+    assert_eq!(calls.iter().filter(|c| c.ends_with("/photos")).count(), 1);
+    assert_eq!(
+        fake.publish_count("fb-text") + fake.publish_count("fb-photo"),
+        2
+    );
+}
+
+#[tokio::test]
+async fn tiktok_posts_from_a_url_and_polls_until_complete() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    *fake.state.processing_polls.lock().unwrap() = 2;
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "tiktok", GOOD_TOKEN, Some("rt-1")).await;
+    let id = due_post(&app, &who, account, "Watch this tt-success", &[VIDEO]).await;
+
+    tick(&Engine::from_state(&app.state)).await;
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Posted, "{:?}", post.error_message);
+    assert!(post.external_post_id.unwrap().starts_with("73"));
+    assert!(
+        post.publish_ref.unwrap().starts_with("v_pub_url_"),
+        "the publish id was checkpointed"
+    );
+    assert_eq!(
+        fake.calls()
+            .iter()
+            .filter(|c| *c == "POST tiktok status")
+            .count(),
+        3
+    );
+    assert_eq!(fake.publish_count("tt-success"), 1);
+}
+
+#[tokio::test]
+async fn a_transient_error_is_retried_with_backoff_then_succeeds() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    fake.script([Scripted::server_error()]);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, account, "retry me fb-retry", &[]).await;
+    let engine = Engine::from_state(&app.state);
+
+    let first = tick(&engine).await;
+    assert_eq!(first.retrying, 1, "{first:?}");
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Scheduled);
+    assert_eq!(post.attempts, 1);
+    assert!(post.next_attempt_at.is_some());
+    assert!(post.error_message.unwrap().contains("500"));
+
+    let second = tick(&engine).await;
+    assert_eq!(second.posted, 1, "{second:?}");
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Posted);
+    assert_eq!(post.attempts, 2);
+    assert!(post.error_message.is_none());
+    assert_eq!(fake.publish_count("fb-retry"), 1);
+    let events = publish_events(&app, id).await;
+    assert!(events
+        .iter()
+        .any(|e| e.message.starts_with("Attempt 1 failed, retrying")
+            && e.data["response_code"] == "2"));
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_limit_with_a_readable_reason() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    fake.script([
+        Scripted::server_error(),
+        Scripted::server_error(),
+        Scripted::server_error(),
+    ]);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, account, "never fb-exhaust", &[]).await;
+    let engine = Engine::from_state(&app.state);
+
+    for _ in 0..3 {
+        tick(&engine).await;
+    }
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Failed);
+    assert_eq!(post.attempts, 3);
+    let reason = post.error_message.unwrap();
+    assert!(
+        reason.starts_with("Gave up after 3 attempts: Facebook answered 500"),
+        "{reason}"
+    );
+    assert_eq!(
+        tick(&engine).await.claimed,
+        0,
+        "a failed post is not picked up again"
+    );
+    assert_eq!(fake.publish_count("fb-exhaust"), 0);
+}
+
+#[tokio::test]
+async fn a_permanent_error_fails_at_once() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    fake.script([Scripted::invalid_media()]);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "instagram", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, account, "bad media ig-perm", &[PHOTO]).await;
+
+    let report = tick(&Engine::from_state(&app.state)).await;
+    assert_eq!(report.failed, 1, "{report:?}");
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Failed);
+    assert_eq!(post.attempts, 1);
+    assert_eq!(
+        post.error_message.unwrap(),
+        "Instagram answered 400: Unsupported image format"
+    );
+    let events = publish_events(&app, id).await;
+    assert!(events
+        .iter()
+        .any(|e| e.level == app::model::EventLevel::Error
+            && e.data["response_code"] == "100/2207026"));
+}
+
+#[tokio::test]
+async fn an_expired_token_is_renewed_and_the_post_goes_out() {
+    let fake = FakePlatform::start().await;
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    // The fake does not know this token: code 190, then fb_exchange_token gives a fresh one.
+    let account = real_account(&app, &who, "facebook", "expired-token", None).await;
+    let id = due_post(&app, &who, account, "after renewal fb-renew", &[]).await;
+
+    tick(&Engine::from_state(&app.state)).await;
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Posted, "{:?}", post.error_message);
+    assert_eq!(fake.publish_count("fb-renew"), 1);
+    let stored = social_account::Entity::find_by_id(account)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let sealed = stored.access_token_enc.unwrap();
+    assert!(
+        !sealed.contains("fresh-meta-token"),
+        "tokens are encrypted at rest"
+    );
+    assert!(app
+        .state
+        .vault
+        .open(&sealed)
+        .unwrap()
+        .starts_with("fresh-meta-token"));
+    assert!(!stored.needs_reconnect);
+}
+
+#[tokio::test]
+async fn a_failed_renewal_marks_the_account_and_fails_its_due_posts() {
+    let fake = FakePlatform::start().await;
+    *fake.state.refuse_refresh.lock().unwrap() = true;
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(
+        &app,
+        &who,
+        "tiktok",
+        "revoked-token",
+        Some("revoked-refresh"),
+    )
+    .await;
+    let first = due_post(&app, &who, account, "one tt-revoked", &[VIDEO]).await;
+    let second = due_post(&app, &who, account, "two tt-revoked", &[VIDEO]).await;
+    let engine = Engine::from_state(&app.state);
+    let report = tick(&engine).await;
+    assert_eq!(report.posted, 0, "{report:?}");
+
+    for id in [first, second] {
+        let post = row(&app, id).await;
+        assert_eq!(post.status, PostStatus::Failed);
+        let reason = post.error_message.unwrap();
+        assert!(reason.contains("needs to be reconnected"), "{reason}");
+    }
+    let stored = social_account::Entity::find_by_id(account)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.needs_reconnect);
+    assert_eq!(fake.publish_count("tt-revoked"), 0);
+    // The account's info tells the owner.
+    let res = app
+        .get_bearer(&format!("/api/v1/accounts/{account}"), &who.token)
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["needs_reconnect"], true);
+}
+
+#[tokio::test]
+async fn rate_limits_defer_the_post_without_failing_it() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    fake.script([
+        Scripted::meta_rate_limited(120),
+        Scripted::tiktok_rate_limited(),
+    ]);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let fb = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, fb, "later fb-limited", &[]).await;
+    let engine = Engine::from_state(&app.state);
+
+    let before = Utc::now();
+    let report = tick(&engine).await;
+    assert_eq!(report.deferred, 1, "{report:?}");
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Scheduled);
+    assert_eq!(post.attempts, 0, "a deferral is not a failed attempt");
+    let next = post.next_attempt_at.unwrap();
+    assert!(
+        next >= before + Duration::seconds(119) && next <= Utc::now() + Duration::seconds(121),
+        "{next}"
+    );
+    assert_eq!(
+        tick(&engine).await.claimed,
+        0,
+        "not picked up before the platform allows"
+    );
+
+    let tt = real_account(&app, &who, "tiktok", GOOD_TOKEN, Some("rt")).await;
+    let tt_post = due_post(&app, &who, tt, "later tt-limited", &[VIDEO]).await;
+    assert_eq!(tick(&engine).await.deferred, 1);
+    assert_eq!(row(&app, tt_post).await.status, PostStatus::Scheduled);
+    let events = publish_events(&app, tt_post).await;
+    assert!(events
+        .iter()
+        .any(|e| e.message.starts_with("Deferred until")
+            && e.data["response_code"] == "rate_limit_exceeded"));
+}
+
+#[tokio::test]
+async fn instagrams_daily_cap_defers_the_26th_post() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "instagram", GOOD_TOKEN, None).await;
+    let user = app.user(&who.email).await;
+    let oldest = Utc::now() - Duration::hours(23);
+    let published: Vec<post::ActiveModel> = (0..25)
+        .map(|i| {
+            post_row(
+                user.id,
+                account,
+                app::model::Platform::Instagram,
+                &format!("earlier {i}"),
+                PostStatus::Posted,
+                Some(oldest + Duration::minutes(i)),
+            )
+        })
+        .collect();
+    post::Entity::insert_many(published)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let id = due_post(&app, &who, account, "one too many ig-cap", &[PHOTO]).await;
+
+    let report = tick(&Engine::from_state(&app.state)).await;
+    assert_eq!(report.deferred, 1, "{report:?}");
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Scheduled);
+    let next = post.next_attempt_at.unwrap();
+    assert!(
+        (next - (oldest + Duration::hours(24))).num_seconds().abs() <= 1,
+        "{next}"
+    );
+    assert!(fake.calls().is_empty(), "the platform was not asked");
+}
+
+fn post_row(
+    user: Uuid,
+    account: Uuid,
+    platform: app::model::Platform,
+    content: &str,
+    status: PostStatus,
+    posted_at: Option<chrono::DateTime<Utc>>,
+) -> post::ActiveModel {
+    let now = Utc::now();
+    post::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(user),
+        account_id: Set(account),
+        queue_item_id: Set(None),
+        content: Set(content.into()),
+        media_urls: Set(app::server::entities::StringList(vec![])),
+        hashtags: Set(app::server::entities::StringList(vec![])),
+        platform: Set(platform),
+        status: Set(status),
+        scheduled_for: Set(Some(posted_at.unwrap_or(now) - Duration::seconds(1))),
+        posted_at: Set(posted_at),
+        error_message: Set(None),
+        external_post_id: Set(posted_at.map(|_| format!("ext-{}", Uuid::new_v4().simple()))),
+        attempts: Set(0),
+        next_attempt_at: Set(None),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
+        publish_ref: Set(None),
+        publish_started_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+/// An instance claimed the post and died: its lease ran out.
+async fn crashed_mid_publish(app: &TestApp, id: Uuid, publish_ref: Option<String>) {
+    post::Entity::update_many()
+        .col_expr(
+            post::Column::Status,
+            Expr::value(PostStatus::Publishing.as_str()),
+        )
+        .col_expr(post::Column::LeaseOwner, Expr::value("crashed-instance"))
+        .col_expr(
+            post::Column::LeaseExpiresAt,
+            Expr::value(Utc::now() - Duration::seconds(5)),
+        )
+        .col_expr(
+            post::Column::PublishStartedAt,
+            Expr::value(Utc::now() - Duration::seconds(30)),
+        )
+        .col_expr(post::Column::PublishRef, Expr::value(publish_ref))
+        .filter(post::Column::Id.eq(id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_crash_after_facebook_posted_is_recovered_without_a_second_post() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, account, "once only fb-crash", &[]).await;
+    crashed_mid_publish(&app, id, None).await;
+    let live_id = fake.already_on_page("once only fb-crash");
+
+    // Not before the lease expired: a live lease is left alone.
+    let report = tick(&Engine::from_state(&app.state)).await;
+    assert_eq!(report.posted, 1, "{report:?}");
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Posted);
+    assert_eq!(
+        post.external_post_id.unwrap(),
+        live_id,
+        "found on the page, not posted again"
+    );
+    assert_eq!(fake.publish_count("fb-crash"), 1);
+    assert!(!fake.calls().iter().any(|c| c.ends_with("/feed")));
+}
+
+#[tokio::test]
+async fn a_crash_after_the_instagram_container_resumes_from_it() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "instagram", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, account, "resume ig-crash", &[PHOTO]).await;
+    let container = fake.existing_container("resume ig-crash");
+    crashed_mid_publish(&app, id, Some(container)).await;
+
+    tick(&Engine::from_state(&app.state)).await;
+    assert_eq!(row(&app, id).await.status, PostStatus::Posted);
+    assert_eq!(fake.publish_count("ig-crash"), 1);
+    assert!(
+        !fake.calls().iter().any(|c| c.ends_with("/media")),
+        "no second container"
+    );
+
+    // A post whose lease is still running is not touched.
+    let other = due_post(&app, &who, account, "busy ig-live-lease", &[PHOTO]).await;
+    post::Entity::update_many()
+        .col_expr(
+            post::Column::Status,
+            Expr::value(PostStatus::Publishing.as_str()),
+        )
+        .col_expr(post::Column::LeaseOwner, Expr::value("alive-instance"))
+        .col_expr(
+            post::Column::LeaseExpiresAt,
+            Expr::value(Utc::now() + Duration::seconds(60)),
+        )
+        .filter(post::Column::Id.eq(other))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(tick(&Engine::from_state(&app.state)).await.claimed, 0);
+}
+
+#[tokio::test]
+async fn sandbox_accounts_publish_instantly_and_queue_items_become_posted() {
+    let fake = FakePlatform::start().await;
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let ig = app.account(&who.token, "instagram").await;
+    let fb = app.account(&who.token, "facebook").await;
+    let res = app
+        .post_bearer("/api/v1/queue", &who.token, &json!({"product_data": {"title": "Moon Mug", "images": [PHOTO]}, "platforms": ["instagram", "facebook"]}))
+        .await;
+    let item: Value = res.json().await.unwrap();
+    let item_id = item["id"].as_str().unwrap();
+    assert_eq!(
+        app.post_bearer(
+            &format!("/api/v1/queue/{item_id}/generate"),
+            &who.token,
+            &json!({})
+        )
+        .await
+        .status(),
+        200
+    );
+    let res = app
+        .post_bearer(
+            &format!("/api/v1/queue/{item_id}/approve"),
+            &who.token,
+            &json!({"scheduled_for": Utc::now() + Duration::hours(1), "account_ids": [ig, fb]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let approved: Value = res.json().await.unwrap();
+    let post_ids: Vec<Uuid> = approved["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(post_ids.len(), 2);
+    for id in &post_ids {
+        make_due(&app, *id).await;
+    }
+
+    let report = tick(&Engine::from_state(&app.state)).await;
+    assert_eq!(report.posted, 2, "{report:?}");
+    for id in &post_ids {
+        let post = row(&app, *id).await;
+        assert!(post.external_post_id.unwrap().starts_with("sandbox_"));
+    }
+    let item = content_queue::Entity::find_by_id(item_id.parse::<Uuid>().unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(item.status, QueueStatus::Posted);
+    assert!(
+        fake.calls().is_empty(),
+        "sandbox accounts never call the platform"
+    );
+
+    // The metrics job gives them plausible numbers; the API shows them.
+    let refreshed = Engine::from_state(&app.state)
+        .refresh_metrics()
+        .await
+        .unwrap();
+    assert_eq!(refreshed, 2);
+    let metrics = post_metrics::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(metrics.len(), 2);
+    let res = app
+        .get_bearer(&format!("/api/v1/posts/{}", post_ids[0]), &who.token)
+        .await;
+    assert!(res.json::<Value>().await.unwrap()["metrics"].is_object());
+}
+
+#[tokio::test]
+async fn the_metrics_job_reads_platform_insights_and_the_token_job_renews_expiring_tokens() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, account, "measured fb-metrics", &[]).await;
+    let engine = Engine::from_state(&app.state);
+    tick(&engine).await;
+    assert_eq!(engine.refresh_metrics().await.unwrap(), 1);
+    let m = post_metrics::Entity::find()
+        .filter(post_metrics::Column::PostId.eq(id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // The fake answers metric i with 100 × (i + 1), in the order asked.
+    assert_eq!(
+        (
+            m.impressions,
+            m.reach,
+            m.clicks,
+            m.likes,
+            m.comments,
+            m.shares
+        ),
+        (100, 200, 300, 400, 5, 7)
+    );
+    // A second run updates the same row.
+    engine.refresh_metrics().await.unwrap();
+    assert_eq!(
+        post_metrics::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    social_account::Entity::update_many()
+        .col_expr(
+            social_account::Column::TokenExpiresAt,
+            Expr::value(Utc::now() + Duration::days(1)),
+        )
+        .filter(social_account::Column::Id.eq(account))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(engine.refresh_tokens().await.unwrap(), 1);
+    let stored = social_account::Entity::find_by_id(account)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.token_expires_at.unwrap() > Utc::now() + Duration::days(50));
+    assert!(app
+        .state
+        .vault
+        .open(stored.access_token_enc.as_deref().unwrap())
+        .unwrap()
+        .starts_with("fresh-meta-token"));
+}
+
+/// tokio-cron-scheduler needs a multi-threaded runtime (as `serve` has); on a current-thread
+/// one its jobs never fire (mvniekerk/tokio-cron-scheduler#28).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_runs_the_engine_on_its_own() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let (graph, tiktok) = (fake.graph_url(), fake.tiktok_url());
+    let app = spawn_app_with(move |s| {
+        s.scheduler.enabled = true;
+        s.platforms.meta_graph_url = graph;
+        s.platforms.tiktok_api_url = tiktok;
+    })
+    .await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, account, "by itself fb-serve", &[]).await;
+    let started = std::time::Instant::now();
+    let deadline = started + std::time::Duration::from_secs(60);
+    while row(&app, id).await.status != PostStatus::Posted {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not published within 60 s: {:?}",
+            row(&app, id).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    println!("serve published after {:?}", started.elapsed());
+    assert_eq!(fake.publish_count("fb-serve"), 1);
+}
+
+/// Three engines over one database, 5,000 posts due in the same second, a platform that counts
+/// what it receives: every post exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_publish_five_thousand_posts_exactly_once() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let user = app.user(&who.email).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let due_at = Utc::now() - Duration::milliseconds(500);
+    let rows: Vec<post::ActiveModel> = (0..5000)
+        .map(|i| {
+            let mut row = post_row(
+                user.id,
+                account,
+                app::model::Platform::Facebook,
+                &format!("post #{i:05}"),
+                PostStatus::Scheduled,
+                None,
+            );
+            row.scheduled_for = Set(Some(due_at));
+            row
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        post::Entity::insert_many(chunk.to_vec())
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+
+    let mut engines = Vec::new();
+    for n in 0..3 {
+        // Each instance has its own connection pool, as separate processes would.
+        let db = app::server::db::connect(&app.state.settings).await.unwrap();
+        let mut settings = app.state.settings.scheduler.clone();
+        settings.instance_id = format!("instance-{n}");
+        settings.batch_size = 100;
+        engines.push(Arc::new(Engine::new(
+            db,
+            settings,
+            app.state.platforms.clone(),
+            app.state.vault.clone(),
+        )));
+    }
+    let runs: Vec<_> = engines
+        .iter()
+        .map(|engine| {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.tick().await.unwrap() })
+        })
+        .collect();
+    let mut reports = Vec::new();
+    for run in runs {
+        reports.push(run.await.unwrap());
+    }
+    let posted: usize = reports.iter().map(|r| r.posted).sum();
+    assert_eq!(posted, 5000, "{reports:?}");
+    assert!(
+        reports.iter().filter(|r| r.posted > 0).count() >= 2,
+        "the work was shared: {reports:?}"
+    );
+
+    let published = fake.state.published.lock().unwrap().clone();
+    assert_eq!(published.len(), 5000, "0 duplicates");
+    let distinct: std::collections::HashSet<&String> =
+        published.iter().map(|(_, caption)| caption).collect();
+    assert_eq!(distinct.len(), 5000, "0 missing, 0 duplicates");
+    let left = post::Entity::find()
+        .filter(post::Column::Status.ne(PostStatus::Posted))
+        .filter(post::Column::AccountId.eq(account))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "{} posts not posted", left.len());
+    println!("multi-instance: {reports:?}");
+}
