@@ -23,6 +23,12 @@ impl BenchDatabase {
         settings.auth.jwt_secret = "bench-secret-bench-secret-bench-secret".into();
         settings.log.filter = "error".into();
         settings.scheduler.enabled = false;
+        if let Some(n) = std::env::var("BENCH_MAX_CONNECTIONS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            settings.database.max_connections = n;
+        }
         let mut postgres = None;
         let label = match std::env::var("BENCH_DATABASE_URL")
             .ok()

@@ -1,6 +1,7 @@
 //! What the publishing engine needs to resume an interrupted publication without posting
 //! twice: when it began talking to the platform, and the platform's handle on the post in
-//! progress (an Instagram container, a TikTok publish id).
+//! progress (an Instagram container, a TikTok publish id). Plus the indexes the engine's
+//! daily cap and the calendar's published posts read.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -10,6 +11,7 @@ pub struct Migration;
 #[derive(DeriveIden)]
 enum Posts {
     Table,
+    UserId,
     AccountId,
     PostedAt,
     PublishRef,
@@ -43,6 +45,17 @@ impl MigrationTrait for Migration {
                     .name("ix_posts_account_posted")
                     .table(Posts::Table)
                     .col(Posts::AccountId)
+                    .col(Posts::PostedAt)
+                    .to_owned(),
+            )
+            .await?;
+        // The calendar places published posts by their publication time.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_posts_user_posted")
+                    .table(Posts::Table)
+                    .col(Posts::UserId)
                     .col(Posts::PostedAt)
                     .to_owned(),
             )

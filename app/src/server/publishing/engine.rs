@@ -6,8 +6,9 @@
 //! again; if its last attempt had begun talking to the platform, the engine resumes from the
 //! stored platform handle or looks for the post on the platform before publishing again.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
@@ -67,6 +68,9 @@ pub struct Engine {
     vault: Arc<TokenVault>,
     instance: String,
     ticking: AtomicBool,
+    /// Event-log entries of the batch in flight, written together when it is done (one
+    /// insert instead of one per post).
+    journal: Mutex<Vec<Event>>,
 }
 
 impl Engine {
@@ -90,6 +94,7 @@ impl Engine {
             vault,
             instance,
             ticking: AtomicBool::new(false),
+            journal: Mutex::new(Vec::new()),
         }
     }
 
@@ -124,11 +129,16 @@ impl Engine {
             let claimed = self.claim(Utc::now()).await?;
             let batch_len = claimed.len();
             report.claimed += batch_len;
+            let accounts = self.accounts_of(&claimed).await?;
             let outcomes: Vec<Outcome> = futures::stream::iter(claimed)
-                .map(|post| self.publish(post))
+                .map(|post| {
+                    let account = accounts.get(&post.account_id).cloned();
+                    self.publish(post, account)
+                })
                 .buffer_unordered(self.settings.concurrency)
                 .collect()
                 .await;
+            self.flush_journal().await;
             for outcome in outcomes {
                 match outcome {
                     Outcome::Posted => report.posted += 1,
@@ -186,16 +196,42 @@ impl Engine {
             .await
     }
 
-    async fn publish(&self, post: post::Model) -> Outcome {
+    /// The accounts a batch posts to, read once for the whole batch.
+    async fn accounts_of(
+        &self,
+        posts: &[post::Model],
+    ) -> Result<HashMap<Uuid, social_account::Model>, DbErr> {
+        let ids: HashSet<Uuid> = posts.iter().map(|p| p.account_id).collect();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(social_account::Entity::find()
+            .filter(social_account::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect())
+    }
+
+    async fn note(&self, event: Event) {
+        self.journal.lock().expect("journal lock").push(event);
+    }
+
+    async fn flush_journal(&self) {
+        let events = std::mem::take(&mut *self.journal.lock().expect("journal lock"));
+        event_log::record_many(&self.db, events).await;
+    }
+
+    async fn publish(&self, post: post::Model, account: Option<social_account::Model>) -> Outcome {
         let started = Instant::now();
-        match self.publish_inner(&post, started).await {
+        match self.publish_inner(&post, account, started).await {
             Ok(outcome) => outcome,
             Err(err) => {
                 // The database failed us mid-way: the lease will expire and the post be
                 // recovered (with its checkpoint) by whichever instance comes next.
                 tracing::error!(post_id = %post.id, error = %err, "publishing stopped by a database error");
-                event_log::record(
-                    &self.db,
+                self.note(
                     Event::new(
                         EventKind::Scheduler,
                         format!("Publishing interrupted by a database error: {err}"),
@@ -210,11 +246,13 @@ impl Engine {
         }
     }
 
-    async fn publish_inner(&self, post: &post::Model, started: Instant) -> Result<Outcome, DbErr> {
-        let Some(account) = social_account::Entity::find_by_id(post.account_id)
-            .one(&self.db)
-            .await?
-        else {
+    async fn publish_inner(
+        &self,
+        post: &post::Model,
+        account: Option<social_account::Model>,
+        started: Instant,
+    ) -> Result<Outcome, DbErr> {
+        let Some(account) = account else {
             return self
                 .fail(
                     post,
@@ -271,8 +309,7 @@ impl Engine {
                     accounts::store_tokens(&self.db, &self.vault, account.id, &grant).await?;
                     auth.access_token = grant.access_token;
                     auth.refresh_token = grant.refresh_token.or(auth.refresh_token);
-                    event_log::record(
-                        &self.db,
+                    self.note(
                         Event::new(
                             EventKind::Scheduler,
                             format!(
@@ -660,7 +697,7 @@ impl Engine {
                 "response_code": code,
                 "attempt": post.attempts + 1,
             }));
-        event_log::record(&self.db, entry).await;
+        self.note(entry).await;
         Ok(Outcome::Failed)
     }
 
@@ -684,8 +721,7 @@ impl Engine {
             .filter(social_account::Column::Id.eq(account.id))
             .exec(&self.db)
             .await?;
-        event_log::record(
-            &self.db,
+        self.note(
             Event::new(EventKind::Scheduler, reason.clone())
                 .level(EventLevel::Error)
                 .user(account.user_id)
@@ -717,8 +753,7 @@ impl Engine {
         account: &social_account::Model,
     ) -> Result<Outcome, DbErr> {
         tracing::warn!(post_id = %post.id, instance = %self.instance, "lease lost before the outcome was written");
-        event_log::record(
-            &self.db,
+        self.note(
             Event::new(
                 EventKind::Scheduler,
                 "Lease expired before the outcome was written; another instance took the post over",
@@ -754,8 +789,7 @@ impl Engine {
         if let (Some(data), Some(extra)) = (data.as_object_mut(), extra.as_object()) {
             data.extend(extra.clone());
         }
-        event_log::record(
-            &self.db,
+        self.note(
             Event::new(EventKind::Publish, message)
                 .level(level)
                 .user(post.user_id)

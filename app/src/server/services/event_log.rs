@@ -2,7 +2,7 @@
 //! Recording never fails the caller's request: a log write that fails is reported to tracing.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -52,7 +52,26 @@ impl Event {
 }
 
 pub async fn record(db: &impl ConnectionTrait, event: Event) {
-    let entry = event_log::ActiveModel {
+    if let Err(err) = row(event).insert(db).await {
+        tracing::error!(error = %err, "could not write the event log");
+    }
+}
+
+/// Several entries in as few statements as the database allows.
+pub async fn record_many(db: &impl ConnectionTrait, events: Vec<Event>) {
+    let mut rows = events.into_iter().map(row).peekable();
+    while rows.peek().is_some() {
+        // 500 rows × 8 columns stays far below SQLite's bound-parameter limit.
+        let chunk: Vec<event_log::ActiveModel> = rows.by_ref().take(500).collect();
+        let count = chunk.len();
+        if let Err(err) = event_log::Entity::insert_many(chunk).exec(db).await {
+            tracing::error!(error = %err, count, "could not write event log entries");
+        }
+    }
+}
+
+fn row(event: Event) -> event_log::ActiveModel {
+    event_log::ActiveModel {
         id: Set(Uuid::new_v4()),
         at: Set(Utc::now()),
         kind: Set(event.kind),
@@ -61,8 +80,5 @@ pub async fn record(db: &impl ConnectionTrait, event: Event) {
         post_id: Set(event.post_id),
         message: Set(event.message),
         data: Set(event.data),
-    };
-    if let Err(err) = entry.insert(db).await {
-        tracing::error!(error = %err, "could not write the event log");
     }
 }

@@ -1,6 +1,6 @@
 //! Pagination of every list: 1-based pages, 1–100 items each (default 20).
 
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Select};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, QueryTrait, Select};
 
 use crate::error::AppError;
 use crate::model::Page;
@@ -50,12 +50,13 @@ impl PageRequest {
         E: EntityTrait,
         E::Model: Sync,
     {
-        let total = select.clone().count(db).await?;
-        let rows = select
+        // Counting needs no order: without it the database counts straight off the index.
+        let mut counting = select.clone();
+        QueryTrait::query(&mut counting).clear_order_by();
+        let page = select
             .offset((self.page - 1) * self.per_page)
-            .limit(self.per_page)
-            .all(db)
-            .await?;
+            .limit(self.per_page);
+        let (total, rows) = futures::try_join!(counting.count(db), page.all(db))?;
         Ok(Page {
             items: rows.into_iter().map(map).collect(),
             total,
