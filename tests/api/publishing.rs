@@ -859,3 +859,42 @@ async fn three_instances_publish_five_thousand_posts_exactly_once() {
     assert!(left.is_empty(), "{} posts not posted", left.len());
     println!("multi-instance: {reports:?}");
 }
+
+/// Editing a post while the engine claims it: the edit either lands before the claim (and
+/// the edited post goes out) or is refused; the post is never reset to `scheduled` behind
+/// the engine's back and published twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_racing_the_engine_never_causes_a_second_post() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let engine = Arc::new(Engine::from_state(&app.state));
+    for round in 0..20 {
+        let tag = format!("race-{round}-");
+        let id = due_post(&app, &who, account, &format!("{tag}original"), &[]).await;
+        let ticking = {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.tick().await.unwrap() })
+        };
+        let res = app
+            .patch_bearer(
+                &format!("/api/v1/posts/{id}"),
+                &who.token,
+                &json!({"content": format!("{tag}edited")}),
+            )
+            .await;
+        let status = res.status().as_u16();
+        assert!(
+            status == 200 || status == 400,
+            "round {round}: {status} {}",
+            res.text().await.unwrap()
+        );
+        ticking.await.unwrap();
+        tick(&engine).await;
+        let post = row(&app, id).await;
+        assert_eq!(post.status, PostStatus::Posted, "round {round}");
+        assert_eq!(fake.publish_count(&tag), 1, "round {round}: published once");
+    }
+}

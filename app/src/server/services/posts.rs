@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde_json::json;
@@ -41,6 +41,31 @@ fn require(status: PostStatus, allowed: &[PostStatus], action: &str) -> Result<(
             "A {status} post cannot be {action}"
         )))
     }
+}
+
+/// Writes a post read earlier only if its status is still the one read: the publishing
+/// engine may have claimed it in between, and a publishing post must not be changed.
+async fn save_unless_claimed(
+    db: &impl ConnectionTrait,
+    active: post::ActiveModel,
+    read_status: PostStatus,
+    action: &str,
+) -> Result<post::Model, AppError> {
+    match post::Entity::update(active)
+        .filter(post::Column::Status.eq(read_status))
+        .exec(db)
+        .await
+    {
+        Ok(saved) => Ok(saved),
+        Err(DbErr::RecordNotUpdated) => Err(changed_meanwhile(action)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn changed_meanwhile(action: &str) -> AppError {
+    AppError::BadRequest(format!(
+        "The post cannot be {action}: its status changed meanwhile (it may be publishing)"
+    ))
 }
 
 /// What a post says and shows, checked against its platform's rules. `scheduled`: the post is
@@ -370,6 +395,7 @@ pub async fn update(
     body.check(platform, status == PostStatus::Scheduled)?;
 
     let newly_scheduled = status == PostStatus::Scheduled && scheduled_for != current.scheduled_for;
+    let read_status = current.status;
     let mut active = current.into_active_model();
     if let Some(account_id) = patch.account_id {
         active.account_id = Set(account_id);
@@ -381,7 +407,7 @@ pub async fn update(
     active.scheduled_for = Set(scheduled_for);
     active.status = Set(status);
     active.updated_at = Set(Utc::now());
-    let updated = active.update(db).await?;
+    let updated = save_unless_claimed(db, active, read_status, "edited").await?;
     if newly_scheduled {
         record_scheduled(db, &updated).await;
     }
@@ -395,7 +421,14 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let post = find(db, owner, id).await?;
     require(post.status, DELETABLE, "deleted")?;
-    post::Entity::delete_by_id(post.id).exec(db).await?;
+    let deleted = post::Entity::delete_many()
+        .filter(post::Column::Id.eq(post.id))
+        .filter(post::Column::Status.eq(post.status))
+        .exec(db)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(changed_meanwhile("deleted"));
+    }
     event_log::record(
         db,
         Event::new(EventKind::Audit, format!("Post deleted ({})", post.status))
@@ -453,6 +486,7 @@ async fn requeue(
     post: post::Model,
     at: DateTime<Utc>,
 ) -> Result<post::Model, AppError> {
+    let read_status = post.status;
     let mut active = post.into_active_model();
     active.status = Set(PostStatus::Scheduled);
     active.scheduled_for = Set(Some(at));
@@ -462,7 +496,7 @@ async fn requeue(
     active.lease_owner = Set(None);
     active.lease_expires_at = Set(None);
     active.updated_at = Set(Utc::now());
-    Ok(active.update(db).await?)
+    save_unless_claimed(db, active, read_status, "scheduled").await
 }
 
 /// Parses an IANA zone name (`Europe/Paris`); UTC when absent.
