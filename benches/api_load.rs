@@ -15,7 +15,6 @@ use app::server::entities::{post, StringList};
 use chrono::{TimeZone, Utc};
 use postpilot::startup::Application;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
-use uuid::Uuid;
 
 const POSTS: usize = 10_000;
 const CONNECTIONS: usize = 32;
@@ -240,31 +239,19 @@ async fn seed(conn: &sea_orm::DatabaseConnection, email: &str, password: &str) {
     for chunk in (0..POSTS).collect::<Vec<_>>().chunks(500) {
         let rows = chunk.iter().map(|&i| {
             let at = start + step * i as i32;
-            post::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                user_id: Set(user.id),
-                account_id: Set(account.id),
-                queue_item_id: Set(None),
-                content: Set(format!(
-                    "Benchmark post {i}: a caption of ordinary length for a product launch."
-                )),
-                media_urls: Set(StringList(vec!["https://cdn.example.com/p.jpg".into()])),
-                hashtags: Set(StringList(vec!["bench".into(), "launch".into()])),
-                platform: Set(Platform::Facebook),
-                status: Set(PostStatus::Scheduled),
-                scheduled_for: Set(Some(at)),
-                posted_at: Set(None),
-                error_message: Set(None),
-                external_post_id: Set(None),
-                attempts: Set(0),
-                next_attempt_at: Set(None),
-                lease_owner: Set(None),
-                lease_expires_at: Set(None),
-                publish_ref: Set(None),
-                publish_started_at: Set(None),
-                created_at: Set(at - chrono::Duration::days(1)),
-                updated_at: Set(at - chrono::Duration::days(1)),
-            }
+            let mut row = post::new_row(
+                user.id,
+                account.id,
+                Platform::Facebook,
+                format!("Benchmark post {i}: a caption of ordinary length for a product launch."),
+                PostStatus::Scheduled,
+                Some(at),
+            );
+            row.media_urls = Set(StringList(vec!["https://cdn.example.com/p.jpg".into()]));
+            row.hashtags = Set(StringList(vec!["bench".into(), "launch".into()]));
+            row.created_at = Set(at - chrono::Duration::days(1));
+            row.updated_at = Set(at - chrono::Duration::days(1));
+            row
         });
         post::Entity::insert_many(rows).exec(conn).await.unwrap();
     }

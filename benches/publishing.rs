@@ -133,33 +133,19 @@ async fn insert_posts(
     account_id: Uuid,
     times: impl Iterator<Item = DateTime<Utc>>,
 ) {
-    let now = Utc::now();
     let rows: Vec<post::ActiveModel> = times
         .enumerate()
-        .map(|(i, at)| post::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            user_id: Set(user_id),
-            account_id: Set(account_id),
-            queue_item_id: Set(None),
-            content: Set(format!(
-                "Benchmark post {i}: new arrivals, free shipping this week."
-            )),
-            media_urls: Set(StringList(vec![])),
-            hashtags: Set(StringList(vec!["bench".into()])),
-            platform: Set(Platform::Facebook),
-            status: Set(PostStatus::Scheduled),
-            scheduled_for: Set(Some(at)),
-            posted_at: Set(None),
-            error_message: Set(None),
-            external_post_id: Set(None),
-            attempts: Set(0),
-            next_attempt_at: Set(None),
-            lease_owner: Set(None),
-            lease_expires_at: Set(None),
-            publish_ref: Set(None),
-            publish_started_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
+        .map(|(i, at)| {
+            let mut row = post::new_row(
+                user_id,
+                account_id,
+                Platform::Facebook,
+                format!("Benchmark post {i}: new arrivals, free shipping this week."),
+                PostStatus::Scheduled,
+                Some(at),
+            );
+            row.hashtags = Set(StringList(vec!["bench".into()]));
+            row
         })
         .collect();
     for chunk in rows.chunks(500) {

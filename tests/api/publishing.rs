@@ -502,30 +502,17 @@ fn post_row(
     status: PostStatus,
     posted_at: Option<chrono::DateTime<Utc>>,
 ) -> post::ActiveModel {
-    let now = Utc::now();
-    post::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        user_id: Set(user),
-        account_id: Set(account),
-        queue_item_id: Set(None),
-        content: Set(content.into()),
-        media_urls: Set(app::server::entities::StringList(vec![])),
-        hashtags: Set(app::server::entities::StringList(vec![])),
-        platform: Set(platform),
-        status: Set(status),
-        scheduled_for: Set(Some(posted_at.unwrap_or(now) - Duration::seconds(1))),
-        posted_at: Set(posted_at),
-        error_message: Set(None),
-        external_post_id: Set(posted_at.map(|_| format!("ext-{}", Uuid::new_v4().simple()))),
-        attempts: Set(0),
-        next_attempt_at: Set(None),
-        lease_owner: Set(None),
-        lease_expires_at: Set(None),
-        publish_ref: Set(None),
-        publish_started_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
+    let mut row = post::new_row(
+        user,
+        account,
+        platform,
+        content.into(),
+        status,
+        Some(posted_at.unwrap_or_else(Utc::now) - Duration::seconds(1)),
+    );
+    row.posted_at = Set(posted_at);
+    row.external_post_id = Set(posted_at.map(|_| format!("ext-{}", Uuid::new_v4().simple())));
+    row
 }
 
 /// An instance claimed the post and died: its lease ran out.

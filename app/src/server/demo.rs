@@ -158,45 +158,38 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded, AppError> {
             } else {
                 (PostStatus::Scheduled, None, None)
             };
-            let row = post::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                user_id: Set(user.id),
-                account_id: Set(account.id),
-                queue_item_id: Set(None),
-                content: Set(format!(
-                    "{} — {} Now ${}. Tap the link in bio to shop.",
-                    product.title, product.description, product.price
-                )),
-                media_urls: Set(StringList(vec![format!(
-                    "{MEDIA}/{}.jpg",
-                    slug(product.title)
-                )])),
-                hashtags: Set(StringList(
-                    product.tags.iter().map(|t| t.to_string()).collect(),
-                )),
-                platform: Set(account.platform),
-                status: Set(status),
-                scheduled_for: Set((status != PostStatus::Draft).then_some(at)),
-                posted_at: Set(posted_at),
-                error_message: Set(error),
-                external_post_id: Set(
-                    posted_at.map(|_| format!("sandbox-{}", Uuid::new_v4().simple()))
-                ),
-                attempts: Set(match status {
-                    PostStatus::Posted => 1,
-                    PostStatus::Failed => 3,
-                    _ => 0,
-                }),
-                next_attempt_at: Set(None),
-                lease_owner: Set(None),
-                lease_expires_at: Set(None),
-                publish_ref: Set(None),
-                publish_started_at: Set(None),
-                created_at: Set(at - Duration::days(3)),
-                updated_at: Set(posted_at.unwrap_or(at - Duration::days(3))),
-            }
-            .insert(&txn)
-            .await?;
+            let content = format!(
+                "{} — {} Now ${}. Tap the link in bio to shop.",
+                product.title, product.description, product.price
+            );
+            let scheduled_for = (status != PostStatus::Draft).then_some(at);
+            let mut row = post::new_row(
+                user.id,
+                account.id,
+                account.platform,
+                content,
+                status,
+                scheduled_for,
+            );
+            row.media_urls = Set(StringList(vec![format!(
+                "{MEDIA}/{}.jpg",
+                slug(product.title)
+            )]));
+            row.hashtags = Set(StringList(
+                product.tags.iter().map(|t| t.to_string()).collect(),
+            ));
+            row.posted_at = Set(posted_at);
+            row.error_message = Set(error);
+            row.external_post_id =
+                Set(posted_at.map(|_| format!("sandbox-{}", Uuid::new_v4().simple())));
+            row.attempts = Set(match status {
+                PostStatus::Posted => 1,
+                PostStatus::Failed => 3,
+                _ => 0,
+            });
+            row.created_at = Set(at - Duration::days(3));
+            row.updated_at = Set(posted_at.unwrap_or(at - Duration::days(3)));
+            let row = row.insert(&txn).await?;
             if let Some(posted) = posted_at {
                 let age_hours = (now - posted).num_hours().max(1);
                 let base = 400 + (n as i64 * 137) % 900;

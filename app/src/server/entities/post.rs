@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use sea_orm::Set;
 
 use super::StringList;
 use crate::model::{Platform, PostStatus, PostView};
@@ -41,6 +42,43 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A new post row: no media or hashtags yet, not published, no attempts, lease or publishing
+/// checkpoint, created now. Callers set what else they know; new columns get their start
+/// value here, once.
+pub fn new_row(
+    user_id: Uuid,
+    account_id: Uuid,
+    platform: Platform,
+    content: String,
+    status: PostStatus,
+    scheduled_for: Option<DateTimeUtc>,
+) -> ActiveModel {
+    let now = chrono::Utc::now();
+    ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(user_id),
+        account_id: Set(account_id),
+        queue_item_id: Set(None),
+        content: Set(content),
+        media_urls: Set(StringList::default()),
+        hashtags: Set(StringList::default()),
+        platform: Set(platform),
+        status: Set(status),
+        scheduled_for: Set(scheduled_for),
+        posted_at: Set(None),
+        error_message: Set(None),
+        external_post_id: Set(None),
+        attempts: Set(0),
+        next_attempt_at: Set(None),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
+        publish_ref: Set(None),
+        publish_started_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
 
 impl Model {
     pub fn view(&self) -> PostView {

@@ -240,37 +240,23 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
             owner.plan.limits().name
         )));
     }
-    let now = Utc::now();
     let status = if new.scheduled_for.is_some() {
         PostStatus::Scheduled
     } else {
         PostStatus::Draft
     };
-    let created = post::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        user_id: Set(owner.id),
-        account_id: Set(account.id),
-        queue_item_id: Set(new.queue_item_id),
-        content: Set(body.content),
-        media_urls: Set(StringList(body.media_urls)),
-        hashtags: Set(StringList(body.hashtags)),
-        platform: Set(account.platform),
-        status: Set(status),
-        scheduled_for: Set(new.scheduled_for),
-        posted_at: Set(None),
-        error_message: Set(None),
-        external_post_id: Set(None),
-        attempts: Set(0),
-        next_attempt_at: Set(None),
-        lease_owner: Set(None),
-        lease_expires_at: Set(None),
-        publish_ref: Set(None),
-        publish_started_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
+    let mut row = post::new_row(
+        owner.id,
+        account.id,
+        account.platform,
+        body.content,
+        status,
+        new.scheduled_for,
+    );
+    row.queue_item_id = Set(new.queue_item_id);
+    row.media_urls = Set(StringList(body.media_urls));
+    row.hashtags = Set(StringList(body.hashtags));
+    let created = row.insert(&txn).await?;
     txn.commit().await?;
     if status == PostStatus::Scheduled {
         record_scheduled(db, &created).await;
