@@ -14,7 +14,7 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 use rand::Rng;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
@@ -415,7 +415,7 @@ impl Engine {
         &self,
         id: Uuid,
         column: post::Column,
-        value: sea_orm::sea_query::SimpleExpr,
+        value: SimpleExpr,
     ) -> Result<(), DbErr> {
         post::Entity::update_many()
             .col_expr(column, value)
@@ -476,32 +476,44 @@ impl Engine {
             .map(|at| at + CAP_WINDOW))
     }
 
-    /// Writes an outcome if the lease is still ours; `false` when another instance took over.
+    /// Writes an outcome if the lease is still ours. `false` (logged) when another instance
+    /// took the post over meanwhile.
     async fn settle(
         &self,
-        post_id: Uuid,
-        changes: Vec<(post::Column, sea_orm::sea_query::SimpleExpr)>,
+        post: &post::Model,
+        changes: Vec<(post::Column, SimpleExpr)>,
     ) -> Result<bool, DbErr> {
-        let mut update = post::Entity::update_many()
-            .col_expr(
-                post::Column::LeaseOwner,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                post::Column::LeaseExpiresAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(post::Column::UpdatedAt, Expr::value(Utc::now()));
-        for (column, value) in changes {
+        let mut update =
+            post::Entity::update_many().col_expr(post::Column::UpdatedAt, Expr::value(Utc::now()));
+        let lease_released = [
+            cleared(post::Column::LeaseOwner),
+            cleared(post::Column::LeaseExpiresAt),
+        ];
+        for (column, value) in lease_released.into_iter().chain(changes) {
             update = update.col_expr(column, value);
         }
         let result = update
-            .filter(post::Column::Id.eq(post_id))
+            .filter(post::Column::Id.eq(post.id))
             .filter(post::Column::Status.eq(PostStatus::Publishing))
             .filter(post::Column::LeaseOwner.eq(self.instance.as_str()))
             .exec(&self.db)
             .await?;
-        Ok(result.rows_affected == 1)
+        if result.rows_affected == 1 {
+            return Ok(true);
+        }
+        tracing::warn!(post_id = %post.id, instance = %self.instance, "lease lost before the outcome was written");
+        self.note(
+            Event::new(
+                EventKind::Scheduler,
+                "Lease expired before the outcome was written; another instance took the post over",
+            )
+            .level(EventLevel::Warn)
+            .user(post.user_id)
+            .post(post.id)
+            .data(json!({ "account_id": post.account_id, "instance": self.instance })),
+        )
+        .await;
+        Ok(false)
     }
 
     async fn posted(
@@ -514,28 +526,19 @@ impl Engine {
         let now = Utc::now();
         let won = self
             .settle(
-                post.id,
+                post,
                 vec![
-                    (
-                        post::Column::Status,
-                        Expr::value(PostStatus::Posted.as_str()),
-                    ),
+                    status(PostStatus::Posted),
                     (post::Column::PostedAt, Expr::value(now)),
                     (post::Column::ExternalPostId, Expr::value(external_id)),
                     (post::Column::Attempts, Expr::value(post.attempts + 1)),
-                    (
-                        post::Column::ErrorMessage,
-                        Expr::value(Option::<String>::None),
-                    ),
-                    (
-                        post::Column::NextAttemptAt,
-                        Expr::value(Option::<DateTime<Utc>>::None),
-                    ),
+                    cleared(post::Column::ErrorMessage),
+                    cleared(post::Column::NextAttemptAt),
                 ],
             )
             .await?;
         if !won {
-            return self.lost(post, account).await;
+            return Ok(Outcome::Lost);
         }
         if let Some(item) = post.queue_item_id {
             self.mark_queue_item_posted(item).await?;
@@ -572,12 +575,9 @@ impl Engine {
         let retry_at = Utc::now() + self.backoff(attempts);
         let won = self
             .settle(
-                post.id,
+                post,
                 vec![
-                    (
-                        post::Column::Status,
-                        Expr::value(PostStatus::Scheduled.as_str()),
-                    ),
+                    status(PostStatus::Scheduled),
                     (post::Column::Attempts, Expr::value(attempts)),
                     (post::Column::NextAttemptAt, Expr::value(retry_at)),
                     (post::Column::ErrorMessage, Expr::value(message)),
@@ -585,7 +585,7 @@ impl Engine {
             )
             .await?;
         if !won {
-            return self.lost(post, account).await;
+            return Ok(Outcome::Lost);
         }
         self.log(
             post,
@@ -618,18 +618,15 @@ impl Engine {
         // Not an attempt that failed: `attempts` stays as it is.
         let won = self
             .settle(
-                post.id,
+                post,
                 vec![
-                    (
-                        post::Column::Status,
-                        Expr::value(PostStatus::Scheduled.as_str()),
-                    ),
+                    status(PostStatus::Scheduled),
                     (post::Column::NextAttemptAt, Expr::value(until)),
                 ],
             )
             .await?;
         if !won {
-            return self.lost(post, account).await;
+            return Ok(Outcome::Lost);
         }
         self.log(
             post,
@@ -659,26 +656,14 @@ impl Engine {
     ) -> Result<Outcome, DbErr> {
         let won = self
             .settle(
-                post.id,
+                post,
                 vec![
-                    (
-                        post::Column::Status,
-                        Expr::value(PostStatus::Failed.as_str()),
-                    ),
+                    status(PostStatus::Failed),
                     (post::Column::Attempts, Expr::value(post.attempts + 1)),
                     (post::Column::ErrorMessage, Expr::value(reason)),
-                    (
-                        post::Column::NextAttemptAt,
-                        Expr::value(Option::<DateTime<Utc>>::None),
-                    ),
-                    (
-                        post::Column::PublishRef,
-                        Expr::value(Option::<String>::None),
-                    ),
-                    (
-                        post::Column::PublishStartedAt,
-                        Expr::value(Option::<DateTime<Utc>>::None),
-                    ),
+                    cleared(post::Column::NextAttemptAt),
+                    cleared(post::Column::PublishRef),
+                    cleared(post::Column::PublishStartedAt),
                 ],
             )
             .await?;
@@ -745,26 +730,6 @@ impl Engine {
         }
         self.fail(post, started, Some(account), &reason, err.code())
             .await
-    }
-
-    async fn lost(
-        &self,
-        post: &post::Model,
-        account: &social_account::Model,
-    ) -> Result<Outcome, DbErr> {
-        tracing::warn!(post_id = %post.id, instance = %self.instance, "lease lost before the outcome was written");
-        self.note(
-            Event::new(
-                EventKind::Scheduler,
-                "Lease expired before the outcome was written; another instance took the post over",
-            )
-            .level(EventLevel::Warn)
-            .user(post.user_id)
-            .post(post.id)
-            .data(json!({ "account_id": account.id, "instance": self.instance })),
-        )
-        .await;
-        Ok(Outcome::Lost)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -957,6 +922,16 @@ impl Engine {
         }
         Ok(renewed)
     }
+}
+
+/// `column = status` in an outcome.
+fn status(status: PostStatus) -> (post::Column, SimpleExpr) {
+    (post::Column::Status, Expr::value(status.as_str()))
+}
+
+/// `column = NULL` in an outcome (an untyped NULL, which both databases accept for any type).
+fn cleared(column: post::Column) -> (post::Column, SimpleExpr) {
+    (column, Expr::cust("NULL"))
 }
 
 /// The post as it will read on the platform: the text, then its hashtags.
