@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261123_000002_caption_generations;
 mod m20261123_000003_publishing_checkpoints;
+mod m20261124_000004_post_revisions;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_caption_generations::Migration),
             Box::new(m20261123_000003_publishing_checkpoints::Migration),
+            Box::new(m20261124_000004_post_revisions::Migration),
         ]
     }
 }
