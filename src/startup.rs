@@ -13,6 +13,7 @@ use app::server::captions::TemplateWriter;
 use app::server::config::Settings;
 use app::server::email::Mailer;
 use app::server::publishing::{self, Engine, Platforms};
+use app::server::services::post_reads::PostReads;
 use app::server::{db, AppState};
 use app::{shell, App};
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -73,6 +74,7 @@ impl Application {
             platforms: Arc::new(Platforms::from_settings(&settings.platforms)),
             mailer: Arc::new(mailer),
             captions: Arc::new(TemplateWriter),
+            post_reads: Arc::new(PostReads::new(settings.database.post_reads_cache_mb << 20)),
             settings: Arc::new(settings),
         };
         let router = router(state.clone());

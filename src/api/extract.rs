@@ -208,3 +208,62 @@ pub fn not_null<T>(field: &str, value: Option<Option<T>>) -> Result<Option<T>, A
         other => Ok(other.flatten()),
     }
 }
+
+/// Whether the client accepts a gzip body.
+pub struct AcceptsGzip(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for AcceptsGzip {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let values = parts
+            .headers
+            .get_all(http::header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|value| value.to_str().ok());
+        Ok(AcceptsGzip(allows_gzip(values)))
+    }
+}
+
+/// `Accept-Encoding` allows gzip when it names gzip (or x-gzip) with a non-zero quality, or
+/// does not name it and allows `*`.
+fn allows_gzip<'a>(values: impl Iterator<Item = &'a str>) -> bool {
+    let mut any_allowed = false;
+    for coding in values.flat_map(|value| value.split(',')) {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let allowed = !parts.any(|param| {
+            param
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                == Some(0.0)
+        });
+        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+            return allowed;
+        }
+        if name == "*" {
+            any_allowed = allowed;
+        }
+    }
+    any_allowed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allows_gzip;
+
+    #[test]
+    fn gzip_is_allowed_as_accept_encoding_says() {
+        let allows = |header: &str| allows_gzip(std::iter::once(header));
+        assert!(allows("gzip"));
+        assert!(allows("br;q=1.0, GZIP;q=0.5"));
+        assert!(allows("x-gzip"));
+        assert!(allows("*"));
+        assert!(!allows(""));
+        assert!(!allows("br, deflate"));
+        assert!(!allows("gzip;q=0"));
+        assert!(!allows("*, gzip;q=0.0"));
+        assert!(!allows("*;q=0"));
+        assert!(allows_gzip(["br", "gzip"].into_iter()), "several headers");
+    }
+}

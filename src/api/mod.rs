@@ -16,10 +16,12 @@ pub mod templates;
 pub mod webhooks;
 
 use app::error::AppError;
+use app::server::services::post_reads::JsonAnswer;
 use app::server::AppState;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+use extract::AcceptsGzip;
 use http::header;
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -50,6 +52,27 @@ pub fn router() -> Router<AppState> {
             }),
         )
         .fallback(|| async { AppError::NotFound("No such API endpoint".into()) })
+}
+
+/// An answer kept by `PostReads`: its gzip copy when the client accepts gzip (the
+/// compression layer leaves an encoded body alone), else the JSON.
+pub struct KeptJson(pub Arc<JsonAnswer>, pub AcceptsGzip);
+
+impl IntoResponse for KeptJson {
+    fn into_response(self) -> axum::response::Response {
+        let KeptJson(answer, AcceptsGzip(gzip)) = self;
+        let json = (header::CONTENT_TYPE, "application/json");
+        let vary = (header::VARY, "accept-encoding");
+        if gzip {
+            (
+                [json, vary, (header::CONTENT_ENCODING, "gzip")],
+                answer.gzip(),
+            )
+                .into_response()
+        } else {
+            ([json, vary], answer.json()).into_response()
+        }
+    }
 }
 
 /// The OpenAPI document alone (for tests and tooling).

@@ -11,7 +11,10 @@ use http::StatusCode;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::extract::{not_null, present, ApiJson, ApiQuery, Caller, IdPath, Pagination};
+use super::extract::{
+    not_null, present, AcceptsGzip, ApiJson, ApiQuery, Caller, IdPath, Pagination,
+};
+use super::KeptJson;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, ToSchema)]
@@ -58,14 +61,17 @@ pub async fn list(
     caller: Caller,
     ApiQuery(query): ApiQuery<ListQuery>,
     Pagination(page): Pagination,
-) -> Result<Json<Page<PostView>>, AppError> {
+    gzip: AcceptsGzip,
+) -> Result<KeptJson, AppError> {
     let filter = PostFilter {
         status: query.status,
         platform: query.platform,
     };
-    Ok(Json(
-        posts::list(&state.db, &caller.user, filter, page).await?,
-    ))
+    let answer = state
+        .post_reads
+        .list(&state.db, &caller.user, filter, page)
+        .await?;
+    Ok(KeptJson(answer, gzip))
 }
 
 #[utoipa::path(get, operation_id = "posts_get", path = "/posts/{id}", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "OK", body = PostDetail), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
@@ -161,16 +167,18 @@ pub async fn calendar(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(query): ApiQuery<CalendarQuery>,
-) -> Result<Json<Calendar>, AppError> {
+    gzip: AcceptsGzip,
+) -> Result<KeptJson, AppError> {
     let zone = posts::parse_zone(query.tz.as_deref())?;
-    Ok(Json(
-        posts::calendar(
+    let answer = state
+        .post_reads
+        .calendar(
             &state.db,
             &caller.user,
             query.start_date,
             query.end_date,
             zone,
         )
-        .await?,
-    ))
+        .await?;
+    Ok(KeptJson(answer, gzip))
 }

@@ -21,7 +21,8 @@ pub struct TestApp {
     pub client: Client,
     pub db: DatabaseConnection,
     pub state: AppState,
-    _database: TestDatabase,
+    /// Dropped with the first instance only (see `another_instance`).
+    _database: Option<TestDatabase>,
 }
 
 /// Which database the suite runs on, from TEST_DATABASE_URL.
@@ -126,6 +127,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         .await
         .expect("connect to the test database");
     db::migrate(&conn).await.expect("migrate the test database");
+    start(settings, conn, Some(database)).await
+}
+
+async fn start(
+    settings: Settings,
+    conn: DatabaseConnection,
+    database: Option<TestDatabase>,
+) -> TestApp {
     let application = Application::build_with_db(settings, conn.clone())
         .await
         .expect("build the application");
@@ -148,6 +157,16 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// A second instance of the app on the same database, with its own connection pool,
+    /// memory and port, as another process behind a load balancer would have.
+    pub async fn another_instance(&self) -> TestApp {
+        let settings = (*self.state.settings).clone();
+        let conn = db::connect(&settings)
+            .await
+            .expect("connect to the test database");
+        start(settings, conn, None).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

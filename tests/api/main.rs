@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod openapi;
 mod pages;
+mod post_reads;
 mod posts;
 mod product_import;
 mod publishing;

@@ -36,6 +36,8 @@ pub struct DatabaseSettings {
     pub url: String,
     pub data_dir: PathBuf,
     pub max_connections: u32,
+    /// Memory for the post list and calendar answers kept between requests; 0 turns it off.
+    pub post_reads_cache_mb: usize,
 }
 
 #[derive(Clone, Deserialize)]

@@ -12,6 +12,7 @@ use super::captions::CaptionGenerator;
 use super::config::Settings;
 use super::email::Mailer;
 use super::publishing::Platforms;
+use super::services::post_reads::PostReads;
 use crate::error::AppError;
 
 #[derive(Clone)]
@@ -26,6 +27,8 @@ pub struct AppState {
     pub platforms: Arc<Platforms>,
     pub mailer: Arc<Mailer>,
     pub captions: Arc<dyn CaptionGenerator>,
+    /// The post list and calendar answers kept while a user's posts are unchanged.
+    pub post_reads: Arc<PostReads>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod billing;
 pub mod event_log;
 pub mod paging;
+pub mod post_reads;
 pub mod posts;
 pub mod product_import;
 pub mod queue;

@@ -1,0 +1,333 @@
+//! The two busiest reads, a page of the post list and a calendar range, answered from memory
+//! while the user's posts are unchanged. Each answer is kept as serialized JSON under the
+//! user's post revision. Database triggers bump that revision in the same transaction as any
+//! insert, update or delete of one of the user's posts (migration
+//! `m20261124_000004_post_revisions`). Every request reads the revision first, so a kept
+//! answer is served only while it still matches the database, whichever instance wrote last.
+//! The rules of both reads stay in `posts::list` and `posts::calendar`; this module only
+//! remembers their answers, with a gzip copy made once for the clients that accept one.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::body::Bytes;
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use sea_orm::{ConnectionTrait, Statement};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use super::paging::PageRequest;
+use super::posts::{self, PostFilter};
+use crate::error::AppError;
+use crate::model::{Platform, PostStatus};
+use crate::server::entities::user;
+
+/// What an answer depends on besides the user and their posts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Question {
+    List {
+        status: Option<PostStatus>,
+        platform: Option<Platform>,
+        page: u64,
+        per_page: u64,
+    },
+    Calendar {
+        start: NaiveDate,
+        end: NaiveDate,
+        zone: &'static str,
+    },
+}
+
+/// A JSON answer, and its gzip form, made the first time a client accepts it.
+#[derive(Debug)]
+pub struct JsonAnswer {
+    json: Bytes,
+    gzip: OnceLock<Bytes>,
+}
+
+impl JsonAnswer {
+    fn new(json: Bytes) -> Self {
+        JsonAnswer {
+            json,
+            gzip: OnceLock::new(),
+        }
+    }
+
+    pub fn json(&self) -> Bytes {
+        self.json.clone()
+    }
+
+    /// The JSON compressed with gzip. Kept answers compress once, not once per request
+    /// (a month of posts is over a megabyte of JSON).
+    pub fn gzip(&self) -> Bytes {
+        self.gzip
+            .get_or_init(|| {
+                let mut encoder = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(self.json.len() / 8),
+                    flate2::Compression::fast(),
+                );
+                encoder
+                    .write_all(&self.json)
+                    .expect("writing to memory cannot fail");
+                Bytes::from(encoder.finish().expect("writing to memory cannot fail"))
+            })
+            .clone()
+    }
+}
+
+/// One kept answer; requests that miss together wait for a single computation.
+type Answer = Arc<OnceCell<Arc<JsonAnswer>>>;
+
+/// The answers kept for one user, all for one revision of their posts.
+struct UserAnswers {
+    revision: i64,
+    answers: HashMap<Question, Answer>,
+    bytes: usize,
+    last_used: u64,
+}
+
+#[derive(Default)]
+struct Kept {
+    users: HashMap<Uuid, UserAnswers>,
+    bytes: usize,
+    clock: u64,
+}
+
+/// The kept answers, at most `budget_bytes` of JSON in all (least recently used users go
+/// first; the gzip copies, far smaller, come on top). A budget of 0 keeps nothing: every
+/// request reads the database.
+pub struct PostReads {
+    budget_bytes: usize,
+    kept: Mutex<Kept>,
+}
+
+/// A user with more kept questions than this (many list pages and filters) starts afresh.
+const MAX_QUESTIONS_PER_USER: usize = 64;
+
+impl PostReads {
+    pub fn new(budget_bytes: usize) -> Self {
+        PostReads {
+            budget_bytes,
+            kept: Mutex::new(Kept::default()),
+        }
+    }
+
+    /// `posts::list` as JSON (the contract's list envelope).
+    pub async fn list(
+        &self,
+        db: &impl ConnectionTrait,
+        owner: &user::Model,
+        filter: PostFilter,
+        page: PageRequest,
+    ) -> Result<Arc<JsonAnswer>, AppError> {
+        let question = Question::List {
+            status: filter.status,
+            platform: filter.platform,
+            page: page.page,
+            per_page: page.per_page,
+        };
+        self.answer(db, owner.id, question, async {
+            to_json(&posts::list(db, owner, filter, page).await?)
+        })
+        .await
+    }
+
+    /// `posts::calendar` as JSON.
+    pub async fn calendar(
+        &self,
+        db: &impl ConnectionTrait,
+        owner: &user::Model,
+        start: NaiveDate,
+        end: NaiveDate,
+        zone: Tz,
+    ) -> Result<Arc<JsonAnswer>, AppError> {
+        let question = Question::Calendar {
+            start,
+            end,
+            zone: zone.name(),
+        };
+        self.answer(db, owner.id, question, async {
+            to_json(&posts::calendar(db, owner, start, end, zone).await?)
+        })
+        .await
+    }
+
+    async fn answer(
+        &self,
+        db: &impl ConnectionTrait,
+        owner: Uuid,
+        question: Question,
+        compute: impl Future<Output = Result<Bytes, AppError>>,
+    ) -> Result<Arc<JsonAnswer>, AppError> {
+        if self.budget_bytes == 0 {
+            return Ok(Arc::new(JsonAnswer::new(compute.await?)));
+        }
+        let revision = revision(db, owner).await?;
+        let answer = self.slot(owner, revision, question);
+        let mut computed = false;
+        let json = answer
+            .get_or_try_init(|| {
+                computed = true;
+                async { Ok::<_, AppError>(Arc::new(JsonAnswer::new(compute.await?))) }
+            })
+            .await?
+            .clone();
+        if computed {
+            self.count(owner, revision, &answer, json.json.len());
+        }
+        Ok(json)
+    }
+
+    /// The kept answer for this question at this revision, or a new empty one (kept unless
+    /// the request read an older revision than one already kept: its answer would be older).
+    fn slot(&self, owner: Uuid, revision: i64, question: Question) -> Answer {
+        let mut kept = self.kept.lock().expect("post reads lock");
+        kept.clock += 1;
+        let now = kept.clock;
+        let Kept { users, bytes, .. } = &mut *kept;
+        let user = users.entry(owner).or_insert_with(|| UserAnswers {
+            revision,
+            answers: HashMap::new(),
+            bytes: 0,
+            last_used: now,
+        });
+        if revision < user.revision {
+            return Answer::default();
+        }
+        if revision > user.revision || user.answers.len() >= MAX_QUESTIONS_PER_USER {
+            *bytes -= user.bytes;
+            user.revision = revision;
+            user.answers.clear();
+            user.bytes = 0;
+        }
+        user.last_used = now;
+        user.answers.entry(question).or_default().clone()
+    }
+
+    /// Adds a computed answer's size, then forgets the least recently used users until the
+    /// budget holds again.
+    fn count(&self, owner: Uuid, revision: i64, answer: &Answer, len: usize) {
+        let mut kept = self.kept.lock().expect("post reads lock");
+        let Some(user) = kept.users.get_mut(&owner) else {
+            return;
+        };
+        let still_kept = user.revision == revision
+            && user.answers.values().any(|kept| Arc::ptr_eq(kept, answer));
+        if !still_kept {
+            return;
+        }
+        user.bytes += len;
+        kept.bytes += len;
+        while kept.bytes > self.budget_bytes {
+            let Some(oldest) = kept
+                .users
+                .iter()
+                .min_by_key(|(_, user)| user.last_used)
+                .map(|(id, _)| *id)
+            else {
+                break;
+            };
+            let forgotten = kept.users.remove(&oldest).expect("just found");
+            kept.bytes -= forgotten.bytes;
+        }
+    }
+
+    /// How many bytes of JSON are kept (for tests and benchmarks).
+    pub fn kept_bytes(&self) -> usize {
+        self.kept.lock().expect("post reads lock").bytes
+    }
+}
+
+/// The user's post revision (the sum of its shards): 0 until their first post is written.
+async fn revision(db: &impl ConnectionTrait, owner: Uuid) -> Result<i64, AppError> {
+    let row = db
+        .query_one(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) AS revision \
+             FROM post_revisions WHERE user_id = $1",
+            [owner.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get("", "revision")?,
+        None => 0,
+    })
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<Bytes, AppError> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|e| AppError::internal("post reads", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list_question(page: u64) -> Question {
+        Question::List {
+            status: None,
+            platform: None,
+            page,
+            per_page: 20,
+        }
+    }
+
+    #[test]
+    fn a_newer_revision_replaces_the_kept_answers() {
+        let reads = PostReads::new(1 << 20);
+        let owner = Uuid::new_v4();
+        let first = reads.slot(owner, 1, list_question(1));
+        first
+            .set(Arc::new(JsonAnswer::new(Bytes::from_static(b"[1]"))))
+            .unwrap();
+        reads.count(owner, 1, &first, 3);
+        assert!(Arc::ptr_eq(&first, &reads.slot(owner, 1, list_question(1))));
+        assert_eq!(reads.kept_bytes(), 3);
+
+        let second = reads.slot(owner, 2, list_question(1));
+        assert!(
+            second.get().is_none(),
+            "revision 2 must not see revision 1's answer"
+        );
+        assert_eq!(reads.kept_bytes(), 0);
+        // A request that read revision 1 late gets a fresh answer, and does not disturb 2's.
+        let late = reads.slot(owner, 1, list_question(1));
+        assert!(late.get().is_none() && !Arc::ptr_eq(&late, &second));
+        assert!(Arc::ptr_eq(
+            &second,
+            &reads.slot(owner, 2, list_question(1))
+        ));
+    }
+
+    #[test]
+    fn the_gzip_copy_unzips_to_the_json() {
+        use std::io::Read;
+        let json = Bytes::from(format!("[{}]", vec!["{\"a\":1}"; 1000].join(",")));
+        let answer = JsonAnswer::new(json.clone());
+        let gzip = answer.gzip();
+        assert!(gzip.len() < json.len() / 10, "{} bytes", gzip.len());
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(&gzip[..])
+            .read_to_end(&mut unzipped)
+            .unwrap();
+        assert_eq!(unzipped, json);
+        assert_eq!(answer.gzip(), gzip, "made once");
+    }
+
+    #[test]
+    fn the_budget_forgets_the_least_recently_used_user() {
+        let reads = PostReads::new(10);
+        let (old, new) = (Uuid::new_v4(), Uuid::new_v4());
+        let a = reads.slot(old, 1, list_question(1));
+        reads.count(old, 1, &a, 6);
+        let b = reads.slot(new, 1, list_question(1));
+        reads.count(new, 1, &b, 6);
+        assert_eq!(reads.kept_bytes(), 6);
+        assert!(!Arc::ptr_eq(&a, &reads.slot(old, 1, list_question(1))));
+        assert!(Arc::ptr_eq(&b, &reads.slot(new, 1, list_question(1))));
+    }
+}

@@ -1,0 +1,419 @@
+//! The post list and calendar answered from memory: every kind of post write (the API, the
+//! queue, the publishing engine, a plain SQL statement, another instance) shows in the very
+//! next read, and several engines writing many users' posts at once never deadlock on the
+//! revision triggers.
+
+use std::sync::Arc;
+
+use app::model::{PlanTier, PostStatus};
+use app::server::entities::post;
+use app::server::publishing::Engine;
+use app::server::services::paging::PageRequest;
+use app::server::services::posts::{self, PostFilter};
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, Statement};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{spawn_app, TestApp};
+
+const PHOTO: &str = "https://cdn.example.com/mug.jpg";
+
+struct Marketer {
+    token: String,
+    email: String,
+}
+
+async fn marketer(app: &TestApp) -> Marketer {
+    let email = format!("reads-{}@example.com", Uuid::new_v4().simple());
+    let token = app.signed_up(&email).await.access_token;
+    app.set_plan(&email, PlanTier::Enterprise).await;
+    Marketer { token, email }
+}
+
+/// A calendar range around today (the longest allowed), so scheduled and published posts
+/// are both on it.
+fn calendar_path() -> String {
+    let today = Utc::now().date_naive();
+    format!(
+        "/api/v1/posts/calendar?start_date={}&end_date={}&tz=Europe/Paris",
+        today - Duration::days(45),
+        today + Duration::days(45)
+    )
+}
+
+async fn get_json(app: &TestApp, path: &str, token: &str) -> Value {
+    let res = app.get_bearer(path, token).await;
+    assert_eq!(res.status(), 200, "GET {path}");
+    assert_eq!(res.headers()["content-type"], "application/json");
+    res.json().await.unwrap()
+}
+
+/// What `app` answers for the list (all posts, and the scheduled ones) and the calendar
+/// equals what the services compute from the database right now.
+async fn assert_reads_are_current(app: &TestApp, who: &Marketer, after: &str) {
+    let user = app.user(&who.email).await;
+    let all = PageRequest::new(None, Some(100)).unwrap();
+    for (path, filter) in [
+        ("/api/v1/posts?per_page=100", PostFilter::default()),
+        (
+            "/api/v1/posts?per_page=100&status=scheduled",
+            PostFilter {
+                status: Some(PostStatus::Scheduled),
+                platform: None,
+            },
+        ),
+    ] {
+        let truth = posts::list(&app.db, &user, filter, all).await.unwrap();
+        assert_eq!(
+            get_json(app, path, &who.token).await,
+            serde_json::to_value(truth).unwrap(),
+            "{path} after {after}"
+        );
+    }
+    let today = Utc::now().date_naive();
+    let truth = posts::calendar(
+        &app.db,
+        &user,
+        today - Duration::days(45),
+        today + Duration::days(45),
+        "Europe/Paris".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        get_json(app, &calendar_path(), &who.token).await,
+        serde_json::to_value(truth).unwrap(),
+        "calendar after {after}"
+    );
+}
+
+async fn create_post(app: &TestApp, who: &Marketer, account: &str, body: Value) -> String {
+    let mut body = body;
+    body["account_id"] = json!(account);
+    let res = app.post_bearer("/api/v1/posts", &who.token, &body).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn every_kind_of_post_write_shows_in_the_next_list_and_calendar() {
+    let app = spawn_app().await;
+    let who = marketer(&app).await;
+    let ig = app.account(&who.token, "instagram").await;
+    let fb = app.account(&who.token, "facebook").await;
+    assert_reads_are_current(&app, &who, "nothing yet").await;
+
+    let soon = Utc::now() + Duration::hours(3);
+    let draft = create_post(&app, &who, &fb, json!({"content": "draft"})).await;
+    let scheduled = create_post(
+        &app,
+        &who,
+        &ig,
+        json!({"content": "scheduled", "media_urls": [PHOTO], "scheduled_for": soon}),
+    )
+    .await;
+    assert_reads_are_current(&app, &who, "two posts created").await;
+    assert!(
+        app.state.post_reads.kept_bytes() > 0,
+        "the answers are kept between requests"
+    );
+
+    let edits: [(&str, String, Value); 3] = [
+        ("an edit", scheduled.clone(), json!({"content": "edited"})),
+        (
+            "a reschedule",
+            scheduled.clone(),
+            json!({"scheduled_for": soon + Duration::days(2)}),
+        ),
+        (
+            "an unschedule",
+            scheduled.clone(),
+            json!({"scheduled_for": null}),
+        ),
+    ];
+    for (what, id, patch) in edits {
+        let res = app
+            .patch_bearer(&format!("/api/v1/posts/{id}"), &who.token, &patch)
+            .await;
+        assert_eq!(res.status(), 200, "{what}");
+        assert_reads_are_current(&app, &who, what).await;
+    }
+
+    let res = app
+        .post_bearer(
+            &format!("/api/v1/posts/{draft}/schedule"),
+            &who.token,
+            &json!({"scheduled_for": soon + Duration::days(1)}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_reads_are_current(&app, &who, "schedule").await;
+
+    let res = app
+        .delete_bearer(&format!("/api/v1/posts/{scheduled}"), &who.token)
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_reads_are_current(&app, &who, "a delete").await;
+
+    // The content queue creates posts through its own service.
+    let res = app
+        .post_bearer(
+            "/api/v1/queue",
+            &who.token,
+            &json!({"product_data": {"title": "Moon Mug", "images": [PHOTO]}, "platforms": ["facebook"]}),
+        )
+        .await;
+    let item = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .post_bearer(
+            &format!("/api/v1/queue/{item}/generate"),
+            &who.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post_bearer(
+            &format!("/api/v1/queue/{item}/approve"),
+            &who.token,
+            &json!({"scheduled_for": soon}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_reads_are_current(&app, &who, "a queue approval").await;
+
+    // The publishing engine writes with its own SQL: the posts become posted and move to
+    // their publication day.
+    post::Entity::update_many()
+        .col_expr(
+            post::Column::ScheduledFor,
+            Expr::value(Utc::now() - Duration::seconds(1)),
+        )
+        .filter(post::Column::Status.eq(PostStatus::Scheduled))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_reads_are_current(&app, &who, "posts falling due").await;
+    let report = Engine::from_state(&app.state).tick().await.unwrap();
+    assert_eq!(report.posted, 2, "{report:?}");
+    assert_reads_are_current(&app, &who, "the engine publishing").await;
+
+    // Any other writer: a plain SQL statement.
+    app.db
+        .execute(Statement::from_string(
+            app.db.get_database_backend(),
+            "UPDATE posts SET content = 'changed behind the services'",
+        ))
+        .await
+        .unwrap();
+    assert_reads_are_current(&app, &who, "a plain SQL update").await;
+    let list = get_json(&app, "/api/v1/posts?per_page=100", &who.token).await;
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["content"] == "changed behind the services"));
+}
+
+#[tokio::test]
+async fn an_instance_never_serves_what_another_instance_changed() {
+    let first = spawn_app().await;
+    let second = first.another_instance().await;
+    let who = marketer(&first).await;
+    let fb = first.account(&who.token, "facebook").await;
+    let soon = Utc::now() + Duration::hours(2);
+    let id = create_post(
+        &first,
+        &who,
+        &fb,
+        json!({"content": "v1", "scheduled_for": soon}),
+    )
+    .await;
+
+    // The second instance reads (and keeps) the list and calendar.
+    let list = get_json(&second, "/api/v1/posts", &who.token).await;
+    assert_eq!(list["items"][0]["content"], "v1");
+    let calendar = get_json(&second, &calendar_path(), &who.token).await;
+    assert_eq!(calendar["total"], 1);
+
+    // The first instance changes the post and adds one; the second sees both at once.
+    let res = first
+        .patch_bearer(
+            &format!("/api/v1/posts/{id}"),
+            &who.token,
+            &json!({"content": "v2"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    create_post(
+        &first,
+        &who,
+        &fb,
+        json!({"content": "another", "scheduled_for": soon + Duration::hours(1)}),
+    )
+    .await;
+    let list = get_json(&second, "/api/v1/posts", &who.token).await;
+    assert_eq!(list["total"], 2);
+    let contents: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["content"].as_str().unwrap())
+        .collect();
+    assert!(
+        contents.contains(&"v2") && contents.contains(&"another"),
+        "{contents:?}"
+    );
+    let calendar = get_json(&second, &calendar_path(), &who.token).await;
+    assert_eq!(calendar["total"], 2);
+    assert_reads_are_current(&second, &who, "writes on the other instance").await;
+
+    // Another user's reads are their own: nothing kept for one user leaks to the other.
+    let other = marketer(&first).await;
+    let list = get_json(&second, "/api/v1/posts", &other.token).await;
+    assert_eq!(list["total"], 0);
+    let calendar = get_json(&second, &calendar_path(), &other.token).await;
+    assert_eq!(calendar["total"], 0);
+}
+
+#[tokio::test]
+async fn a_zero_budget_turns_keeping_off() {
+    let app = crate::helpers::spawn_app_with(|s| s.database.post_reads_cache_mb = 0).await;
+    let who = marketer(&app).await;
+    let fb = app.account(&who.token, "facebook").await;
+    create_post(&app, &who, &fb, json!({"content": "hello"})).await;
+    assert_reads_are_current(&app, &who, "a create").await;
+    assert_eq!(app.state.post_reads.kept_bytes(), 0);
+}
+
+/// Engines on three instances claim due posts of many users in the same statements. The
+/// revision triggers touch each of those users; on PostgreSQL they lock them in one order, so
+/// the claims never deadlock (a deadlock would fail a tick with an error).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn engines_claiming_many_users_posts_at_once_never_deadlock() {
+    let app = spawn_app().await;
+    let mut owners = Vec::new();
+    for _ in 0..30 {
+        let who = marketer(&app).await;
+        let account: Uuid = app.account(&who.token, "facebook").await.parse().unwrap();
+        owners.push((app.user(&who.email).await.id, account));
+    }
+    let due_at = Utc::now() - Duration::seconds(1);
+    // Posts of all users interleaved, so that every claimed batch spans many users.
+    let rows: Vec<post::ActiveModel> = (0..1500)
+        .map(|i| {
+            let (user, account) = owners[i % owners.len()];
+            let mut row = post::new_row(
+                user,
+                account,
+                app::model::Platform::Facebook,
+                format!("post {i}"),
+                PostStatus::Scheduled,
+                Some(due_at),
+            );
+            row.scheduled_for = Set(Some(due_at + Duration::milliseconds(i as i64 % 97)));
+            row
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        post::Entity::insert_many(chunk.to_vec())
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+
+    let mut runs = Vec::new();
+    for n in 0..3 {
+        let db = app::server::db::connect(&app.state.settings).await.unwrap();
+        let mut settings = app.state.settings.scheduler.clone();
+        settings.instance_id = format!("instance-{n}");
+        settings.batch_size = 50;
+        let engine = Arc::new(Engine::new(
+            db,
+            settings,
+            app.state.platforms.clone(),
+            app.state.vault.clone(),
+        ));
+        runs.push(tokio::spawn(async move { engine.tick().await }));
+    }
+    let mut posted = 0;
+    for run in runs {
+        let report = run.await.unwrap().expect("a tick without database errors");
+        posted += report.posted;
+    }
+    assert_eq!(posted, 1500);
+    let left = post::Entity::find()
+        .filter(post::Column::Status.ne(PostStatus::Posted))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "{} posts not posted", left.len());
+}
+
+/// A client that accepts gzip gets the kept answer's gzip copy (made once, not per request),
+/// and it unzips to exactly the JSON other clients get.
+#[tokio::test]
+async fn clients_that_accept_gzip_get_the_same_json_compressed() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    let who = marketer(&app).await;
+    let fb = app.account(&who.token, "facebook").await;
+    for i in 0..30 {
+        create_post(
+            &app,
+            &who,
+            &fb,
+            json!({"content": format!("post {i}"), "scheduled_for": Utc::now() + Duration::hours(i + 1)}),
+        )
+        .await;
+    }
+    for path in ["/api/v1/posts?per_page=50".to_string(), calendar_path()] {
+        let plain = app.get_bearer(&path, &who.token).await;
+        assert!(plain.headers().get("content-encoding").is_none());
+        let plain = plain.bytes().await.unwrap();
+        for accept in ["gzip", "br;q=1.0, gzip;q=0.8", "*"] {
+            let res = app
+                .client
+                .get(app.url(&path))
+                .bearer_auth(&who.token)
+                .header("accept-encoding", accept)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            assert_eq!(res.headers()["content-encoding"], "gzip", "{accept}");
+            assert_eq!(res.headers()["vary"], "accept-encoding");
+            let zipped = res.bytes().await.unwrap();
+            assert!(
+                zipped.len() < plain.len() / 3,
+                "{path}: {} of {}",
+                zipped.len(),
+                plain.len()
+            );
+            let mut unzipped = Vec::new();
+            flate2::read::GzDecoder::new(&zipped[..])
+                .read_to_end(&mut unzipped)
+                .unwrap();
+            assert_eq!(unzipped, plain, "{path} with {accept}");
+        }
+        // gzip refused outright: plain JSON.
+        let res = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&who.token)
+            .header("accept-encoding", "gzip;q=0, identity")
+            .send()
+            .await
+            .unwrap();
+        assert!(res.headers().get("content-encoding").is_none());
+        assert_eq!(res.bytes().await.unwrap(), plain);
+    }
+}
