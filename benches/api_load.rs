@@ -1,6 +1,7 @@
 //! Load benchmark of the two busiest reads: `GET /api/v1/posts?per_page=20` and a month of
 //! `GET /api/v1/posts/calendar`, with 10,000 posts in the database, 32 concurrent
-//! connections. Prints requests/s and p50/p99 latency. SQLite by default; PostgreSQL when
+//! connections. Prints requests/s and p50/p99 latency, plain and with `Accept-Encoding: gzip`,
+//! and what one read costs right after a write. SQLite by default; PostgreSQL when
 //! BENCH_DATABASE_URL (an admin URL, a fresh database is created) is set. The load comes
 //! from `wrk` (a second process) when it is installed, else from an in-process client.
 //! BENCH_MAX_CONNECTIONS overrides the database pool size.
@@ -64,42 +65,91 @@ async fn main() {
         .json()
         .await
         .unwrap();
-    let token = Arc::new(login["access_token"].as_str().unwrap().to_string());
+    let token = login["access_token"].as_str().unwrap().to_string();
 
-    for (name, path) in [
+    let list = "/api/v1/posts?per_page=20";
+    let month = "/api/v1/posts/calendar?start_date=2026-11-01&end_date=2026-11-30";
+    for (name, path, gzip) in [
         // Floors: the router and a database ping; token check and one user lookup.
-        ("GET /api/v1/health", "/api/v1/health".to_string()),
-        ("GET /api/v1/auth/me", "/api/v1/auth/me".to_string()),
-        (
-            "GET /api/v1/posts?per_page=20",
-            "/api/v1/posts?per_page=20".to_string(),
-        ),
-        (
-            "GET /api/v1/posts/calendar (one month)",
-            "/api/v1/posts/calendar?start_date=2026-11-01&end_date=2026-11-30".to_string(),
-        ),
+        ("GET /api/v1/health", "/api/v1/health", false),
+        ("GET /api/v1/auth/me", "/api/v1/auth/me", false),
+        ("GET /api/v1/posts?per_page=20", list, false),
+        ("GET /api/v1/posts?per_page=20 (gzip)", list, true),
+        ("GET /api/v1/posts/calendar (one month)", month, false),
+        ("GET /api/v1/posts/calendar (one month, gzip)", month, true),
     ] {
         let url = format!("{base}{path}");
-        // Warm up.
+        let headers = request_headers(&token, gzip);
+        // Warm up, and report the body size once.
+        let mut body_bytes = 0;
         for _ in 0..20 {
-            client
-                .get(&url)
-                .bearer_auth(token.as_str())
-                .send()
-                .await
-                .unwrap();
+            let mut request = client.get(&url);
+            for (header, value) in &headers {
+                request = request.header(*header, value);
+            }
+            let res = request.send().await.unwrap();
+            assert!(res.status().is_success(), "{url}: {}", res.status());
+            assert_eq!(
+                res.headers().contains_key("content-encoding"),
+                gzip,
+                "{url}: gzip {gzip}"
+            );
+            body_bytes = res.bytes().await.unwrap().len();
         }
         let result = if wrk_available() {
-            run_wrk(&url, &token).await
+            run_wrk(&url, &headers).await
         } else {
-            run_in_process(&client, &url, &token).await
+            run_in_process(&client, &url, &headers).await
         };
         println!(
-            "{label}: {name}: {} requests in {:.1} s = {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({CONNECTIONS} connections, {})",
-            result.requests, result.seconds, result.requests as f64 / result.seconds, result.p50_ms, result.p99_ms, result.tool
+            "{label}: {name}: {} requests in {:.1} s = {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({CONNECTIONS} connections, {}, {} KB a response)",
+            result.requests, result.seconds, result.requests as f64 / result.seconds, result.p50_ms, result.p99_ms, result.tool, body_bytes / 1024
+        );
+    }
+
+    // What a read costs when the user's posts just changed and nothing is kept: a write,
+    // then one request, 20 times.
+    let headers = request_headers(&token, false);
+    for (name, path) in [
+        ("GET /api/v1/posts?per_page=20", list),
+        ("GET /api/v1/posts/calendar (one month)", month),
+    ] {
+        let url = format!("{base}{path}");
+        let mut latencies = Vec::new();
+        for round in 0..20 {
+            conn.execute_unprepared(&format!(
+                "UPDATE posts SET content = 'edited {round}' WHERE id = \
+                 (SELECT id FROM posts ORDER BY created_at LIMIT 1)"
+            ))
+            .await
+            .unwrap();
+            let started = Instant::now();
+            let mut request = client.get(&url);
+            for (header, value) in &headers {
+                request = request.header(*header, value);
+            }
+            let res = request.send().await.unwrap();
+            assert!(res.status().is_success());
+            res.bytes().await.unwrap();
+            latencies.push(started.elapsed());
+        }
+        latencies.sort();
+        println!(
+            "{label}: {name} right after a write (nothing kept): p50 {:.2} ms, max {:.2} ms (one client, 20 writes)",
+            common::percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
+            latencies.last().unwrap().as_secs_f64() * 1000.0
         );
     }
     database.drop_database().await;
+}
+
+/// The bearer token, and `Accept-Encoding: gzip` when measuring compressed answers.
+fn request_headers(token: &str, gzip: bool) -> Vec<(&'static str, String)> {
+    let mut headers = vec![("authorization", format!("Bearer {token}"))];
+    if gzip {
+        headers.push(("accept-encoding", "gzip".to_string()));
+    }
+    headers
 }
 
 struct LoadResult {
@@ -119,8 +169,12 @@ fn wrk_available() -> bool {
 
 /// Load from a second process (wrk, 2 threads), so the client does not share this process's
 /// runtime; its latency distribution gives p50 and p99.
-async fn run_wrk(url: &str, token: &str) -> LoadResult {
-    let (url, header) = (url.to_string(), format!("Authorization: Bearer {token}"));
+async fn run_wrk(url: &str, headers: &[(&'static str, String)]) -> LoadResult {
+    let url = url.to_string();
+    let headers: Vec<String> = headers
+        .iter()
+        .flat_map(|(name, value)| ["-H".to_string(), format!("{name}: {value}")])
+        .collect();
     // The server keeps both runtime threads; wrk waits on a blocking thread.
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new("wrk")
@@ -130,7 +184,7 @@ async fn run_wrk(url: &str, token: &str) -> LoadResult {
                 &format!("-d{}s", RUN_FOR.as_secs()),
                 "--latency",
             ])
-            .args(["-H", &header])
+            .args(&headers)
             .arg(&url)
             .output()
             .expect("wrk runs")
@@ -169,22 +223,25 @@ async fn run_wrk(url: &str, token: &str) -> LoadResult {
     }
 }
 
-async fn run_in_process(client: &reqwest::Client, url: &str, token: &str) -> LoadResult {
-    let (url, token) = (Arc::new(url.to_string()), Arc::new(token.to_string()));
+async fn run_in_process(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(&'static str, String)],
+) -> LoadResult {
+    let (url, headers) = (Arc::new(url.to_string()), Arc::new(headers.to_vec()));
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..CONNECTIONS {
-        let (client, url, token) = (client.clone(), url.clone(), token.clone());
+        let (client, url, headers) = (client.clone(), url.clone(), headers.clone());
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             while started.elapsed() < RUN_FOR {
                 let t = Instant::now();
-                let res = client
-                    .get(url.as_str())
-                    .bearer_auth(token.as_str())
-                    .send()
-                    .await
-                    .unwrap();
+                let mut request = client.get(url.as_str());
+                for (header, value) in headers.iter() {
+                    request = request.header(*header, value);
+                }
+                let res = request.send().await.unwrap();
                 assert!(res.status().is_success(), "{}", res.status());
                 res.bytes().await.unwrap();
                 latencies.push(t.elapsed());
