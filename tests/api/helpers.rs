@@ -1,11 +1,13 @@
 //! The test harness later suites reuse: `spawn_app()`, sign-up helpers and an HTTP client.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use app::model::{PlanTier, Role, TokenPair};
 use app::server::config::Settings;
 use app::server::db;
 use app::server::entities::user;
+use app::server::publishing::Engine;
 use app::server::AppState;
 use postpilot::startup::Application;
 use reqwest::{Client, Response};
@@ -286,6 +288,34 @@ impl TestApp {
     pub async fn all_users(&self) -> Vec<user::Model> {
         user::Entity::find().all(&self.db).await.unwrap()
     }
+}
+
+/// An Enterprise marketer (no plan limits in the way) and their access token.
+pub struct Marketer {
+    pub token: String,
+    pub email: String,
+}
+
+pub async fn marketer(app: &TestApp) -> Marketer {
+    let email = format!("m-{}@example.com", Uuid::new_v4().simple());
+    let token = app.signed_up(&email).await.access_token;
+    app.set_plan(&email, PlanTier::Enterprise).await;
+    Marketer { token, email }
+}
+
+/// A publishing engine with its own connection pool and instance id, as another process on
+/// the same database would run.
+pub async fn engine_on_own_pool(app: &TestApp, instance: usize, batch_size: u64) -> Arc<Engine> {
+    let db = db::connect(&app.state.settings).await.unwrap();
+    let mut settings = app.state.settings.scheduler.clone();
+    settings.instance_id = format!("instance-{instance}");
+    settings.batch_size = batch_size;
+    Arc::new(Engine::new(
+        db,
+        settings,
+        app.state.platforms.clone(),
+        app.state.vault.clone(),
+    ))
 }
 
 /// The `detail` of an error answer, checking the contract's shape on the way.

@@ -3,9 +3,7 @@
 //! next read, and several engines writing many users' posts at once never deadlock on the
 //! revision triggers.
 
-use std::sync::Arc;
-
-use app::model::{PlanTier, PostStatus};
+use app::model::PostStatus;
 use app::server::entities::post;
 use app::server::publishing::Engine;
 use app::server::services::paging::PageRequest;
@@ -16,21 +14,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, State
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{engine_on_own_pool, marketer, spawn_app, Marketer, TestApp};
 
 const PHOTO: &str = "https://cdn.example.com/mug.jpg";
-
-struct Marketer {
-    token: String,
-    email: String,
-}
-
-async fn marketer(app: &TestApp) -> Marketer {
-    let email = format!("reads-{}@example.com", Uuid::new_v4().simple());
-    let token = app.signed_up(&email).await.access_token;
-    app.set_plan(&email, PlanTier::Enterprise).await;
-    Marketer { token, email }
-}
 
 /// A calendar range around today (the longest allowed), so scheduled and published posts
 /// are both on it.
@@ -332,16 +318,7 @@ async fn engines_claiming_many_users_posts_at_once_never_deadlock() {
 
     let mut runs = Vec::new();
     for n in 0..3 {
-        let db = app::server::db::connect(&app.state.settings).await.unwrap();
-        let mut settings = app.state.settings.scheduler.clone();
-        settings.instance_id = format!("instance-{n}");
-        settings.batch_size = 50;
-        let engine = Arc::new(Engine::new(
-            db,
-            settings,
-            app.state.platforms.clone(),
-            app.state.vault.clone(),
-        ));
+        let engine = engine_on_own_pool(&app, n, 50).await;
         runs.push(tokio::spawn(async move { engine.tick().await }));
     }
     let mut posted = 0;

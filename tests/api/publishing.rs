@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use app::model::{PlanTier, PostStatus, QueueStatus};
+use app::model::{PostStatus, QueueStatus};
 use app::server::entities::{content_queue, event_log, post, post_metrics, social_account};
 use app::server::publishing::adapter::TokenGrant;
 use app::server::publishing::{Engine, TickReport};
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::fake_platform::{FakePlatform, Scripted};
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::helpers::{engine_on_own_pool, marketer, spawn_app_with, Marketer, TestApp};
 
 const GOOD_TOKEN: &str = "valid-token";
 
@@ -36,18 +36,6 @@ async fn publishing_app(fake: &FakePlatform) -> TestApp {
         s.scheduler.max_attempts = 3;
     })
     .await
-}
-
-struct Marketer {
-    token: String,
-    email: String,
-}
-
-async fn marketer(app: &TestApp) -> Marketer {
-    let email = format!("m-{}@example.com", Uuid::new_v4().simple());
-    let token = app.signed_up(&email).await.access_token;
-    app.set_plan(&email, PlanTier::Enterprise).await;
-    Marketer { token, email }
 }
 
 /// An account with real tokens: its posts go to the fake platform.
@@ -802,17 +790,7 @@ async fn three_instances_publish_five_thousand_posts_exactly_once() {
 
     let mut engines = Vec::new();
     for n in 0..3 {
-        // Each instance has its own connection pool, as separate processes would.
-        let db = app::server::db::connect(&app.state.settings).await.unwrap();
-        let mut settings = app.state.settings.scheduler.clone();
-        settings.instance_id = format!("instance-{n}");
-        settings.batch_size = 100;
-        engines.push(Arc::new(Engine::new(
-            db,
-            settings,
-            app.state.platforms.clone(),
-            app.state.vault.clone(),
-        )));
+        engines.push(engine_on_own_pool(&app, n, 100).await);
     }
     let runs: Vec<_> = engines
         .iter()
