@@ -6,7 +6,7 @@ use std::sync::Arc;
 use app::model::{PlanTier, Role, TokenPair};
 use app::server::config::Settings;
 use app::server::db;
-use app::server::entities::user;
+use app::server::entities::{post, user};
 use app::server::publishing::Engine;
 use app::server::AppState;
 use postpilot::startup::Application;
@@ -316,6 +316,17 @@ pub async fn engine_on_own_pool(app: &TestApp, instance: usize, batch_size: u64)
         app.state.platforms.clone(),
         app.state.vault.clone(),
     ))
+}
+
+/// Inserts many post rows directly, in chunks that stay under SQLite's limit on bound
+/// parameters in one statement.
+pub async fn insert_posts(app: &TestApp, rows: Vec<post::ActiveModel>) {
+    for chunk in rows.chunks(500) {
+        post::Entity::insert_many(chunk.to_vec())
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
 }
 
 /// The `detail` of an error answer, checking the contract's shape on the way.

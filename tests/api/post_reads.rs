@@ -10,11 +10,11 @@ use app::server::services::paging::PageRequest;
 use app::server::services::posts::{self, PostFilter};
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{engine_on_own_pool, marketer, spawn_app, Marketer, TestApp};
+use crate::helpers::{engine_on_own_pool, insert_posts, marketer, spawn_app, Marketer, TestApp};
 
 const PHOTO: &str = "https://cdn.example.com/mug.jpg";
 
@@ -297,24 +297,17 @@ async fn engines_claiming_many_users_posts_at_once_never_deadlock() {
     let rows: Vec<post::ActiveModel> = (0..1500)
         .map(|i| {
             let (user, account) = owners[i % owners.len()];
-            let mut row = post::new_row(
+            post::new_row(
                 user,
                 account,
                 app::model::Platform::Facebook,
                 format!("post {i}"),
                 PostStatus::Scheduled,
-                Some(due_at),
-            );
-            row.scheduled_for = Set(Some(due_at + Duration::milliseconds(i as i64 % 97)));
-            row
+                Some(due_at + Duration::milliseconds(i as i64 % 97)),
+            )
         })
         .collect();
-    for chunk in rows.chunks(500) {
-        post::Entity::insert_many(chunk.to_vec())
-            .exec(&app.db)
-            .await
-            .unwrap();
-    }
+    insert_posts(&app, rows).await;
 
     let mut runs = Vec::new();
     for n in 0..3 {

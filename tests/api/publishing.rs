@@ -16,7 +16,9 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::fake_platform::{FakePlatform, Scripted};
-use crate::helpers::{engine_on_own_pool, marketer, spawn_app_with, Marketer, TestApp};
+use crate::helpers::{
+    engine_on_own_pool, insert_posts, marketer, spawn_app_with, Marketer, TestApp,
+};
 
 const GOOD_TOKEN: &str = "valid-token";
 
@@ -781,12 +783,7 @@ async fn three_instances_publish_five_thousand_posts_exactly_once() {
             row
         })
         .collect();
-    for chunk in rows.chunks(500) {
-        post::Entity::insert_many(chunk.to_vec())
-            .exec(&app.db)
-            .await
-            .unwrap();
-    }
+    insert_posts(&app, rows).await;
 
     let mut engines = Vec::new();
     for n in 0..3 {
