@@ -38,6 +38,10 @@ pub enum AppError {
     /// A dependency (the database) is unreachable (503).
     #[error("{0}")]
     Unavailable(String),
+    /// The database stayed locked by other writers through every retry (503); trying again
+    /// shortly succeeds. Services retry it themselves first (`server::db::retry_busy`).
+    #[error("{0}")]
+    Busy(String),
     /// A fault on our side; the cause was logged where it happened (500).
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -69,7 +73,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => 413,
             AppError::Validation { .. } => 422,
             AppError::RateLimited(_) => 429,
-            AppError::Unavailable(_) => 503,
+            AppError::Unavailable(_) | AppError::Busy(_) => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }
@@ -114,6 +118,7 @@ mod tests {
         assert_eq!(AppError::validation("email", "bad").status(), 422);
         assert_eq!(AppError::RateLimited("x".into()).status(), 429);
         assert_eq!(AppError::Unavailable("x".into()).status(), 503);
+        assert_eq!(AppError::Busy("x".into()).status(), 503);
         assert_eq!(AppError::Internal.status(), 500);
     }
 
@@ -137,6 +142,10 @@ mod server_side {
     impl From<DbErr> for AppError {
         fn from(err: DbErr) -> Self {
             match err {
+                _ if crate::server::db::is_busy(&err) => {
+                    tracing::warn!(error = %err, "database busy");
+                    AppError::Busy("PostPilot is busy right now. Please try again.".into())
+                }
                 DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
                     tracing::error!(error = %err, "database unavailable");
                     AppError::Unavailable("The database is unavailable. Please try again.".into())

@@ -8,6 +8,7 @@ mod api_keys;
 mod auth;
 mod billing;
 mod cli;
+mod concurrency;
 mod fake_platform;
 mod health;
 mod helpers;

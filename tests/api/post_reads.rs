@@ -387,3 +387,133 @@ async fn clients_that_accept_gzip_get_the_same_json_compressed() {
         assert_eq!(res.bytes().await.unwrap(), plain);
     }
 }
+
+/// The tables named after `FROM` or `JOIN` in the SQL statements seen.
+fn tables_read(statements: &[String]) -> std::collections::BTreeSet<String> {
+    let mut tables = std::collections::BTreeSet::new();
+    for sql in statements {
+        for keyword in ["FROM \"", "JOIN \""] {
+            for (at, _) in sql.match_indices(keyword) {
+                let name = &sql[at + keyword.len()..];
+                if let Some(end) = name.find('"') {
+                    tables.insert(name[..end].to_string());
+                }
+            }
+        }
+    }
+    tables
+}
+
+async fn revision_of(app: &TestApp, user: Uuid) -> i64 {
+    let row = app
+        .db
+        .query_one(Statement::from_sql_and_values(
+            app.db.get_database_backend(),
+            "SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) AS r FROM post_revisions \
+             WHERE user_id = $1",
+            [user.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "r").unwrap()
+}
+
+#[tokio::test]
+async fn kept_answers_read_only_tables_whose_writes_move_the_revision() {
+    use app::server::services::post_reads::{PostReads, INPUT_TABLES};
+    use std::sync::{Arc, Mutex};
+
+    let app = spawn_app().await;
+    let m = marketer(&app).await;
+    let account = app.account(&m.token, "instagram").await;
+    let at = (Utc::now() + Duration::days(2)).to_rfc3339();
+    for i in 0..3 {
+        let res = app
+            .post_bearer(
+                "/api/v1/posts",
+                &m.token,
+                &json!({"account_id": account, "content": format!("Post {i}"),
+                        "media_urls": [PHOTO], "scheduled_for": at}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let owner = app.user(&m.email).await;
+
+    // Every statement the answers run, seen through the connection's metric callback.
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut conn = app::server::db::connect(&app.state.settings).await.unwrap();
+    let recorder = seen.clone();
+    conn.set_metric_callback(move |info| {
+        recorder.lock().unwrap().push(info.statement.sql.clone());
+    });
+    let reads = PostReads::new(0);
+    let filters = [
+        PostFilter::default(),
+        PostFilter {
+            status: Some(PostStatus::Scheduled),
+            platform: Some(app::model::Platform::Instagram),
+        },
+    ];
+    for filter in filters {
+        reads
+            .list(&conn, &owner, filter, PageRequest::default())
+            .await
+            .unwrap();
+    }
+    let today = Utc::now().date_naive();
+    let zone = posts::parse_zone(Some("Europe/Paris")).unwrap();
+    let calendar = reads
+        .calendar(&conn, &owner, today, today + Duration::days(30), zone)
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&calendar.json()).contains("Post 2"));
+
+    let read = tables_read(&seen.lock().unwrap());
+    assert!(
+        read.contains("posts"),
+        "the answers were computed: {read:?}"
+    );
+    for table in &read {
+        assert!(
+            INPUT_TABLES.contains(&table.as_str()),
+            "kept answers read {table:?}, whose writes do not move the revision: \
+             add its triggers and list it in post_reads::INPUT_TABLES"
+        );
+    }
+
+    // And each listed input moves the revision on insert, update and delete.
+    for table in INPUT_TABLES {
+        let backend = app.db.get_database_backend();
+        let before = revision_of(&app, owner.id).await;
+        app.db
+            .execute(Statement::from_sql_and_values(
+                backend,
+                format!("UPDATE {table} SET updated_at = updated_at WHERE user_id = $1"),
+                [owner.id.into()],
+            ))
+            .await
+            .unwrap();
+        let after_update = revision_of(&app, owner.id).await;
+        assert!(
+            after_update > before,
+            "{table}: an update moves the revision"
+        );
+        app.db
+            .execute(Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "DELETE FROM {table} WHERE id = (SELECT id FROM {table} WHERE user_id = $1 \
+                     ORDER BY id LIMIT 1)"
+                ),
+                [owner.id.into()],
+            ))
+            .await
+            .unwrap();
+        assert!(
+            revision_of(&app, owner.id).await > after_update,
+            "{table}: a delete moves the revision"
+        );
+    }
+}

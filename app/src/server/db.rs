@@ -1,10 +1,21 @@
 //! Opening the database: SQLite (a file in the data directory, WAL, foreign keys, a busy
-//! timeout so concurrent writers wait) or PostgreSQL, then migrations.
+//! timeout so concurrent writers wait) or PostgreSQL, then migrations; and how a service
+//! opens a transaction that writes on a user's behalf (`begin_owner_write`), so that rules
+//! which read then write (plan limits, one approval) hold under concurrent requests.
 
+use std::future::Future;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::sea_query::LockType;
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, QuerySelect, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::entities::user;
+use crate::error::AppError;
 
 use super::config::Settings;
 
@@ -47,4 +58,83 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// `SELECT 1`: whether the database answers.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+/// Begins a transaction that reads and then writes on behalf of `owner`, serialized with
+/// every other such transaction of that owner, so a count-then-insert (a plan limit) cannot
+/// be raced past.
+///
+/// - PostgreSQL: the owner's row is locked (`SELECT … FOR UPDATE`) until commit.
+/// - SQLite: the transaction takes the database's write lock before its first read. A plain
+///   `BEGIN` reads first and then asks to write; when another connection committed in between,
+///   SQLite refuses at once with "database is locked" (its busy timeout cannot help a stale
+///   snapshot). Writing first makes the transaction wait its turn instead. SeaORM cannot send
+///   `BEGIN IMMEDIATE`, so a statement that writes no row takes the lock.
+pub async fn begin_owner_write<C>(db: &C, owner: Uuid) -> Result<DatabaseTransaction, DbErr>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
+    match txn.get_database_backend() {
+        DbBackend::Sqlite => {
+            txn.execute_unprepared("UPDATE users SET id = id WHERE 0")
+                .await?;
+        }
+        _ => {
+            user::Entity::find_by_id(owner)
+                .select_only()
+                .column(user::Column::Id)
+                .lock(LockType::Update)
+                .into_tuple::<Uuid>()
+                .one(&txn)
+                .await?;
+        }
+    }
+    Ok(txn)
+}
+
+/// How many times a write that met a lock is tried in all (see `retry_busy`).
+const BUSY_ATTEMPTS: u32 = 5;
+
+/// Runs a write, trying it again when the database answered that it is busy (SQLite's lock
+/// outlasted the busy timeout, or PostgreSQL chose this transaction as a deadlock or
+/// serialization victim). Each try must be a whole transaction: a retried `op` starts over.
+pub async fn retry_busy<T, F, Fut>(mut op: F) -> Result<T, AppError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match op().await {
+            Err(AppError::Busy(_)) if attempt < BUSY_ATTEMPTS => {
+                // Spread the retries so the waiters do not collide again in step.
+                let jitter = rand::random::<u64>() % 50;
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt) + jitter)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether a database error means "busy, try again": SQLite's SQLITE_BUSY / SQLITE_LOCKED,
+/// PostgreSQL's serialization failure, deadlock or lock timeout.
+pub fn is_busy(err: &DbErr) -> bool {
+    let code = match err {
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|d| d.code().map(|c| c.into_owned())),
+        _ => None,
+    };
+    let busy_code = matches!(
+        code.as_deref(),
+        // SQLite primary and extended codes: BUSY (5), LOCKED (6), BUSY_SNAPSHOT (517), …
+        Some("5" | "6" | "261" | "262" | "517" | "773")
+            // PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+            | Some("40001" | "40P01" | "55P03")
+    );
+    busy_code || err.to_string().contains("database is locked")
 }

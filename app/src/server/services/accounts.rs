@@ -5,7 +5,7 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::model::{EventKind, Page, Platform, SocialAccountInfo};
 use crate::plans::within_limit;
 use crate::server::auth::vault::TokenVault;
+use crate::server::db;
 use crate::server::entities::{social_account, user};
 use crate::server::publishing::adapter::TokenGrant;
 
@@ -29,8 +30,8 @@ pub struct ConnectRequest {
 
 /// Connects an account, or reconnects the owner's existing one with the same platform and
 /// external id. Counting only connected accounts, the plan's limit must leave room.
-pub async fn connect(
-    db: &impl ConnectionTrait,
+pub async fn connect<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     owner: &user::Model,
     request: ConnectRequest,
 ) -> Result<SocialAccountInfo, AppError> {
@@ -65,58 +66,66 @@ pub async fn connect(
         None => format!("sandbox-{}", slug(&account_name)),
     };
 
-    let existing = social_account::Entity::find()
-        .filter(social_account::Column::UserId.eq(owner.id))
-        .filter(social_account::Column::Platform.eq(request.platform))
-        .filter(social_account::Column::AccountIdExternal.eq(external_id.clone()))
-        .one(db)
-        .await?;
-    if existing.as_ref().is_some_and(|a| a.is_connected) {
-        return Err(AppError::Conflict(
-            "This account is already connected".into(),
-        ));
-    }
-    let connected = connected_count(db, owner.id).await?;
-    let limit = owner.plan.limits().max_secondary;
-    if !within_limit(connected as i64, limit) {
-        return Err(AppError::Forbidden(format!(
-            "Your {} plan allows {limit} connected account{}. Upgrade to connect more.",
-            owner.plan.limits().name,
-            if limit == 1 { "" } else { "s" }
-        )));
-    }
+    // The plan's account limit is reserved and spent in one step, under the owner's write
+    // lock, so racing connections get exactly the accounts left and the rest a 403.
+    let account = db::retry_busy(|| async {
+        let txn = db::begin_owner_write(db, owner.id).await?;
+        let existing = social_account::Entity::find()
+            .filter(social_account::Column::UserId.eq(owner.id))
+            .filter(social_account::Column::Platform.eq(request.platform))
+            .filter(social_account::Column::AccountIdExternal.eq(external_id.clone()))
+            .one(&txn)
+            .await?;
+        if existing.as_ref().is_some_and(|a| a.is_connected) {
+            return Err(AppError::Conflict(
+                "This account is already connected".into(),
+            ));
+        }
+        let connected = connected_count(&txn, owner.id).await?;
+        let limit = owner.plan.limits().max_secondary;
+        if !within_limit(connected as i64, limit) {
+            return Err(AppError::Forbidden(format!(
+                "Your {} plan allows {limit} connected account{}. Upgrade to connect more.",
+                owner.plan.limits().name,
+                if limit == 1 { "" } else { "s" }
+            )));
+        }
 
-    let now = Utc::now();
-    let account = match existing {
-        Some(row) => {
-            let mut active = row.into_active_model();
-            active.account_name = Set(account_name);
-            active.is_connected = Set(true);
-            active.needs_reconnect = Set(false);
-            active.connected_at = Set(Some(now));
-            active.updated_at = Set(now);
-            active.update(db).await?
-        }
-        None => {
-            social_account::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                user_id: Set(owner.id),
-                platform: Set(request.platform),
-                account_name: Set(account_name),
-                account_id_external: Set(external_id),
-                access_token_enc: Set(None),
-                refresh_token_enc: Set(None),
-                token_expires_at: Set(None),
-                needs_reconnect: Set(false),
-                is_connected: Set(true),
-                connected_at: Set(Some(now)),
-                created_at: Set(now),
-                updated_at: Set(now),
+        let now = Utc::now();
+        let account = match existing {
+            Some(row) => {
+                let mut active = row.into_active_model();
+                active.account_name = Set(account_name.clone());
+                active.is_connected = Set(true);
+                active.needs_reconnect = Set(false);
+                active.connected_at = Set(Some(now));
+                active.updated_at = Set(now);
+                active.update(&txn).await?
             }
-            .insert(db)
-            .await?
-        }
-    };
+            None => {
+                social_account::ActiveModel {
+                    id: Set(Uuid::new_v4()),
+                    user_id: Set(owner.id),
+                    platform: Set(request.platform),
+                    account_name: Set(account_name.clone()),
+                    account_id_external: Set(external_id.clone()),
+                    access_token_enc: Set(None),
+                    refresh_token_enc: Set(None),
+                    token_expires_at: Set(None),
+                    needs_reconnect: Set(false),
+                    is_connected: Set(true),
+                    connected_at: Set(Some(now)),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(&txn)
+                .await?
+            }
+        };
+        txn.commit().await?;
+        Ok(account)
+    })
+    .await?;
     event_log::record(
         db,
         Event::new(

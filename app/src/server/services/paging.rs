@@ -1,4 +1,4 @@
-//! Pagination of every list: 1-based pages, 1–100 items each (default 20).
+//! Pagination of every list: 1-based pages up to `MAX_PAGE`, 1–100 items each (default 20).
 
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, QueryTrait, Select};
 
@@ -7,6 +7,9 @@ use crate::model::Page;
 
 pub const DEFAULT_PER_PAGE: u64 = 20;
 pub const MAX_PER_PAGE: u64 = 100;
+/// The last page anyone may ask for: far past any real list (100 million rows at 100 a
+/// page), and its offset fits every database's integer.
+pub const MAX_PAGE: u64 = 1_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
@@ -27,8 +30,11 @@ impl PageRequest {
     pub fn new(page: Option<u64>, per_page: Option<u64>) -> Result<Self, AppError> {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
-        if page < 1 {
-            return Err(AppError::validation("page", "page must be 1 or more"));
+        if !(1..=MAX_PAGE).contains(&page) {
+            return Err(AppError::validation(
+                "page",
+                format!("page must be between 1 and {MAX_PAGE}"),
+            ));
         }
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
             return Err(AppError::validation(
@@ -78,6 +84,16 @@ mod tests {
         );
         assert_eq!(PageRequest::new(Some(3), Some(100)).unwrap().per_page, 100);
         assert_eq!(PageRequest::new(Some(0), None).unwrap_err().status(), 422);
+        assert_eq!(
+            PageRequest::new(Some(MAX_PAGE), Some(100)).unwrap().page,
+            MAX_PAGE
+        );
+        assert_eq!(
+            PageRequest::new(Some(u64::MAX), Some(100))
+                .unwrap_err()
+                .field(),
+            Some("page")
+        );
         assert_eq!(PageRequest::new(None, Some(0)).unwrap_err().status(), 422);
         assert_eq!(
             PageRequest::new(None, Some(101)).unwrap_err().field(),

@@ -25,6 +25,13 @@ use crate::error::AppError;
 use crate::model::{Platform, PostStatus};
 use crate::server::entities::user;
 
+/// The tables a kept answer may read: exactly those whose every insert, update and delete
+/// bumps the owner's revision (by trigger). An answer that read anything else (an account's
+/// name, a post's metrics) would stay kept after that input changed. Adding a table here
+/// means adding its revision triggers first; `tests/api/post_reads.rs` checks both halves:
+/// what computing the answers reads, and that a write to each table moves the revision.
+pub const INPUT_TABLES: &[&str] = &["posts"];
+
 /// What an answer depends on besides the user and their posts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Question {

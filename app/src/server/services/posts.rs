@@ -4,10 +4,9 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -20,7 +19,8 @@ use crate::error::AppError;
 use crate::model::{
     Calendar, CalendarDay, EventKind, Page, Platform, PostDetail, PostStatus, PostView,
 };
-use crate::plans::within_limit;
+use crate::plans::{within_limit, UNLIMITED};
+use crate::server::db;
 use crate::server::entities::{post, post_metrics, social_account, user, StringList};
 
 const EDITABLE: &[PostStatus] = &[PostStatus::Draft, PostStatus::Scheduled];
@@ -53,6 +53,25 @@ async fn save_unless_claimed(
 ) -> Result<post::Model, AppError> {
     match post::Entity::update(active)
         .filter(post::Column::Status.eq(read_status))
+        .exec(db)
+        .await
+    {
+        Ok(saved) => Ok(saved),
+        Err(DbErr::RecordNotUpdated) => Err(changed_meanwhile(action)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// `save_unless_claimed`, and only while no attempt has handed the post to its platform.
+async fn save_unless_claimed_or_started(
+    db: &impl ConnectionTrait,
+    active: post::ActiveModel,
+    read_status: PostStatus,
+    action: &str,
+) -> Result<post::Model, AppError> {
+    match post::Entity::update(active)
+        .filter(post::Column::Status.eq(read_status))
+        .filter(post::Column::PublishRef.is_null())
         .exec(db)
         .await
     {
@@ -217,54 +236,93 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     owner: &user::Model,
     new: NewPost,
 ) -> Result<PostView, AppError> {
+    let checked = check_new(db, owner, new).await?;
+    let created = db::retry_busy(|| async {
+        let txn = db::begin_owner_write(db, owner.id).await?;
+        let created = insert_within_allowance(&txn, owner, &checked).await?;
+        txn.commit().await?;
+        Ok(created)
+    })
+    .await?;
+    if created.status == PostStatus::Scheduled {
+        record_scheduled(db, &created).await;
+    }
+    Ok(created.view())
+}
+
+/// A new post that passed its platform's rules, ready to be inserted.
+#[derive(Debug, Clone)]
+pub(super) struct CheckedPost {
+    account: social_account::Model,
+    content: String,
+    media_urls: Vec<String>,
+    hashtags: Vec<String>,
+    scheduled_for: Option<DateTime<Utc>>,
+    queue_item_id: Option<Uuid>,
+}
+
+/// Checks a new post against its account and platform (nothing is written).
+pub(super) async fn check_new(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    new: NewPost,
+) -> Result<CheckedPost, AppError> {
     let body = Body::new(new.content, new.media_urls, new.hashtags)?;
     let account = connected_account(db, owner, new.account_id).await?;
     body.check(account.platform, new.scheduled_for.is_some())?;
     if let Some(at) = new.scheduled_for {
         require_future(at)?;
     }
+    Ok(CheckedPost {
+        account,
+        content: body.content,
+        media_urls: body.media_urls,
+        hashtags: body.hashtags,
+        scheduled_for: new.scheduled_for,
+        queue_item_id: new.queue_item_id,
+    })
+}
 
-    let txn = db.begin().await?;
-    // Serialize one user's creations so two racing requests cannot both take the last slot.
-    if txn.get_database_backend() == DbBackend::Postgres {
-        user::Entity::find_by_id(owner.id)
-            .lock(LockType::Update)
-            .one(&txn)
-            .await?;
-    }
-    let used = created_this_month(&txn, owner.id).await?;
+/// The plan's monthly post allowance, reserved and spent in one step: counts and inserts
+/// inside a transaction from `db::begin_owner_write`, so N racing creations get exactly the
+/// remaining allowance and the rest a 403.
+pub(super) async fn insert_within_allowance(
+    txn: &DatabaseTransaction,
+    owner: &user::Model,
+    post: &CheckedPost,
+) -> Result<post::Model, AppError> {
     let limit = owner.plan.limits().max_items;
+    let used = if limit == UNLIMITED {
+        0
+    } else {
+        created_this_month(txn, owner.id).await?
+    };
     if !within_limit(used as i64, limit) {
         return Err(AppError::Forbidden(format!(
             "Your {} plan includes {limit} posts a month and you have used them. Upgrade for more.",
             owner.plan.limits().name
         )));
     }
-    let status = if new.scheduled_for.is_some() {
+    let status = if post.scheduled_for.is_some() {
         PostStatus::Scheduled
     } else {
         PostStatus::Draft
     };
     let mut row = post::new_row(
         owner.id,
-        account.id,
-        account.platform,
-        body.content,
+        post.account.id,
+        post.account.platform,
+        post.content.clone(),
         status,
-        new.scheduled_for,
+        post.scheduled_for,
     );
-    row.queue_item_id = Set(new.queue_item_id);
-    row.media_urls = Set(StringList(body.media_urls));
-    row.hashtags = Set(StringList(body.hashtags));
-    let created = row.insert(&txn).await?;
-    txn.commit().await?;
-    if status == PostStatus::Scheduled {
-        record_scheduled(db, &created).await;
-    }
-    Ok(created.view())
+    row.queue_item_id = Set(post.queue_item_id);
+    row.media_urls = Set(StringList(post.media_urls.clone()));
+    row.hashtags = Set(StringList(post.hashtags.clone()));
+    Ok(row.insert(txn).await?)
 }
 
-async fn record_scheduled(db: &impl ConnectionTrait, post: &post::Model) {
+pub(super) async fn record_scheduled(db: &impl ConnectionTrait, post: &post::Model) {
     event_log::record(
         db,
         Event::new(
@@ -379,9 +437,24 @@ pub async fn update(
         PostStatus::Draft
     };
     body.check(platform, status == PostStatus::Scheduled)?;
+    let changes_what_is_published = body.content != current.content
+        || body.media_urls != current.media_urls.0
+        || body.hashtags != current.hashtags.0
+        || patch.account_id.is_some_and(|a| a != current.account_id);
+    if current.publish_ref.is_some() && changes_what_is_published {
+        // The platform already holds this version (an Instagram container, a TikTok upload):
+        // publishing resumes from it, so an edit would be silently dropped, and dropping the
+        // handle could post the old version beside the new one.
+        return Err(AppError::BadRequest(format!(
+            "This post is already on its way to {}: its text, media and account cannot change \
+             until that attempt ends. You can still move its time.",
+            current.platform.label()
+        )));
+    }
 
     let newly_scheduled = status == PostStatus::Scheduled && scheduled_for != current.scheduled_for;
     let read_status = current.status;
+    let read_handle = current.publish_ref.clone();
     let mut active = current.into_active_model();
     if let Some(account_id) = patch.account_id {
         active.account_id = Set(account_id);
@@ -393,7 +466,13 @@ pub async fn update(
     active.scheduled_for = Set(scheduled_for);
     active.status = Set(status);
     active.updated_at = Set(Utc::now());
-    let updated = save_unless_claimed(db, active, read_status, "edited").await?;
+    let updated = match read_handle {
+        // Between our read and this write the engine may have claimed the post, failed an
+        // attempt and put it back with a platform handle: then the status matches again, so
+        // the handle is checked too.
+        None => save_unless_claimed_or_started(db, active, read_status, "edited").await?,
+        Some(_) => save_unless_claimed(db, active, read_status, "edited").await?,
+    };
     if newly_scheduled {
         record_scheduled(db, &updated).await;
     }
@@ -423,6 +502,22 @@ pub async fn delete(
     )
     .await;
     Ok(())
+}
+
+/// Deletes the posts a queue item created that have not gone out (those `delete` allows);
+/// the engine's claim changes a post's status first, so a post it is publishing stays.
+pub(super) async fn withdraw_unpublished(
+    txn: &DatabaseTransaction,
+    owner: &user::Model,
+    queue_item_id: Uuid,
+) -> Result<u64, AppError> {
+    let deleted = post::Entity::delete_many()
+        .filter(post::Column::UserId.eq(owner.id))
+        .filter(post::Column::QueueItemId.eq(queue_item_id))
+        .filter(post::Column::Status.is_in(DELETABLE.iter().copied()))
+        .exec(txn)
+        .await?;
+    Ok(deleted.rows_affected)
 }
 
 /// Schedules a draft, moves a scheduled post, or gives a failed post a new slot.

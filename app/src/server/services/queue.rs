@@ -16,10 +16,12 @@ use super::posts::{self, NewPost};
 use super::usage;
 use crate::error::AppError;
 use crate::model::{
-    ApprovedItem, EventKind, GeneratedCaption, Page, Platform, QueueItemView, QueueStatus,
+    ApprovedItem, EventKind, GeneratedCaption, Page, Platform, PostStatus, QueueItemView,
+    QueueStatus,
 };
 use crate::plans::within_limit;
 use crate::server::captions::{Caption, CaptionGenerator, Product, Tone};
+use crate::server::db;
 use crate::server::entities::{
     caption_generation, content_queue, social_account, user, StringList,
 };
@@ -33,6 +35,9 @@ fn require(status: QueueStatus, allowed: &[QueueStatus], action: &str) -> Result
         )))
     }
 }
+
+/// Only a pending item can be approved: approving creates its posts, once.
+const APPROVABLE: &[QueueStatus] = &[QueueStatus::Pending];
 
 fn distinct(platforms: Vec<Platform>) -> Result<Vec<Platform>, AppError> {
     if platforms.is_empty() {
@@ -121,30 +126,38 @@ pub async fn delete(
 }
 
 /// Checks the monthly AI-caption quota and records one use.
-async fn spend_caption(
-    db: &impl ConnectionTrait,
+/// The plan's monthly AI-caption quota, reserved and spent in one step (count and insert under
+/// the owner's write lock), so N racing requests get exactly the captions left and the rest
+/// a 403.
+async fn spend_caption<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     owner: &user::Model,
     platform: Platform,
     item: Option<Uuid>,
 ) -> Result<(), AppError> {
     let limit = owner.plan.limits().ai_captions;
-    let used = usage::captions_this_month(db, owner.id).await?;
-    if !within_limit(used as i64, limit) {
-        return Err(AppError::Forbidden(format!(
-            "Your {} plan includes {limit} AI captions a month and you have used them. Upgrade for unlimited captions.",
-            owner.plan.limits().name
-        )));
-    }
-    caption_generation::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        user_id: Set(owner.id),
-        queue_item_id: Set(item),
-        platform: Set(platform),
-        created_at: Set(Utc::now()),
-    }
-    .insert(db)
-    .await?;
-    Ok(())
+    db::retry_busy(|| async {
+        let txn = db::begin_owner_write(db, owner.id).await?;
+        let used = usage::captions_this_month(&txn, owner.id).await?;
+        if !within_limit(used as i64, limit) {
+            return Err(AppError::Forbidden(format!(
+                "Your {} plan includes {limit} AI captions a month and you have used them. Upgrade for unlimited captions.",
+                owner.plan.limits().name
+            )));
+        }
+        caption_generation::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            user_id: Set(owner.id),
+            queue_item_id: Set(item),
+            platform: Set(platform),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
 fn product_of(item: &content_queue::Model) -> Result<Product, AppError> {
@@ -153,8 +166,8 @@ fn product_of(item: &content_queue::Model) -> Result<Product, AppError> {
 }
 
 /// Writes the item's caption for the strictest of its platforms, so it fits all of them.
-pub async fn generate(
-    db: &impl ConnectionTrait,
+pub async fn generate<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     writer: &dyn CaptionGenerator,
     owner: &user::Model,
     id: Uuid,
@@ -185,8 +198,8 @@ pub async fn generate(
 }
 
 /// A caption for one platform without a queue item (counts against the quota too).
-pub async fn caption_for(
-    db: &impl ConnectionTrait,
+pub async fn caption_for<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     writer: &dyn CaptionGenerator,
     owner: &user::Model,
     product: Product,
@@ -205,8 +218,10 @@ pub async fn caption_for(
     })
 }
 
-/// Approves an item with a caption: one post per platform on the owner's connected account for
-/// it (or the given accounts), drafts or scheduled at `scheduled_for`. All or nothing.
+/// Approves a pending item with a caption, once: one post per platform on the owner's
+/// connected account for it (or the given accounts), drafts or scheduled at `scheduled_for`.
+/// All or nothing, within the plan's post allowance; of two racing approvals one wins and the
+/// other is told the item is approved.
 pub async fn approve<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     owner: &user::Model,
@@ -215,11 +230,7 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
     account_ids: Option<Vec<Uuid>>,
 ) -> Result<ApprovedItem, AppError> {
     let item = find(db, owner, id).await?;
-    require(
-        item.status,
-        &[QueueStatus::Pending, QueueStatus::Approved],
-        "approved",
-    )?;
+    require(item.status, APPROVABLE, "approved")?;
     let Some(content) = item.ai_generated_content.clone() else {
         return Err(AppError::BadRequest(
             "Generate a caption before approving".into(),
@@ -256,30 +267,39 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
         }
     };
     let product = product_of(&item)?;
-    let txn = db.begin().await?;
-    let mut created = Vec::new();
+    let mut checked = Vec::new();
     for account in &accounts {
-        created.push(
-            posts::create(
-                &txn,
-                owner,
-                NewPost {
-                    account_id: account.id,
-                    content: content.clone(),
-                    media_urls: product.images.clone(),
-                    hashtags: item.ai_hashtags.0.clone(),
-                    scheduled_for,
-                    queue_item_id: Some(item.id),
-                },
-            )
-            .await?,
-        );
+        let new = NewPost {
+            account_id: account.id,
+            content: content.clone(),
+            media_urls: product.images.clone(),
+            hashtags: item.ai_hashtags.0.clone(),
+            scheduled_for,
+            queue_item_id: Some(item.id),
+        };
+        checked.push(posts::check_new(db, owner, new).await?);
     }
-    let mut active = item.into_active_model();
-    active.status = Set(QueueStatus::Approved);
-    active.updated_at = Set(Utc::now());
-    let item = active.update(&txn).await?;
-    txn.commit().await?;
+
+    let (item, created) = db::retry_busy(|| async {
+        let txn = db::begin_owner_write(db, owner.id).await?;
+        // Read again under the owner's lock: a racing approval may have won meanwhile.
+        let current = find(&txn, owner, id).await?;
+        require(current.status, APPROVABLE, "approved")?;
+        let mut created = Vec::new();
+        for post in &checked {
+            created.push(posts::insert_within_allowance(&txn, owner, post).await?);
+        }
+        let mut active = current.into_active_model();
+        active.status = Set(QueueStatus::Approved);
+        active.updated_at = Set(Utc::now());
+        let item = active.update(&txn).await?;
+        txn.commit().await?;
+        Ok((item, created))
+    })
+    .await?;
+    for post in created.iter().filter(|p| p.status == PostStatus::Scheduled) {
+        posts::record_scheduled(db, post).await;
+    }
     event_log::record(
         db,
         Event::new(EventKind::Audit, format!("Queue item approved: {} post(s)", created.len()))
@@ -289,23 +309,46 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
     .await;
     Ok(ApprovedItem {
         item: item.view(),
-        posts: created,
+        posts: created.iter().map(|p| p.view()).collect(),
     })
 }
 
-pub async fn reject(
-    db: &impl ConnectionTrait,
+/// Rejects a pending or approved item. Rejecting an approved item withdraws its posts that
+/// have not gone out (drafts, scheduled and failed ones); a post already publishing or
+/// published stays, and the answer's event log entry says how many were withdrawn.
+pub async fn reject<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     owner: &user::Model,
     id: Uuid,
 ) -> Result<QueueItemView, AppError> {
-    let item = find(db, owner, id).await?;
-    require(
-        item.status,
-        &[QueueStatus::Pending, QueueStatus::Approved],
-        "rejected",
-    )?;
-    let mut active = item.into_active_model();
-    active.status = Set(QueueStatus::Rejected);
-    active.updated_at = Set(Utc::now());
-    Ok(active.update(db).await?.view())
+    let (item, withdrawn) = db::retry_busy(|| async {
+        let txn = db::begin_owner_write(db, owner.id).await?;
+        let current = find(&txn, owner, id).await?;
+        require(
+            current.status,
+            &[QueueStatus::Pending, QueueStatus::Approved],
+            "rejected",
+        )?;
+        let withdrawn = posts::withdraw_unpublished(&txn, owner, current.id).await?;
+        let mut active = current.into_active_model();
+        active.status = Set(QueueStatus::Rejected);
+        active.updated_at = Set(Utc::now());
+        let item = active.update(&txn).await?;
+        txn.commit().await?;
+        Ok((item, withdrawn))
+    })
+    .await?;
+    if withdrawn > 0 {
+        event_log::record(
+            db,
+            Event::new(
+                EventKind::Audit,
+                format!("Queue item rejected: {withdrawn} unpublished post(s) withdrawn"),
+            )
+            .user(owner.id)
+            .data(json!({ "queue_item_id": item.id })),
+        )
+        .await;
+    }
+    Ok(item.view())
 }
