@@ -23,6 +23,14 @@ use crate::helpers::{
 const GOOD_TOKEN: &str = "valid-token";
 
 async fn publishing_app(fake: &FakePlatform) -> TestApp {
+    publishing_app_with(fake, |_| {}).await
+}
+
+/// The app against the fake platform, with fast polling and retries, then `adjust`.
+async fn publishing_app_with(
+    fake: &FakePlatform,
+    adjust: impl FnOnce(&mut app::server::config::Settings),
+) -> TestApp {
     let (graph, tiktok) = (fake.graph_url(), fake.tiktok_url());
     spawn_app_with(move |s| {
         s.platforms.meta_graph_url = graph;
@@ -36,6 +44,7 @@ async fn publishing_app(fake: &FakePlatform) -> TestApp {
         s.scheduler.backoff_base_seconds = 0;
         s.scheduler.backoff_max_seconds = 0;
         s.scheduler.max_attempts = 3;
+        adjust(s);
     })
     .await
 }
@@ -858,5 +867,121 @@ async fn an_edit_racing_the_engine_never_causes_a_second_post() {
         let post = row(&app, id).await;
         assert_eq!(post.status, PostStatus::Posted, "round {round}");
         assert_eq!(fake.publish_count(&tag), 1, "round {round}: published once");
+    }
+}
+
+/// A platform slower than the lease: the leases of posts in flight are renewed, so a second
+/// engine polling all the while never takes one over, and each post goes out once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_engines_and_a_platform_slower_than_the_lease_publish_each_post_once() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    fake.slow("/feed", std::time::Duration::from_millis(3500));
+    let app = publishing_app_with(&fake, |s| {
+        s.scheduler.lease_seconds = 2;
+        s.scheduler.lease_renew_ms = 400;
+    })
+    .await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        ids.push(due_post(&app, &who, account, &format!("slow-{i}-lease"), &[]).await);
+    }
+    let engines = [
+        engine_on_own_pool(&app, 1, 3).await,
+        engine_on_own_pool(&app, 2, 3).await,
+    ];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    let runs: Vec<_> = engines
+        .iter()
+        .map(|engine| {
+            let (engine, db) = (engine.clone(), app.db.clone());
+            tokio::spawn(async move {
+                let mut posted = 0;
+                loop {
+                    posted += engine.tick().await.unwrap().posted;
+                    let left = post::Entity::find()
+                        .filter(post::Column::Status.ne(PostStatus::Posted))
+                        .all(&db)
+                        .await
+                        .unwrap();
+                    if left.is_empty() || std::time::Instant::now() > deadline {
+                        return posted;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+                }
+            })
+        })
+        .collect();
+    let mut posted = Vec::new();
+    for run in runs {
+        posted.push(run.await.unwrap());
+    }
+    assert_eq!(posted.iter().sum::<usize>(), 6, "{posted:?}");
+    for i in 0..6 {
+        assert_eq!(
+            fake.publish_count(&format!("slow-{i}-lease")),
+            1,
+            "post {i} published exactly once; calls: {:?}",
+            fake.calls()
+        );
+    }
+    for id in ids {
+        assert_eq!(row(&app, id).await.status, PostStatus::Posted);
+    }
+}
+
+/// Another instance takes the post over while this one waits for Instagram to create the
+/// container: this one makes no further platform call (no status poll, no publish) and
+/// writes no outcome. Once with a renewal too slow to notice (the checkpoint of the container
+/// id finds the lease gone), once with a renewal that notices mid-call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_whose_lease_is_taken_makes_no_further_platform_call() {
+    for renew_ms in [4_000, 300] {
+        let fake = FakePlatform::start().await;
+        fake.accept_token(GOOD_TOKEN);
+        fake.slow("/media", std::time::Duration::from_millis(1500));
+        let app = publishing_app_with(&fake, |s| {
+            s.scheduler.lease_seconds = 5;
+            s.scheduler.lease_renew_ms = renew_ms;
+        })
+        .await;
+        let who = marketer(&app).await;
+        let account = real_account(&app, &who, "instagram", GOOD_TOKEN, None).await;
+        let id = due_post(&app, &who, account, "stolen ig-lease", &[PHOTO]).await;
+        let engine = Arc::new(Engine::from_state(&app.state));
+        let ticking = {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.tick().await.unwrap() })
+        };
+        while !fake.calls().iter().any(|c| c.ends_with("/media")) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        post::Entity::update_many()
+            .col_expr(post::Column::LeaseOwner, Expr::value("thief-instance"))
+            .col_expr(
+                post::Column::LeaseExpiresAt,
+                Expr::value(Utc::now() + Duration::seconds(60)),
+            )
+            .filter(post::Column::Id.eq(id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let report = ticking.await.unwrap();
+        assert_eq!(report.lost, 1, "renew every {renew_ms} ms: {report:?}");
+        // Give a call that would follow the time to arrive.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let calls = fake.calls();
+        assert_eq!(
+            calls.len(),
+            1,
+            "renew every {renew_ms} ms: only the container was asked for: {calls:?}"
+        );
+        let post = row(&app, id).await;
+        assert_eq!(post.status, PostStatus::Publishing);
+        assert_eq!(post.lease_owner.as_deref(), Some("thief-instance"));
+        assert!(post.publish_ref.is_none(), "no outcome or checkpoint written");
+        assert_eq!(fake.publish_count("ig-lease"), 0);
     }
 }
