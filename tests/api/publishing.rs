@@ -871,7 +871,8 @@ async fn an_edit_racing_the_engine_never_causes_a_second_post() {
 }
 
 /// A platform slower than the lease: the leases of posts in flight are renewed, so a second
-/// engine polling all the while never takes one over, and each post goes out once.
+/// engine polling all the while never takes one over, and each post goes out once. (Without
+/// renewal the second engine takes every post over after 2 s and posts it again.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_engines_and_a_platform_slower_than_the_lease_publish_each_post_once() {
     let fake = FakePlatform::start().await;
@@ -888,32 +889,30 @@ async fn two_engines_and_a_platform_slower_than_the_lease_publish_each_post_once
     for i in 0..6 {
         ids.push(due_post(&app, &who, account, &format!("slow-{i}-lease"), &[]).await);
     }
-    let engines = [
-        engine_on_own_pool(&app, 1, 3).await,
-        engine_on_own_pool(&app, 2, 3).await,
-    ];
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
-    let runs: Vec<_> = engines
-        .iter()
-        .map(|engine| {
-            let (engine, db) = (engine.clone(), app.db.clone());
-            tokio::spawn(async move {
-                let mut posted = 0;
-                loop {
-                    posted += engine.tick().await.unwrap().posted;
-                    let left = post::Entity::find()
-                        .filter(post::Column::Status.ne(PostStatus::Posted))
-                        .all(&db)
-                        .await
-                        .unwrap();
-                    if left.is_empty() || std::time::Instant::now() > deadline {
-                        return posted;
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let mut runs = Vec::new();
+    for n in 1..=2 {
+        let (engine, db) = (engine_on_own_pool(&app, n, 10).await, app.db.clone());
+        runs.push(tokio::spawn(async move {
+            let mut posted = 0;
+            loop {
+                posted += engine.tick().await.unwrap().posted;
+                let left = post::Entity::find()
+                    .filter(post::Column::Status.ne(PostStatus::Posted))
+                    .all(&db)
+                    .await
+                    .unwrap();
+                if left.is_empty() || std::time::Instant::now() > deadline {
+                    return posted;
                 }
-            })
-        })
-        .collect();
+                tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+            }
+        }));
+        // The first engine takes every post; the second polls while they are in flight.
+        while fake.calls().len() < 6 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
     let mut posted = Vec::new();
     for run in runs {
         posted.push(run.await.unwrap());
