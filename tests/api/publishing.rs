@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use app::model::{PostStatus, QueueStatus};
 use app::server::entities::{content_queue, event_log, post, post_metrics, social_account};
-use app::server::publishing::adapter::TokenGrant;
-use app::server::publishing::{Engine, TickReport};
+use app::server::publishing::adapter::{
+    AccountAuth, Metrics, OutgoingPost, PublishError, Publisher, Started, TokenGrant,
+};
+use app::server::publishing::{Engine, Platforms, TickReport};
 use app::server::services::accounts;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -983,4 +985,85 @@ async fn an_engine_whose_lease_is_taken_makes_no_further_platform_call() {
         assert!(post.publish_ref.is_none(), "no outcome or checkpoint written");
         assert_eq!(fake.publish_count("ig-lease"), 0);
     }
+}
+
+/// A publisher whose first `start` panics, as a bug or an unexpected answer would.
+struct PanicsOnce(std::sync::atomic::AtomicBool);
+
+#[app::server::publishing::adapter::async_trait]
+impl Publisher for PanicsOnce {
+    async fn start(&self, _: &AccountAuth, post: &OutgoingPost) -> Result<Started, PublishError> {
+        if !self.0.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            panic!("an answer nobody expected");
+        }
+        Ok(Started::Published {
+            external_post_id: format!("after-panic-{}", post.post_id),
+        })
+    }
+    async fn finish(
+        &self,
+        _: &AccountAuth,
+        _: &OutgoingPost,
+        publish_ref: &str,
+    ) -> Result<String, PublishError> {
+        Ok(publish_ref.to_string())
+    }
+    async fn metrics(
+        &self,
+        _: &AccountAuth,
+        _: &str,
+        _: chrono::DateTime<Utc>,
+    ) -> Result<Metrics, PublishError> {
+        Ok(Metrics::default())
+    }
+    async fn refresh_token(&self, _: &AccountAuth) -> Result<TokenGrant, PublishError> {
+        Err(PublishError::permanent("not in this test"))
+    }
+}
+
+/// A panic while publishing never stops publishing on the instance: the next tick runs and
+/// the post goes out (without the fix the `ticking` flag stayed set and nothing was ever
+/// published again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_inside_a_tick_does_not_stop_publishing() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, account, "survives a panic", &[]).await;
+    let panicky: Arc<dyn Publisher> = Arc::new(PanicsOnce(Default::default()));
+    let engine = Arc::new(Engine::new(
+        app.db.clone(),
+        app.state.settings.scheduler.clone(),
+        Arc::new(Platforms::new(
+            panicky.clone(),
+            panicky.clone(),
+            panicky.clone(),
+        )),
+        app.state.vault.clone(),
+    ));
+
+    let first = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.tick().await }).await
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while row(&app, id).await.status != PostStatus::Posted {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "publishing stopped after a panic (first tick: {first:?}): {:?}",
+            row(&app, id).await
+        );
+        engine.tick().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let report = first.expect("the panic stayed inside the tick").unwrap();
+    assert_eq!(report.retrying, 1, "{report:?}");
+    let post = row(&app, id).await;
+    assert_eq!(post.attempts, 2);
+    assert_eq!(
+        post.external_post_id.unwrap(),
+        format!("after-panic-{id}")
+    );
 }

@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
+use std::panic::AssertUnwindSafe;
 use rand::Rng;
 use sea_orm::sea_query::{Expr, OnConflict, SimpleExpr};
 use sea_orm::{
@@ -22,7 +23,9 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::adapter::{AccountAuth, OutgoingPost, PublishError, Publisher, Started};
+use super::adapter::{
+    clamp_platform_delay, AccountAuth, OutgoingPost, PublishError, Publisher, Started,
+};
 use super::leases::{LeaseLost, Leases};
 use super::Platforms;
 use crate::model::{EventKind, EventLevel, PostStatus, QueueStatus};
@@ -230,7 +233,15 @@ impl Engine {
 
     async fn publish(&self, post: post::Model, account: Option<social_account::Model>) -> Outcome {
         let started = Instant::now();
-        let result = self.publish_inner(&post, account, started).await;
+        // A panic while publishing one post (a bug, a platform answer nobody expected) must
+        // not take the batch, the tick or the instance's publishing down with it.
+        let result = AssertUnwindSafe(self.publish_inner(&post, account.clone(), started))
+            .catch_unwind()
+            .await;
+        let result = match result {
+            Ok(result) => result,
+            Err(panic) => Ok(self.after_panic(&post, account.as_ref(), started, panic).await),
+        };
         self.leases.release(post.id);
         match result {
             Ok(outcome) => outcome,
@@ -263,6 +274,35 @@ impl Engine {
                     .post(post.id),
                 )
                 .await;
+                Outcome::Lost
+            }
+        }
+    }
+
+    /// The post's publishing panicked: it is retried like after a transient failure (its
+    /// checkpoints make the retry resume instead of posting twice), and the log says why.
+    async fn after_panic(
+        &self,
+        post: &post::Model,
+        account: Option<&social_account::Model>,
+        started: Instant,
+        panic: Box<dyn std::any::Any + Send>,
+    ) -> Outcome {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        tracing::error!(post_id = %post.id, panic = %what, "publishing a post panicked");
+        let Some(account) = account else {
+            // Nothing to retry with: the lease runs out and the post is claimed again.
+            return Outcome::Lost;
+        };
+        let message = "Publishing stopped on an internal error; retrying";
+        match self.transient(post, started, account, message, None).await {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                tracing::error!(post_id = %post.id, error = %err, "outcome after a panic not written");
                 Outcome::Lost
             }
         }
@@ -369,7 +409,10 @@ impl Engine {
                 message,
                 retry_after,
             }) => {
+                // Adapters clamp what they read; clamped again here so that no adapter can
+                // park a post for days.
                 let wait = retry_after
+                    .map(clamp_platform_delay)
                     .and_then(|d| Duration::from_std(d).ok())
                     .unwrap_or(DEFAULT_RATE_LIMIT_WAIT);
                 self.defer(
