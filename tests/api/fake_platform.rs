@@ -69,6 +69,8 @@ pub struct FakeState {
     pub calls: Mutex<Vec<String>>,
     /// How many status polls an upload needs before it is done.
     pub processing_polls: Mutex<u32>,
+    /// Calls whose description ends with the pattern answer only after this long.
+    slow: Mutex<Vec<(String, std::time::Duration)>>,
 }
 
 #[derive(Clone)]
@@ -130,6 +132,15 @@ impl FakePlatform {
             .iter()
             .filter(|(_, c)| c.contains(caption_contains))
             .count()
+    }
+
+    /// Calls whose description (as in `calls()`) ends with `pattern` take `delay` to answer.
+    pub fn slow(&self, pattern: &str, delay: std::time::Duration) {
+        self.state
+            .slow
+            .lock()
+            .unwrap()
+            .push((pattern.to_string(), delay));
     }
 
     pub fn calls(&self) -> Vec<String> {
@@ -210,15 +221,26 @@ impl FakeState {
                 .into_response()),
         }
     }
-    fn record(&self, call: String) {
+    /// Records a call, then takes as long as the call is scripted to.
+    async fn enter(&self, call: String) {
+        let delay = self
+            .slow
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(pattern, _)| call.ends_with(pattern.as_str()))
+            .map(|(_, delay)| *delay);
         self.calls.lock().unwrap().push(call);
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+        }
     }
 }
 
 type Params = HashMap<String, String>;
 
 async fn meta_exchange(State(s): State<Arc<FakeState>>, Query(q): Query<Params>) -> Response {
-    s.record("GET oauth/access_token".into());
+    s.enter("GET oauth/access_token".into()).await;
     if *s.refuse_refresh.lock().unwrap()
         || q.get("grant_type").map(String::as_str) != Some("fb_exchange_token")
     {
@@ -235,7 +257,7 @@ async fn ig_create_container(
     Path(node): Path<String>,
     Form(f): Form<Params>,
 ) -> Response {
-    s.record(format!("POST {node}/media"));
+    s.enter(format!("POST {node}/media")).await;
     if let Some(r) = s.meta_token_refusal(f.get("access_token")) {
         return r;
     }
@@ -263,7 +285,7 @@ async fn ig_publish(
     Path(node): Path<String>,
     Form(f): Form<Params>,
 ) -> Response {
-    s.record(format!("POST {node}/media_publish"));
+    s.enter(format!("POST {node}/media_publish")).await;
     if let Some(r) = s.meta_token_refusal(f.get("access_token")) {
         return r;
     }
@@ -300,7 +322,7 @@ async fn fb_feed(
     Path(node): Path<String>,
     Form(f): Form<Params>,
 ) -> Response {
-    s.record(format!("POST {node}/feed"));
+    s.enter(format!("POST {node}/feed")).await;
     if let Some(r) = s.meta_token_refusal(f.get("access_token")) {
         return r;
     }
@@ -322,7 +344,7 @@ async fn fb_photos(
     Path(node): Path<String>,
     Form(f): Form<Params>,
 ) -> Response {
-    s.record(format!("POST {node}/photos"));
+    s.enter(format!("POST {node}/photos")).await;
     if let Some(r) = s.meta_token_refusal(f.get("access_token")) {
         return r;
     }
@@ -346,7 +368,7 @@ async fn fb_published_posts(
     Path(node): Path<String>,
     Query(q): Query<Params>,
 ) -> Response {
-    s.record(format!("GET {node}/published_posts"));
+    s.enter(format!("GET {node}/published_posts")).await;
     if let Some(r) = s.meta_token_refusal(q.get("access_token")) {
         return r;
     }
@@ -367,7 +389,7 @@ async fn insights(
     Path(node): Path<String>,
     Query(q): Query<Params>,
 ) -> Response {
-    s.record(format!("GET {node}/insights"));
+    s.enter(format!("GET {node}/insights")).await;
     if let Some(r) = s.meta_token_refusal(q.get("access_token")) {
         return r;
     }
@@ -384,7 +406,7 @@ async fn graph_node(
     Path(node): Path<String>,
     Query(q): Query<Params>,
 ) -> Response {
-    s.record(format!("GET {node}"));
+    s.enter(format!("GET {node}")).await;
     if let Some(r) = s.meta_token_refusal(q.get("access_token")) {
         return r;
     }
@@ -408,7 +430,7 @@ async fn tt_init(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    s.record("POST tiktok init".into());
+    s.enter("POST tiktok init".into()).await;
     if let Some(r) = s.tiktok_token_refusal(&headers) {
         return r;
     }
@@ -442,7 +464,7 @@ async fn tt_status(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    s.record("POST tiktok status".into());
+    s.enter("POST tiktok status".into()).await;
     if let Some(r) = s.tiktok_token_refusal(&headers) {
         return r;
     }
@@ -477,7 +499,7 @@ async fn tt_status(
 }
 
 async fn tt_token(State(s): State<Arc<FakeState>>, Form(f): Form<Params>) -> Response {
-    s.record("POST tiktok token".into());
+    s.enter("POST tiktok token".into()).await;
     if *s.refuse_refresh.lock().unwrap()
         || f.get("grant_type").map(String::as_str) != Some("refresh_token")
     {
@@ -493,7 +515,7 @@ async fn tt_video_query(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    s.record("POST tiktok video query".into());
+    s.enter("POST tiktok video query".into()).await;
     if let Some(r) = s.tiktok_token_refusal(&headers) {
         return r;
     }

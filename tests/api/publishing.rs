@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use app::model::{PostStatus, QueueStatus};
 use app::server::entities::{content_queue, event_log, post, post_metrics, social_account};
-use app::server::publishing::adapter::TokenGrant;
-use app::server::publishing::{Engine, TickReport};
+use app::server::publishing::adapter::{
+    AccountAuth, Metrics, OutgoingPost, PublishError, Publisher, Started, TokenGrant,
+};
+use app::server::publishing::{Engine, Platforms, TickReport};
 use app::server::services::accounts;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -23,6 +25,14 @@ use crate::helpers::{
 const GOOD_TOKEN: &str = "valid-token";
 
 async fn publishing_app(fake: &FakePlatform) -> TestApp {
+    publishing_app_with(fake, |_| {}).await
+}
+
+/// The app against the fake platform, with fast polling and retries, then `adjust`.
+async fn publishing_app_with(
+    fake: &FakePlatform,
+    adjust: impl FnOnce(&mut app::server::config::Settings),
+) -> TestApp {
     let (graph, tiktok) = (fake.graph_url(), fake.tiktok_url());
     spawn_app_with(move |s| {
         s.platforms.meta_graph_url = graph;
@@ -36,6 +46,7 @@ async fn publishing_app(fake: &FakePlatform) -> TestApp {
         s.scheduler.backoff_base_seconds = 0;
         s.scheduler.backoff_max_seconds = 0;
         s.scheduler.max_attempts = 3;
+        adjust(s);
     })
     .await
 }
@@ -859,4 +870,200 @@ async fn an_edit_racing_the_engine_never_causes_a_second_post() {
         assert_eq!(post.status, PostStatus::Posted, "round {round}");
         assert_eq!(fake.publish_count(&tag), 1, "round {round}: published once");
     }
+}
+
+/// A platform slower than the lease: the leases of posts in flight are renewed, so a second
+/// engine polling all the while never takes one over, and each post goes out once. (Without
+/// renewal the second engine takes every post over after 2 s and posts it again.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_engines_and_a_platform_slower_than_the_lease_publish_each_post_once() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    fake.slow("/feed", std::time::Duration::from_millis(3500));
+    let app = publishing_app_with(&fake, |s| {
+        s.scheduler.lease_seconds = 2;
+        s.scheduler.lease_renew_ms = 400;
+    })
+    .await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        ids.push(due_post(&app, &who, account, &format!("slow-{i}-lease"), &[]).await);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    let mut runs = Vec::new();
+    for n in 1..=2 {
+        let (engine, db) = (engine_on_own_pool(&app, n, 10).await, app.db.clone());
+        runs.push(tokio::spawn(async move {
+            let mut posted = 0;
+            loop {
+                posted += engine.tick().await.unwrap().posted;
+                let left = post::Entity::find()
+                    .filter(post::Column::Status.ne(PostStatus::Posted))
+                    .all(&db)
+                    .await
+                    .unwrap();
+                if left.is_empty() || std::time::Instant::now() > deadline {
+                    return posted;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+            }
+        }));
+        // The first engine takes every post; the second polls while they are in flight.
+        while fake.calls().len() < 6 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    let mut posted = Vec::new();
+    for run in runs {
+        posted.push(run.await.unwrap());
+    }
+    assert_eq!(posted.iter().sum::<usize>(), 6, "{posted:?}");
+    for i in 0..6 {
+        assert_eq!(
+            fake.publish_count(&format!("slow-{i}-lease")),
+            1,
+            "post {i} published exactly once; calls: {:?}",
+            fake.calls()
+        );
+    }
+    for id in ids {
+        assert_eq!(row(&app, id).await.status, PostStatus::Posted);
+    }
+}
+
+/// Another instance takes the post over while this one waits for Instagram to create the
+/// container: this one makes no further platform call (no status poll, no publish) and
+/// writes no outcome. Once with a renewal too slow to notice (the checkpoint of the container
+/// id finds the lease gone), once with a renewal that notices mid-call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_whose_lease_is_taken_makes_no_further_platform_call() {
+    for renew_ms in [4_000, 300] {
+        let fake = FakePlatform::start().await;
+        fake.accept_token(GOOD_TOKEN);
+        fake.slow("/media", std::time::Duration::from_millis(1500));
+        let app = publishing_app_with(&fake, |s| {
+            s.scheduler.lease_seconds = 5;
+            s.scheduler.lease_renew_ms = renew_ms;
+        })
+        .await;
+        let who = marketer(&app).await;
+        let account = real_account(&app, &who, "instagram", GOOD_TOKEN, None).await;
+        let id = due_post(&app, &who, account, "stolen ig-lease", &[PHOTO]).await;
+        let engine = Arc::new(Engine::from_state(&app.state));
+        let ticking = {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.tick().await.unwrap() })
+        };
+        while !fake.calls().iter().any(|c| c.ends_with("/media")) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        post::Entity::update_many()
+            .col_expr(post::Column::LeaseOwner, Expr::value("thief-instance"))
+            .col_expr(
+                post::Column::LeaseExpiresAt,
+                Expr::value(Utc::now() + Duration::seconds(60)),
+            )
+            .filter(post::Column::Id.eq(id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let report = ticking.await.unwrap();
+        assert_eq!(report.lost, 1, "renew every {renew_ms} ms: {report:?}");
+        // Give a call that would follow the time to arrive.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let calls = fake.calls();
+        assert_eq!(
+            calls.len(),
+            1,
+            "renew every {renew_ms} ms: only the container was asked for: {calls:?}"
+        );
+        let post = row(&app, id).await;
+        assert_eq!(post.status, PostStatus::Publishing);
+        assert_eq!(post.lease_owner.as_deref(), Some("thief-instance"));
+        assert!(post.publish_ref.is_none(), "no outcome or checkpoint written");
+        assert_eq!(fake.publish_count("ig-lease"), 0);
+    }
+}
+
+/// A publisher whose first `start` panics, as a bug or an unexpected answer would.
+struct PanicsOnce(std::sync::atomic::AtomicBool);
+
+#[app::server::publishing::adapter::async_trait]
+impl Publisher for PanicsOnce {
+    async fn start(&self, _: &AccountAuth, post: &OutgoingPost) -> Result<Started, PublishError> {
+        if !self.0.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            panic!("an answer nobody expected");
+        }
+        Ok(Started::Published {
+            external_post_id: format!("after-panic-{}", post.post_id),
+        })
+    }
+    async fn finish(
+        &self,
+        _: &AccountAuth,
+        _: &OutgoingPost,
+        publish_ref: &str,
+    ) -> Result<String, PublishError> {
+        Ok(publish_ref.to_string())
+    }
+    async fn metrics(
+        &self,
+        _: &AccountAuth,
+        _: &str,
+        _: chrono::DateTime<Utc>,
+    ) -> Result<Metrics, PublishError> {
+        Ok(Metrics::default())
+    }
+    async fn refresh_token(&self, _: &AccountAuth) -> Result<TokenGrant, PublishError> {
+        Err(PublishError::permanent("not in this test"))
+    }
+}
+
+/// A panic while publishing never stops publishing on the instance: the next tick runs and
+/// the post goes out (without the fix the `ticking` flag stayed set and nothing was ever
+/// published again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_inside_a_tick_does_not_stop_publishing() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, account, "survives a panic", &[]).await;
+    let panicky: Arc<dyn Publisher> = Arc::new(PanicsOnce(Default::default()));
+    let engine = Arc::new(Engine::new(
+        app.db.clone(),
+        app.state.settings.scheduler.clone(),
+        Arc::new(Platforms::new(
+            panicky.clone(),
+            panicky.clone(),
+            panicky.clone(),
+        )),
+        app.state.vault.clone(),
+    ));
+
+    let first = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.tick().await }).await
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while row(&app, id).await.status != PostStatus::Posted {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "publishing stopped after a panic (first tick: {first:?}): {:?}",
+            row(&app, id).await
+        );
+        engine.tick().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let report = first.expect("the panic stayed inside the tick").unwrap();
+    assert_eq!(report.retrying, 1, "{report:?}");
+    let post = row(&app, id).await;
+    assert_eq!(post.attempts, 2);
+    assert_eq!(
+        post.external_post_id.unwrap(),
+        format!("after-panic-{id}")
+    );
 }

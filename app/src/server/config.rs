@@ -119,6 +119,8 @@ pub struct SchedulerSettings {
     pub batch_size: u64,
     pub concurrency: usize,
     pub lease_seconds: i64,
+    /// How often the leases of posts in flight are extended; well under `lease_seconds`.
+    pub lease_renew_ms: u64,
     pub max_attempts: i32,
     pub backoff_base_seconds: i64,
     pub backoff_max_seconds: i64,
@@ -252,12 +254,14 @@ impl Settings {
         if scheduler.batch_size == 0
             || scheduler.concurrency == 0
             || scheduler.lease_seconds <= 0
+            || scheduler.lease_renew_ms == 0
+            || scheduler.lease_renew_ms >= scheduler.lease_seconds.unsigned_abs() * 1000
             || scheduler.max_attempts <= 0
             || scheduler.backoff_base_seconds < 0
             || scheduler.backoff_max_seconds < scheduler.backoff_base_seconds
         {
             return Err(ConfigError::Invalid(
-                "scheduler: batch_size, concurrency, lease_seconds and max_attempts must be positive, backoff_max_seconds ≥ backoff_base_seconds".into(),
+                "scheduler: batch_size, concurrency, lease_seconds and max_attempts must be positive, lease_renew_ms shorter than the lease, backoff_max_seconds ≥ backoff_base_seconds".into(),
             ));
         }
         if self.database.max_connections == 0 {

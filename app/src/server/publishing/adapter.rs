@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
+/// Re-exported so that publishers written elsewhere (tests, tools) implement `Publisher`
+/// with the same macro.
+pub use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -148,13 +150,23 @@ pub fn is_video_url(url: &str) -> bool {
         .any(|ext| path.ends_with(ext))
 }
 
-/// A `Retry-After` header in seconds.
+/// The shortest wait a platform may ask for: a `Retry-After: 0` must not spin.
+pub const MIN_PLATFORM_DELAY: Duration = Duration::from_secs(1);
+/// The longest: a platform (or a proxy in front of it) asking for days is not obeyed.
+pub const MAX_PLATFORM_DELAY: Duration = Duration::from_secs(60 * 60);
+
+/// A delay a platform asked for, within sane bounds.
+pub fn clamp_platform_delay(delay: Duration) -> Duration {
+    delay.clamp(MIN_PLATFORM_DELAY, MAX_PLATFORM_DELAY)
+}
+
+/// A `Retry-After` header in seconds, clamped to sane bounds.
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     headers
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
+        .map(|seconds| clamp_platform_delay(Duration::from_secs(seconds)))
 }
 
 #[async_trait]
@@ -199,4 +211,37 @@ pub trait Publisher: Send + Sync {
     ) -> Result<Metrics, PublishError>;
 
     async fn refresh_token(&self, auth: &AccountAuth) -> Result<TokenGrant, PublishError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+
+    fn retry_after_of(value: &str) -> Option<Duration> {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+        retry_after(&headers)
+    }
+
+    #[test]
+    fn platform_delays_are_clamped_to_one_second_to_one_hour() {
+        assert_eq!(retry_after_of("0"), Some(Duration::from_secs(1)));
+        assert_eq!(retry_after_of("120"), Some(Duration::from_secs(120)));
+        assert_eq!(retry_after_of("86400"), Some(Duration::from_secs(3600)));
+        assert_eq!(
+            retry_after_of("18446744073709551615"),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(retry_after_of("soon"), None);
+        assert_eq!(retry_after(&HeaderMap::new()), None);
+        assert_eq!(
+            clamp_platform_delay(Duration::from_millis(10)),
+            MIN_PLATFORM_DELAY
+        );
+        assert_eq!(
+            clamp_platform_delay(Duration::from_secs(7 * 86400)),
+            MAX_PLATFORM_DELAY
+        );
+    }
 }

@@ -12,17 +12,21 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
+use std::panic::AssertUnwindSafe;
 use rand::Rng;
 use sea_orm::sea_query::{Expr, OnConflict, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use super::adapter::{AccountAuth, OutgoingPost, PublishError, Publisher, Started};
+use super::adapter::{
+    clamp_platform_delay, AccountAuth, OutgoingPost, PublishError, Publisher, Started,
+};
+use super::leases::{LeaseLost, Leases};
 use super::Platforms;
 use crate::model::{EventKind, EventLevel, PostStatus, QueueStatus};
 use crate::server::auth::vault::TokenVault;
@@ -61,12 +65,43 @@ enum Outcome {
     Lost,
 }
 
+/// Why the publishing of one post stopped before an outcome was written.
+enum Stop {
+    /// The lease is gone: another instance has the post now.
+    LeaseLost,
+    /// The database failed us mid-way.
+    Db(DbErr),
+}
+
+impl From<DbErr> for Stop {
+    fn from(err: DbErr) -> Self {
+        Stop::Db(err)
+    }
+}
+
+impl From<LeaseLost> for Stop {
+    fn from(_: LeaseLost) -> Self {
+        Stop::LeaseLost
+    }
+}
+
+/// Clears the "a tick is running" flag however the tick ends, a panic included, so that one
+/// bad tick never stops publishing on this instance.
+struct Ticking<'a>(&'a AtomicBool);
+
+impl Drop for Ticking<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 pub struct Engine {
     db: DatabaseConnection,
     settings: SchedulerSettings,
     platforms: Arc<Platforms>,
     vault: Arc<TokenVault>,
     instance: String,
+    leases: Leases,
     ticking: AtomicBool,
     /// Event-log entries of the batch in flight, written together when it is done (one
     /// insert instead of one per post).
@@ -87,8 +122,15 @@ impl Engine {
         } else {
             settings.instance_id.clone()
         };
+        let leases = Leases::new(
+            db.clone(),
+            instance.clone(),
+            settings.lease_seconds,
+            std::time::Duration::from_millis(settings.lease_renew_ms),
+        );
         Engine {
             db,
+            leases,
             settings,
             platforms,
             vault,
@@ -118,26 +160,34 @@ impl Engine {
         if self.ticking.swap(true, Ordering::AcqRel) {
             return Ok(TickReport::default());
         }
-        let result = self.drain().await;
-        self.ticking.store(false, Ordering::Release);
-        result
+        let _ticking = Ticking(&self.ticking);
+        self.drain().await
     }
 
     async fn drain(&self) -> Result<TickReport, DbErr> {
         let mut report = TickReport::default();
         loop {
-            let claimed = self.claim(Utc::now()).await?;
+            let claimed = self.leases.claim(self.settings.batch_size).await?;
             let batch_len = claimed.len();
             report.claimed += batch_len;
-            let accounts = self.accounts_of(&claimed).await?;
-            let outcomes: Vec<Outcome> = futures::stream::iter(claimed)
+            let accounts = match self.accounts_of(&claimed).await {
+                Ok(accounts) => accounts,
+                Err(err) => {
+                    // The leases run out and the posts are recovered by the next tick.
+                    for post in &claimed {
+                        self.leases.release(post.id);
+                    }
+                    return Err(err);
+                }
+            };
+            let work = futures::stream::iter(claimed)
                 .map(|post| {
                     let account = accounts.get(&post.account_id).cloned();
                     self.publish(post, account)
                 })
                 .buffer_unordered(self.settings.concurrency)
-                .collect()
-                .await;
+                .collect::<Vec<Outcome>>();
+            let outcomes = self.leases.renewing_while(work).await;
             self.flush_journal().await;
             for outcome in outcomes {
                 match outcome {
@@ -152,48 +202,6 @@ impl Engine {
                 return Ok(report);
             }
         }
-    }
-
-    /// Takes up to a batch of due posts (and posts whose lease expired) for this instance, in
-    /// one statement. PostgreSQL skips rows another instance is claiming right now; SQLite
-    /// runs one writer at a time, so the statement is atomic there by itself.
-    async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<post::Model>, DbErr> {
-        let backend = self.db.get_database_backend();
-        let lock = match backend {
-            DatabaseBackend::Postgres => "FOR UPDATE SKIP LOCKED",
-            _ => "",
-        };
-        let sql = format!(
-            "UPDATE posts SET status = 'publishing', lease_owner = $1, lease_expires_at = $2, updated_at = $3 \
-             WHERE id IN (\
-                SELECT id FROM posts \
-                WHERE (status = 'scheduled' AND scheduled_for <= $3 \
-                       AND (next_attempt_at IS NULL OR next_attempt_at <= $3)) \
-                   OR (status = 'publishing' AND lease_expires_at < $3) \
-                ORDER BY scheduled_for LIMIT $4 {lock}) \
-             AND (status = 'scheduled' OR (status = 'publishing' AND lease_expires_at < $3)) \
-             RETURNING *"
-        );
-        let sql = match backend {
-            DatabaseBackend::Postgres => sql,
-            // SQLite numbers its parameters ?1, ?2…
-            _ => sql.replace('$', "?"),
-        };
-        let lease_until = now + Duration::seconds(self.settings.lease_seconds);
-        let statement = Statement::from_sql_and_values(
-            backend,
-            sql,
-            [
-                self.instance.clone().into(),
-                lease_until.into(),
-                now.into(),
-                (self.settings.batch_size as i64).into(),
-            ],
-        );
-        post::Entity::find()
-            .from_raw_sql(statement)
-            .all(&self.db)
-            .await
     }
 
     /// The accounts a batch posts to, read once for the whole batch.
@@ -225,9 +233,34 @@ impl Engine {
 
     async fn publish(&self, post: post::Model, account: Option<social_account::Model>) -> Outcome {
         let started = Instant::now();
-        match self.publish_inner(&post, account, started).await {
+        // A panic while publishing one post (a bug, a platform answer nobody expected) must
+        // not take the batch, the tick or the instance's publishing down with it.
+        let result = AssertUnwindSafe(self.publish_inner(&post, account.clone(), started))
+            .catch_unwind()
+            .await;
+        let result = match result {
+            Ok(result) => result,
+            Err(panic) => Ok(self.after_panic(&post, account.as_ref(), started, panic).await),
+        };
+        self.leases.release(post.id);
+        match result {
             Ok(outcome) => outcome,
-            Err(err) => {
+            Err(Stop::LeaseLost) => {
+                tracing::warn!(post_id = %post.id, instance = %self.instance, "lease lost mid-publish; no further platform call");
+                self.note(
+                    Event::new(
+                        EventKind::Scheduler,
+                        "Lease lost while publishing; this instance stopped before any further platform call and another instance takes the post over",
+                    )
+                    .level(EventLevel::Warn)
+                    .user(post.user_id)
+                    .post(post.id)
+                    .data(json!({ "account_id": post.account_id, "instance": self.instance })),
+                )
+                .await;
+                Outcome::Lost
+            }
+            Err(Stop::Db(err)) => {
                 // The database failed us mid-way: the lease will expire and the post be
                 // recovered (with its checkpoint) by whichever instance comes next.
                 tracing::error!(post_id = %post.id, error = %err, "publishing stopped by a database error");
@@ -246,14 +279,43 @@ impl Engine {
         }
     }
 
+    /// The post's publishing panicked: it is retried like after a transient failure (its
+    /// checkpoints make the retry resume instead of posting twice), and the log says why.
+    async fn after_panic(
+        &self,
+        post: &post::Model,
+        account: Option<&social_account::Model>,
+        started: Instant,
+        panic: Box<dyn std::any::Any + Send>,
+    ) -> Outcome {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        tracing::error!(post_id = %post.id, panic = %what, "publishing a post panicked");
+        let Some(account) = account else {
+            // Nothing to retry with: the lease runs out and the post is claimed again.
+            return Outcome::Lost;
+        };
+        let message = "Publishing stopped on an internal error; retrying";
+        match self.transient(post, started, account, message, None).await {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                tracing::error!(post_id = %post.id, error = %err, "outcome after a panic not written");
+                Outcome::Lost
+            }
+        }
+    }
+
     async fn publish_inner(
         &self,
         post: &post::Model,
         account: Option<social_account::Model>,
         started: Instant,
-    ) -> Result<Outcome, DbErr> {
+    ) -> Result<Outcome, Stop> {
         let Some(account) = account else {
-            return self
+            return Ok(self
                 .fail(
                     post,
                     started,
@@ -261,7 +323,7 @@ impl Engine {
                     "The post's account no longer exists",
                     None,
                 )
-                .await;
+                .await?);
         };
         if !account.is_connected || account.needs_reconnect {
             let reason = format!(
@@ -269,16 +331,16 @@ impl Engine {
                 account.platform.label(),
                 account.account_name
             );
-            return self
+            return Ok(self
                 .fail(post, started, Some(&account), &reason, None)
-                .await;
+                .await?);
         }
         let mut auth = match self.auth_for(&account) {
             Ok(auth) => auth,
             Err(reason) => {
-                return self
+                return Ok(self
                     .fail(post, started, Some(&account), &reason, None)
-                    .await
+                    .await?)
             }
         };
         if let Some(wait_until) = self.daily_cap_reached(&account, Utc::now()).await? {
@@ -292,9 +354,9 @@ impl Engine {
                     .unwrap_or_default(),
                 wait_until.format("%Y-%m-%d %H:%M UTC")
             );
-            return self
+            return Ok(self
                 .defer(post, started, &account, wait_until, &reason, None)
-                .await;
+                .await?);
         }
 
         let publisher = self.platforms.for_account(&account);
@@ -304,7 +366,11 @@ impl Engine {
             .await?;
 
         if let Err(PublishError::TokenExpired { .. }) = &result {
-            match publisher.refresh_token(&auth).await {
+            let renewal = self
+                .leases
+                .while_held(post.id, publisher.refresh_token(&auth))
+                .await?;
+            match renewal {
                 Ok(grant) => {
                     accounts::store_tokens(&self.db, &self.vault, account.id, &grant).await?;
                     auth.access_token = grant.access_token;
@@ -331,19 +397,22 @@ impl Engine {
                     }
                 }
                 Err(err) => {
-                    return self.needs_reconnect(post, started, &account, &err).await;
+                    return Ok(self.needs_reconnect(post, started, &account, &err).await?);
                 }
             }
         }
 
-        match result {
+        let outcome = match result {
             Ok(external_id) => self.posted(post, started, &account, &external_id).await,
             Err(PublishError::RateLimited {
                 code,
                 message,
                 retry_after,
             }) => {
+                // Adapters clamp what they read; clamped again here so that no adapter can
+                // park a post for days.
                 let wait = retry_after
+                    .map(clamp_platform_delay)
                     .and_then(|d| Duration::from_std(d).ok())
                     .unwrap_or(DEFAULT_RATE_LIMIT_WAIT);
                 self.defer(
@@ -364,66 +433,70 @@ impl Engine {
                 self.fail(post, started, Some(&account), &err.to_string(), err.code())
                     .await
             }
-        }
+        };
+        Ok(outcome?)
     }
 
-    /// One try at the platform, resuming an interrupted one when there is a checkpoint.
+    /// One try at the platform, resuming an interrupted one when there is a checkpoint. Every
+    /// platform call runs only while the lease holds, and a checkpoint that finds the lease
+    /// gone stops the attempt before the next call.
     async fn attempt(
         &self,
         publisher: &dyn Publisher,
         auth: &AccountAuth,
         post: &post::Model,
         outgoing: &OutgoingPost,
-    ) -> Result<Result<String, PublishError>, DbErr> {
+    ) -> Result<Result<String, PublishError>, Stop> {
         if let Some(publish_ref) = &post.publish_ref {
-            return Ok(publisher.finish(auth, outgoing, publish_ref).await);
+            return Ok(self
+                .leases
+                .while_held(post.id, publisher.finish(auth, outgoing, publish_ref))
+                .await?);
         }
         if let Some(since) = post.publish_started_at {
-            match publisher
-                .find_published(auth, outgoing, since - Duration::minutes(1))
-                .await
-            {
+            let found = self
+                .leases
+                .while_held(
+                    post.id,
+                    publisher.find_published(auth, outgoing, since - Duration::minutes(1)),
+                )
+                .await?;
+            match found {
                 Ok(Some(external_id)) => return Ok(Ok(external_id)),
                 Ok(None) => {}
                 Err(err) => return Ok(Err(err)),
             }
         }
         if publisher.has_side_effects() {
-            self.checkpoint(
-                post.id,
-                post::Column::PublishStartedAt,
-                Expr::value(Utc::now()),
-            )
-            .await?;
+            self.leases
+                .checkpoint(
+                    post.id,
+                    post::Column::PublishStartedAt,
+                    Expr::value(Utc::now()),
+                )
+                .await??;
         }
-        match publisher.start(auth, outgoing).await {
+        let started = self
+            .leases
+            .while_held(post.id, publisher.start(auth, outgoing))
+            .await?;
+        match started {
             Ok(Started::Published { external_post_id }) => Ok(Ok(external_post_id)),
             Ok(Started::InProgress { publish_ref }) => {
-                self.checkpoint(
-                    post.id,
-                    post::Column::PublishRef,
-                    Expr::value(publish_ref.clone()),
-                )
-                .await?;
-                Ok(publisher.finish(auth, outgoing, &publish_ref).await)
+                self.leases
+                    .checkpoint(
+                        post.id,
+                        post::Column::PublishRef,
+                        Expr::value(publish_ref.clone()),
+                    )
+                    .await??;
+                Ok(self
+                    .leases
+                    .while_held(post.id, publisher.finish(auth, outgoing, &publish_ref))
+                    .await?)
             }
             Err(err) => Ok(Err(err)),
         }
-    }
-
-    async fn checkpoint(
-        &self,
-        id: Uuid,
-        column: post::Column,
-        value: SimpleExpr,
-    ) -> Result<(), DbErr> {
-        post::Entity::update_many()
-            .col_expr(column, value)
-            .filter(post::Column::Id.eq(id))
-            .filter(post::Column::LeaseOwner.eq(self.instance.as_str()))
-            .exec(&self.db)
-            .await?;
-        Ok(())
     }
 
     fn auth_for(&self, account: &social_account::Model) -> Result<AccountAuth, String> {

@@ -9,6 +9,7 @@
 pub mod adapter;
 pub mod engine;
 pub mod jobs;
+mod leases;
 pub mod meta;
 pub mod sandbox;
 pub mod tiktok;
