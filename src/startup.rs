@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use app::server::auth::headers;
 use app::server::auth::session::browser_session;
 use app::server::auth::tokens::{load_or_create_secret, TokenKeys};
 use app::server::auth::vault::TokenVault;
@@ -21,7 +22,10 @@ use axum::handler::Handler;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use http::header::{HeaderValue, CACHE_CONTROL};
+use http::header::{
+    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
+};
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -66,6 +70,13 @@ impl Application {
         let addr = listener.local_addr()?;
         let vault = TokenVault::new(&settings.platforms.token_encryption_key, &secret)
             .context("platforms.token_encryption_key")?;
+        if settings.platforms.token_encryption_key.is_empty() {
+            tracing::warn!(
+                "platforms.token_encryption_key is not set: platform tokens are encrypted with a \
+                 key derived from the JWT secret, so changing that secret makes them unreadable; \
+                 set a key of its own (64 hex characters)"
+            );
+        }
         let state = AppState {
             leptos_options: leptos_options(&settings, addr),
             db,
@@ -168,12 +179,39 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/pkg", pkg)
         .fallback_service(public_files)
         .layer(DefaultBodyLimit::max(state.settings.server.max_body_bytes))
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The path only: query strings may carry tokens (reset links).
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
         }))
         .with_state(state)
+}
+
+/// Headers every answer carries. Pages set their own Content-Security-Policy (it holds the
+/// nonce of their inline scripts); everything else gets the strict default. API and server
+/// function answers (tokens, session cookies, private data) are never stored by a cache.
+async fn security_headers(req: Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path();
+    let private = path.starts_with("/api/") || path.starts_with("/fn/");
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    if !headers.contains_key(CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(headers::DEFAULT_POLICY),
+        );
+    }
+    if private && !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// Unknown paths render the app's not-found page (status 404).

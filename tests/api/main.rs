@@ -18,5 +18,6 @@ mod posts;
 mod product_import;
 mod publishing;
 mod queue;
+mod security;
 mod templates;
 mod webhooks;

@@ -3,6 +3,7 @@
 //! `services::auth` and `services::api_keys`.
 
 pub mod cookies;
+pub mod headers;
 pub mod password;
 pub mod secrets;
 pub mod session;

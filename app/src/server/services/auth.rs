@@ -22,6 +22,11 @@ use crate::server::entities::{password_reset_token, refresh_token, user};
 const BAD_CREDENTIALS: &str = "Incorrect email or password";
 const SPENT_REFRESH: &str = "Refresh token has already been used";
 
+/// The one answer for every credential of a deactivated account (tokens, refresh, sign-in).
+fn deactivated() -> AppError {
+    AppError::Unauthorized("This account has been deactivated".into())
+}
+
 /// Issues an access + refresh pair; the refresh token joins `family` (a new one per login).
 pub async fn issue_pair(
     db: &impl ConnectionTrait,
@@ -93,9 +98,7 @@ pub async fn login(
         }
     };
     if !user.is_active {
-        return Err(AppError::Unauthorized(
-            "This account has been deactivated".into(),
-        ));
+        return Err(deactivated());
     }
     let pair = issue_pair(db, keys, user.id, None).await?;
     event_log::record(
@@ -145,8 +148,10 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
     let now = Utc::now();
     let user = users::find_by_id(db, stored.user_id)
         .await?
-        .filter(|u| u.is_active)
         .ok_or_else(|| AppError::Unauthorized("Invalid token".into()))?;
+    if !user.is_active {
+        return Err(deactivated());
+    }
 
     if let Some(used_at) = stored.used_at {
         if let Reuse::Grace(window) = reuse {
@@ -236,9 +241,7 @@ pub async fn authenticate_access(
     let claims = keys.verify(token, TokenKind::Access)?;
     match users::find_by_id(db, claims.sub).await? {
         Some(user) if user.is_active => Ok(user),
-        Some(_) => Err(AppError::Unauthorized(
-            "This account has been deactivated".into(),
-        )),
+        Some(_) => Err(deactivated()),
         None => Err(AppError::Unauthorized("Invalid token".into())),
     }
 }
@@ -349,8 +352,9 @@ pub struct ProvisionRequest {
     pub external_store_id: Option<String>,
 }
 
-/// Creates a user for the platform, with an API key shown once. Only admins, or API keys with
-/// the `provision` scope, may call it (checked by the caller's authentication).
+/// Creates a user for the platform, with an API key shown once that works for the platform's
+/// calls whatever the user's plan. Only admins, or API keys with the `provision` scope, may
+/// call it (checked by the caller's authentication).
 pub async fn provision<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: Uuid,
@@ -376,6 +380,7 @@ pub async fn provision<C: ConnectionTrait + TransactionTrait>(
         user.id,
         "Provisioned",
         vec!["read".into(), "write".into()],
+        api_keys::KeyOrigin::Platform,
     )
     .await?;
     txn.commit().await?;
