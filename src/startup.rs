@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use app::server::auth::headers;
+use app::server::auth::rate_limit::RateLimits;
 use app::server::auth::session::browser_session;
 use app::server::auth::tokens::{load_or_create_secret, TokenKeys};
 use app::server::auth::vault::TokenVault;
@@ -86,6 +87,7 @@ impl Application {
             mailer: Arc::new(mailer),
             captions: Arc::new(TemplateWriter),
             post_reads: Arc::new(PostReads::new(settings.database.post_reads_cache_mb << 20)),
+            limits: Arc::new(RateLimits::new(&settings.rate_limits)),
             settings: Arc::new(settings),
         };
         let router = router(state.clone());
@@ -121,9 +123,13 @@ impl Application {
                     .context("cannot start the publishing engine")?,
             );
         }
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         if let Some(mut jobs) = jobs {
             if let Err(err) = jobs.shutdown().await {
                 tracing::warn!(error = %err, "the publishing jobs did not stop cleanly");
@@ -179,6 +185,10 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/pkg", pkg)
         .fallback_service(public_files)
         .layer(DefaultBodyLimit::max(state.settings.server.max_body_bytes))
+        .layer(from_fn_with_state(
+            state.clone(),
+            limit_credential_endpoints,
+        ))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -212,6 +222,60 @@ async fn security_headers(req: Request, next: axum::middleware::Next) -> Respons
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// The endpoints that check a password or hand out credentials, as the API and the browser
+/// forms reach them: each client address gets `rate_limits.auth_per_address_per_minute`
+/// requests a minute to all of them together.
+const CREDENTIAL_ENDPOINTS: [&str; 10] = [
+    "/api/v1/auth/login",
+    "/api/v1/auth/register",
+    "/api/v1/auth/refresh",
+    "/api/v1/auth/forgot-password",
+    "/api/v1/auth/reset-password",
+    "/api/v1/auth/provision",
+    "/fn/auth/login",
+    "/fn/auth/register",
+    "/fn/auth/forgot-password",
+    "/fn/auth/reset-password",
+];
+
+async fn limit_credential_endpoints(
+    State(state): State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().trim_end_matches('/');
+    if CREDENTIAL_ENDPOINTS.contains(&path) {
+        if let Some(address) = client_address(&req, state.settings.rate_limits.trust_forwarded_for)
+        {
+            if let Err(refused) = state.limits.client_address(address) {
+                return refused.into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
+
+/// The client's address: the peer, or behind a trusted proxy the last `X-Forwarded-For` entry
+/// (the one that proxy appended; earlier entries are whatever the client sent).
+fn client_address(req: &Request, trust_forwarded_for: bool) -> Option<std::net::IpAddr> {
+    if trust_forwarded_for {
+        let forwarded = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(|entry| entry.trim().parse().ok())
+            .last();
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
 }
 
 /// Unknown paths render the app's not-found page (status 404).

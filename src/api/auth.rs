@@ -33,7 +33,14 @@ pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Json<TokenPair>, AppError> {
-    let (_, pair) = auth::login(&state.db, &state.tokens, &body.email, &body.password).await?;
+    let (_, pair) = auth::login(
+        &state.db,
+        &state.tokens,
+        &state.settings.rate_limits,
+        &body.email,
+        &body.password,
+    )
+    .await?;
     Ok(Json(pair))
 }
 
@@ -70,7 +77,13 @@ pub async fn forgot_password(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ForgotPasswordRequest>,
 ) -> Result<Json<Message>, AppError> {
-    auth::forgot_password(&state.db, &state.mailer, &state.settings, &body.email).await?;
+    // Answered at once; the lookup and the mail happen in the background.
+    drop(auth::forgot_password(
+        &state.db,
+        &state.mailer,
+        &state.settings,
+        &body.email,
+    ));
     Ok(Json(Message {
         detail: app::fns::auth::FORGOT_PASSWORD_REPLY.into(),
     }))

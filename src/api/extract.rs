@@ -102,6 +102,13 @@ fn credential(parts: &Parts) -> Result<Credential<'_>, AppError> {
         .ok_or_else(|| AppError::Unauthorized("Expected Authorization: Bearer <token>".into()))
 }
 
+/// A valid key, within its plan's requests per minute (else 429 with `Retry-After`).
+async fn authenticate_key(state: &AppState, raw: &str) -> Result<KeyGrant, AppError> {
+    let grant = api_keys::authenticate(&state.db, raw).await?;
+    state.limits.api_key(grant.key_id, grant.user.plan)?;
+    Ok(grant)
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
@@ -111,7 +118,7 @@ impl FromRequestParts<AppState> for Caller {
     ) -> Result<Self, Self::Rejection> {
         match credential(parts)? {
             Credential::ApiKey(raw) => {
-                let grant = api_keys::authenticate(&state.db, raw).await?;
+                let grant = authenticate_key(state, raw).await?;
                 if !grant.allows_method(&parts.method) {
                     return Err(AppError::Forbidden(
                         if grant.has_scope("read") || !grant.has_scope("provision") {
@@ -172,7 +179,7 @@ impl FromRequestParts<AppState> for Provisioner {
     ) -> Result<Self, Self::Rejection> {
         let allowed = match credential(parts)? {
             Credential::ApiKey(raw) => {
-                let grant = api_keys::authenticate(&state.db, raw).await?;
+                let grant = authenticate_key(state, raw).await?;
                 grant.has_scope("provision").then_some(grant.user)
             }
             Credential::Bearer(token) => {

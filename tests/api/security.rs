@@ -432,3 +432,229 @@ async fn with_a_stripe_key_checkout_never_grants_a_paid_plan() {
     assert_eq!(app.user("ada@example.com").await.plan, PlanTier::Free);
     assert_eq!(app.count("subscriptions").await, 0);
 }
+
+// Rule 12: forgot-password takes the same time whether or not the email has an account.
+
+#[tokio::test]
+async fn forgot_password_answers_without_waiting_for_a_slow_mail_server() {
+    // A mail server that accepts connections and never says a word: a send would hang on it.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            open.push(socket);
+        }
+    });
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.email.smtp_url = format!("smtp://127.0.0.1:{port}");
+    })
+    .await;
+    app.signed_up("ada@example.com").await;
+
+    for email in ["ada@example.com", "nobody@example.com"] {
+        let started = std::time::Instant::now();
+        let res = app
+            .post_json("/api/v1/auth/forgot-password", &json!({ "email": email }))
+            .await;
+        assert_eq!(res.status(), 200, "{email}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{email}: answered after {:?}",
+            started.elapsed()
+        );
+    }
+    // The work still happens, after the answer: the known address got its reset token.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.count("password_reset_tokens").await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no reset token stored"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    held.abort();
+}
+
+// Rule 11: rate limits.
+
+fn retry_after(res: &Response) -> u64 {
+    res.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .expect("a 429 says when to retry")
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("Retry-After in seconds")
+}
+
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> Response {
+    app.post_json(
+        "/api/v1/auth/login",
+        &json!({ "email": email, "password": password }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn forty_wrong_sign_ins_lock_the_account_on_every_instance_and_log_it_once() {
+    let app = spawn_app().await;
+    let other = app.another_instance().await;
+    app.signed_up("ada@example.com").await;
+
+    let mut statuses = Vec::new();
+    for attempt in 0..40 {
+        // Both instances count into one limit: it lives in the database.
+        let instance = if attempt % 2 == 0 { &app } else { &other };
+        let res = sign_in(instance, "ada@example.com", "wrong-password").await;
+        if res.status() == 429 {
+            assert!((1..=15 * 60).contains(&retry_after(&res)));
+            assert!(detail(res).await.contains("Too many failed sign-ins"));
+            statuses.push(429);
+        } else {
+            statuses.push(res.status().as_u16());
+        }
+    }
+    assert_eq!(&statuses[..10], &[401; 10]);
+    assert_eq!(&statuses[10..], &[429; 30]);
+
+    // The right password does not get through the lock either.
+    let res = sign_in(&other, "ada@example.com", "correct-horse-1").await;
+    assert_eq!(res.status(), 429);
+
+    // One bounded trace: ten failures and one lock, not a row per refused attempt.
+    use app::server::entities::event_log;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let ada = app.user("ada@example.com").await;
+    let entries = event_log::Entity::find()
+        .filter(event_log::Column::UserId.eq(ada.id))
+        .filter(event_log::Column::Kind.eq(app::model::EventKind::Auth))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let locks = entries
+        .iter()
+        .filter(|e| e.message.starts_with("Sign-in locked"))
+        .count();
+    assert_eq!(locks, 1, "{entries:#?}");
+    assert!(entries.len() <= 11, "{} auth entries", entries.len());
+    assert_eq!(ada.failed_sign_ins, 10);
+
+    // Another account is not affected.
+    app.signed_up("bob@example.com").await;
+    assert_eq!(
+        sign_in(&app, "bob@example.com", "correct-horse-1")
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_lock_ends_with_its_window_and_a_good_sign_in_clears_the_count() {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let app = spawn_app().await;
+    app.signed_up("ada@example.com").await;
+    for _ in 0..10 {
+        sign_in(&app, "ada@example.com", "wrong-password").await;
+    }
+    assert_eq!(
+        sign_in(&app, "ada@example.com", "correct-horse-1")
+            .await
+            .status(),
+        429
+    );
+    // The window began 15 minutes ago: the lock is over.
+    let mut ada = app.user("ada@example.com").await.into_active_model();
+    ada.failed_sign_ins_since = Set(Some(chrono::Utc::now() - chrono::Duration::minutes(15)));
+    ada.update(&app.db).await.unwrap();
+    assert_eq!(
+        sign_in(&app, "ada@example.com", "correct-horse-1")
+            .await
+            .status(),
+        200
+    );
+    let ada = app.user("ada@example.com").await;
+    assert_eq!((ada.failed_sign_ins, ada.failed_sign_ins_since), (0, None));
+}
+
+#[tokio::test]
+async fn one_client_address_gets_its_allowance_on_credential_endpoints_then_429() {
+    let app =
+        crate::helpers::spawn_app_with(|s| s.rate_limits.auth_per_address_per_minute = 5).await;
+    // Different endpoints and accounts share the address's allowance.
+    for i in 0..3 {
+        let res = sign_in(&app, &format!("nobody{i}@example.com"), "whatever-1").await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = app
+        .post_json(
+            "/api/v1/auth/forgot-password",
+            &json!({ "email": "nobody@example.com" }),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post_json("/api/v1/auth/refresh", &json!({ "refresh_token": "x" }))
+        .await;
+    assert_eq!(res.status(), 401);
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/auth/register",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/forgot-password",
+        "/api/v1/auth/reset-password",
+        "/api/v1/auth/provision",
+    ] {
+        let res = app.post_json(path, &json!({})).await;
+        assert_eq!(res.status(), 429, "{path}");
+        assert!((1..=60).contains(&retry_after(&res)), "{path}");
+        assert!(detail(res).await.contains("Too many requests"));
+    }
+    let res = form_post(&app, "/fn/auth/login", &[("email", "a@example.com")]).await;
+    assert_eq!(res.status(), 429, "the browser form too");
+    // Everything else is not limited by it.
+    assert_eq!(
+        app.client
+            .get(app.url("/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_api_key_gets_its_plans_requests_per_minute_then_429() {
+    let app = spawn_app().await;
+    let token = admin(&app, "root@example.com").await;
+    let res = app
+        .post_bearer(
+            "/api/v1/auth/provision",
+            &token,
+            &json!({ "email": "shop@example.com", "plan": "free" }),
+        )
+        .await;
+    let key = res.json::<Value>().await.unwrap()["api_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let allowance = PlanTier::Free.limits().api_requests_per_minute;
+    for i in 0..allowance {
+        let res = with_key(&app, reqwest::Method::GET, "/api/v1/auth/me", &key).await;
+        assert_eq!(res.status(), 200, "request {i}");
+    }
+    let res = with_key(&app, reqwest::Method::GET, "/api/v1/auth/me", &key).await;
+    assert_eq!(res.status(), 429);
+    assert!((1..=60).contains(&retry_after(&res)));
+    assert!(detail(res).await.contains("requests per minute"));
+    // The owner's own access token is not held back by their key's pace.
+    let res = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({ "email": "root@example.com", "password": "correct-horse-1" }),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+}

@@ -23,6 +23,26 @@ pub struct Settings {
     pub integrations: IntegrationSettings,
     pub email: EmailSettings,
     pub log: LogSettings,
+    pub rate_limits: RateLimitSettings,
+    pub retention: RetentionSettings,
+}
+
+/// Abuse limits (`[rate_limits]` in Leptos.toml). API keys' pace is per plan, in `plans`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    pub failed_sign_ins: i32,
+    pub failed_sign_in_window_minutes: i64,
+    pub auth_per_address_per_minute: u32,
+    pub trust_forwarded_for: bool,
+}
+
+/// How long rows that grow with traffic are kept (`[retention]` in Leptos.toml).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionSettings {
+    pub event_log_days: i64,
+    pub webhook_event_days: i64,
+    pub spent_token_days: i64,
+    pub prune_cron: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -286,6 +306,28 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "billing.stripe_secret_key: Stripe billing is not supported yet; leave it \
                  empty (checkout runs in mock mode)"
+                    .into(),
+            ));
+        }
+        let limits = &self.rate_limits;
+        if limits.failed_sign_ins <= 0
+            || limits.failed_sign_in_window_minutes <= 0
+            || limits.auth_per_address_per_minute == 0
+        {
+            return Err(ConfigError::Invalid(
+                "rate_limits: failed_sign_ins, failed_sign_in_window_minutes and \
+                 auth_per_address_per_minute must be positive"
+                    .into(),
+            ));
+        }
+        let retention = &self.retention;
+        if retention.event_log_days <= 0
+            || retention.webhook_event_days <= 0
+            || retention.spent_token_days < 0
+        {
+            return Err(ConfigError::Invalid(
+                "retention: event_log_days and webhook_event_days must be positive, \
+                 spent_token_days ≥ 0"
                     .into(),
             ));
         }
