@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use app::server::auth::headers;
+use app::server::auth::rate_limit::RateLimits;
 use app::server::auth::session::browser_session;
 use app::server::auth::tokens::{load_or_create_secret, TokenKeys};
 use app::server::auth::vault::TokenVault;
@@ -21,7 +23,10 @@ use axum::handler::Handler;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use http::header::{HeaderValue, CACHE_CONTROL};
+use http::header::{
+    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
+};
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -66,6 +71,13 @@ impl Application {
         let addr = listener.local_addr()?;
         let vault = TokenVault::new(&settings.platforms.token_encryption_key, &secret)
             .context("platforms.token_encryption_key")?;
+        if settings.platforms.token_encryption_key.is_empty() {
+            tracing::warn!(
+                "platforms.token_encryption_key is not set: platform tokens are encrypted with a \
+                 key derived from the JWT secret, so changing that secret makes them unreadable; \
+                 set a key of its own (64 hex characters)"
+            );
+        }
         let state = AppState {
             leptos_options: leptos_options(&settings, addr),
             db,
@@ -75,6 +87,7 @@ impl Application {
             mailer: Arc::new(mailer),
             captions: Arc::new(TemplateWriter),
             post_reads: Arc::new(PostReads::new(settings.database.post_reads_cache_mb << 20)),
+            limits: Arc::new(RateLimits::new(&settings.rate_limits)),
             settings: Arc::new(settings),
         };
         let router = router(state.clone());
@@ -110,9 +123,13 @@ impl Application {
                     .context("cannot start the publishing engine")?,
             );
         }
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         if let Some(mut jobs) = jobs {
             if let Err(err) = jobs.shutdown().await {
                 tracing::warn!(error = %err, "the publishing jobs did not stop cleanly");
@@ -168,12 +185,97 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/pkg", pkg)
         .fallback_service(public_files)
         .layer(DefaultBodyLimit::max(state.settings.server.max_body_bytes))
+        .layer(from_fn_with_state(
+            state.clone(),
+            limit_credential_endpoints,
+        ))
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The path only: query strings may carry tokens (reset links).
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
         }))
         .with_state(state)
+}
+
+/// Headers every answer carries. Pages set their own Content-Security-Policy (it holds the
+/// nonce of their inline scripts); everything else gets the strict default. API and server
+/// function answers (tokens, session cookies, private data) are never stored by a cache.
+async fn security_headers(req: Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path();
+    let private = path.starts_with("/api/") || path.starts_with("/fn/");
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    if !headers.contains_key(CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(headers::DEFAULT_POLICY),
+        );
+    }
+    if private && !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// The endpoints that check a password or hand out credentials, as the API and the browser
+/// forms reach them: each client address gets `rate_limits.auth_per_address_per_minute`
+/// requests a minute to all of them together.
+const CREDENTIAL_ENDPOINTS: [&str; 10] = [
+    "/api/v1/auth/login",
+    "/api/v1/auth/register",
+    "/api/v1/auth/refresh",
+    "/api/v1/auth/forgot-password",
+    "/api/v1/auth/reset-password",
+    "/api/v1/auth/provision",
+    "/fn/auth/login",
+    "/fn/auth/register",
+    "/fn/auth/forgot-password",
+    "/fn/auth/reset-password",
+];
+
+async fn limit_credential_endpoints(
+    State(state): State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path().trim_end_matches('/');
+    if CREDENTIAL_ENDPOINTS.contains(&path) {
+        if let Some(address) = client_address(&req, state.settings.rate_limits.trust_forwarded_for)
+        {
+            if let Err(refused) = state.limits.client_address(address) {
+                return refused.into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
+
+/// The client's address: the peer, or behind a trusted proxy the last `X-Forwarded-For` entry
+/// (the one that proxy appended; earlier entries are whatever the client sent).
+fn client_address(req: &Request, trust_forwarded_for: bool) -> Option<std::net::IpAddr> {
+    if trust_forwarded_for {
+        let forwarded = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(|entry| entry.trim().parse().ok())
+            .last();
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
 }
 
 /// Unknown paths render the app's not-found page (status 404).

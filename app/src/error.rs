@@ -32,9 +32,12 @@ pub enum AppError {
         field: Option<String>,
         message: String,
     },
-    /// Too many requests (429).
-    #[error("{0}")]
-    RateLimited(String),
+    /// Too many requests (429, with `Retry-After: retry_after_seconds`).
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_seconds: u64,
+    },
     /// A dependency (the database) is unreachable (503).
     #[error("{0}")]
     Unavailable(String),
@@ -72,7 +75,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::PayloadTooLarge(_) => 413,
             AppError::Validation { .. } => 422,
-            AppError::RateLimited(_) => 429,
+            AppError::RateLimited { .. } => 429,
             AppError::Unavailable(_) | AppError::Busy(_) => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
@@ -116,7 +119,11 @@ mod tests {
         assert_eq!(AppError::Conflict("x".into()).status(), 409);
         assert_eq!(AppError::PayloadTooLarge("x".into()).status(), 413);
         assert_eq!(AppError::validation("email", "bad").status(), 422);
-        assert_eq!(AppError::RateLimited("x".into()).status(), 429);
+        let limited = AppError::RateLimited {
+            message: "x".into(),
+            retry_after_seconds: 1,
+        };
+        assert_eq!(limited.status(), 429);
         assert_eq!(AppError::Unavailable("x".into()).status(), 503);
         assert_eq!(AppError::Busy("x".into()).status(), 503);
         assert_eq!(AppError::Internal.status(), 500);
@@ -163,11 +170,21 @@ mod server_side {
         fn into_response(self) -> Response {
             let status =
                 StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (
+            let mut response = (
                 status,
                 Json(serde_json::json!({ "detail": self.to_string() })),
             )
-                .into_response()
+                .into_response();
+            if let AppError::RateLimited {
+                retry_after_seconds,
+                ..
+            } = self
+            {
+                response
+                    .headers_mut()
+                    .insert(http::header::RETRY_AFTER, retry_after_seconds.into());
+            }
+            response
         }
     }
 

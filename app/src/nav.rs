@@ -176,14 +176,35 @@ pub fn is_protected_path(path: &str) -> bool {
         || under(path, ADMIN_PREFIX)
 }
 
-/// Where to go after signing in: a local path, or the dashboard. Never another site.
+/// Where to go after signing in: a path on this site, or the dashboard. Never another site.
+///
+/// Browsers drop tabs and newlines from URLs and read `\\` as `/`, so `/\t/evil.example` or
+/// `/\\evil.example` would become `//evil.example`, another origin: anything with a control
+/// character or a backslash is refused outright rather than cleaned. What passes is a
+/// path-absolute reference (one leading `/`), so it resolves against this site whatever
+/// follows; spaces and non-ASCII are percent-encoded so the result is always a valid
+/// `Location` header.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
-        _ => "/dashboard".to_string(),
+    const FALLBACK: &str = "/dashboard";
+    let Some(path) = next else {
+        return FALLBACK.to_string();
+    };
+    let local = path.starts_with('/') && !path.starts_with("//");
+    if !local || path.chars().any(|c| c.is_control() || c == '\\') {
+        return FALLBACK.to_string();
     }
+    let mut safe = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c.is_ascii_graphic() {
+            safe.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for byte in c.encode_utf8(&mut buf).bytes() {
+                safe.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    safe
 }
 
 #[cfg(test)]
@@ -220,5 +241,44 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/dashboard");
         assert_eq!(safe_next(Some("/\\evil.example")), "/dashboard");
         assert_eq!(safe_next(None), "/dashboard");
+    }
+
+    #[test]
+    fn next_with_control_characters_or_backslashes_goes_to_the_dashboard() {
+        for hostile in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\n",
+            "/\0",
+            "/\u{7f}x",
+            "/\u{85}/evil.example",
+            "\\\\evil.example",
+            "/\\/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "evil.example",
+            "javascript:alert(1)",
+            "//",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/dashboard", "{hostile:?}");
+        }
+    }
+
+    #[test]
+    fn next_keeps_local_paths_and_encodes_what_a_header_cannot_carry() {
+        assert_eq!(safe_next(Some("/")), "/");
+        assert_eq!(safe_next(Some("/posts?q=a#top")), "/posts?q=a#top");
+        assert_eq!(safe_next(Some("/a b")), "/a%20b");
+        assert_eq!(safe_next(Some("/café")), "/caf%C3%A9");
+        assert_eq!(
+            safe_next(Some("/%2F%2Fevil.example")),
+            "/%2F%2Fevil.example"
+        );
+        for path in ["/a b", "/café", "/x?y=1"] {
+            let location = safe_next(Some(path));
+            assert!(http::HeaderValue::from_str(&location).is_ok(), "{location}");
+        }
     }
 }

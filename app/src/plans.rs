@@ -42,6 +42,9 @@ pub struct PlanLimits {
     /// AI captions generated per calendar month.
     pub ai_captions: i64,
     pub api_access: bool,
+    /// Requests per minute one API key may make (429 with `Retry-After` beyond). Free has
+    /// no API keys of its own; this is the pace of the key provisioning gives the platform.
+    pub api_requests_per_minute: u32,
     pub trial_days: i64,
     #[cfg_attr(feature = "ssr", schema(value_type = Vec<String>))]
     pub features: &'static [&'static str],
@@ -74,6 +77,7 @@ impl PlanTier {
                 max_secondary: 1,
                 ai_captions: 5,
                 api_access: false,
+                api_requests_per_minute: 60,
                 trial_days: 0,
                 features: &[
                     "10 posts per month",
@@ -90,6 +94,7 @@ impl PlanTier {
                 max_secondary: 10,
                 ai_captions: UNLIMITED,
                 api_access: true,
+                api_requests_per_minute: 600,
                 trial_days: 14,
                 features: &[
                     "200 posts per month",
@@ -107,6 +112,7 @@ impl PlanTier {
                 max_secondary: UNLIMITED,
                 ai_captions: UNLIMITED,
                 api_access: true,
+                api_requests_per_minute: 3000,
                 trial_days: 14,
                 features: &[
                     "Unlimited posts",

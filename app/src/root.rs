@@ -14,13 +14,16 @@ use crate::pages::not_found::NotFoundPage;
 const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('theme');if(t==='dark'||(!t&&matchMedia('(prefers-color-scheme: dark)').matches))document.documentElement.classList.add('dark')}catch(e){}";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The shell renders before the first byte is sent, so the page's CSP header still can be.
+    #[cfg(feature = "ssr")]
+    crate::server::auth::headers::send_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <script inner_html=THEME_SCRIPT></script>
+                <script nonce=leptos::nonce::use_nonce() inner_html=THEME_SCRIPT></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />

@@ -1,4 +1,5 @@
-//! `/api/v1/admin`: the event log and user management (admins only; others 403).
+//! `/api/v1/admin`: the event log and user management (admins only, with an access token;
+//! others and API keys 403).
 
 use app::error::AppError;
 use app::model::{AdminUser, EventKind, EventLevel, LogEntry, Page, PlanTier, Role};
@@ -10,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiQuery, Caller, IdPath, Pagination};
+use super::extract::{ApiJson, ApiQuery, IdPath, Pagination, SignedIn};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
@@ -27,7 +28,7 @@ pub struct LogQuery {
 #[utoipa::path(get, operation_id = "admin_logs", path = "/admin/logs", tag = "admin", params(LogQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<LogEntry>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn logs(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(actor): SignedIn,
     ApiQuery(query): ApiQuery<LogQuery>,
     Pagination(page): Pagination,
 ) -> Result<Json<Page<LogEntry>>, AppError> {
@@ -39,9 +40,7 @@ pub async fn logs(
         since: query.since,
         until: query.until,
     };
-    Ok(Json(
-        admin::logs(&state.db, &caller.user, filter, page).await?,
-    ))
+    Ok(Json(admin::logs(&state.db, &actor, filter, page).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -53,12 +52,12 @@ pub struct UsersQuery {
 #[utoipa::path(get, operation_id = "admin_users", path = "/admin/users", tag = "admin", params(UsersQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<AdminUser>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn users(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(actor): SignedIn,
     ApiQuery(query): ApiQuery<UsersQuery>,
     Pagination(page): Pagination,
 ) -> Result<Json<Page<AdminUser>>, AppError> {
     Ok(Json(
-        admin::users(&state.db, &caller.user, query.q.as_deref(), page).await?,
+        admin::users(&state.db, &actor, query.q.as_deref(), page).await?,
     ))
 }
 
@@ -73,7 +72,7 @@ pub struct UserPatchBody {
 #[utoipa::path(patch, operation_id = "admin_update_user", path = "/admin/users/{id}", tag = "admin", params(("id" = Uuid, Path, description = "The resource id")), request_body = UserPatchBody, responses((status = 200, description = "OK", body = AdminUser), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn update_user(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(actor): SignedIn,
     IdPath(id): IdPath,
     ApiJson(body): ApiJson<UserPatchBody>,
 ) -> Result<Json<AdminUser>, AppError> {
@@ -83,6 +82,6 @@ pub async fn update_user(
         is_active: body.is_active,
     };
     Ok(Json(
-        admin::update_user(&state.db, &caller.user, id, patch).await?,
+        admin::update_user(&state.db, &actor, id, patch).await?,
     ))
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/auth`: register, login, refresh, me, password reset and provisioning.
 
 use app::error::AppError;
-use app::model::{PlanTier, ProvisionedUser, Role, TokenPair, UserProfile};
+use app::model::{PlanTier, ProvisionedUser, TokenPair, UserProfile};
 use app::server::services::auth::{self, ProvisionRequest, Refreshed, Reuse};
 use app::server::AppState;
 use axum::extract::State;
@@ -10,7 +10,7 @@ use http::StatusCode;
 use serde::Deserialize;
 
 use super::docs::Message;
-use super::extract::{ApiJson, Caller};
+use super::extract::{ApiJson, Caller, Provisioner};
 use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
@@ -33,7 +33,14 @@ pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Json<TokenPair>, AppError> {
-    let (_, pair) = auth::login(&state.db, &state.tokens, &body.email, &body.password).await?;
+    let (_, pair) = auth::login(
+        &state.db,
+        &state.tokens,
+        &state.settings.rate_limits,
+        &body.email,
+        &body.password,
+    )
+    .await?;
     Ok(Json(pair))
 }
 
@@ -70,7 +77,13 @@ pub async fn forgot_password(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ForgotPasswordRequest>,
 ) -> Result<Json<Message>, AppError> {
-    auth::forgot_password(&state.db, &state.mailer, &state.settings, &body.email).await?;
+    // Answered at once; the lookup and the mail happen in the background.
+    drop(auth::forgot_password(
+        &state.db,
+        &state.mailer,
+        &state.settings,
+        &body.email,
+    ));
     Ok(Json(Message {
         detail: app::fns::auth::FORGOT_PASSWORD_REPLY.into(),
     }))
@@ -102,25 +115,16 @@ pub struct ProvisionBody {
     external_store_id: Option<String>,
 }
 
-/// Admins (JWT) or API keys with the `provision` scope.
+/// Admins (JWT) or admins' API keys with the `provision` scope.
 #[utoipa::path(post, operation_id = "auth_provision", path = "/auth/provision", tag = "auth", request_body = ProvisionBody, responses((status = 201, description = "Created", body = ProvisionedUser), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
 pub async fn provision(
     State(state): State<AppState>,
-    caller: Caller,
+    Provisioner(actor): Provisioner,
     ApiJson(body): ApiJson<ProvisionBody>,
 ) -> Result<(StatusCode, Json<ProvisionedUser>), AppError> {
-    let allowed = match &caller.key {
-        Some(grant) => grant.has_scope("provision"),
-        None => caller.user.role == Role::Admin,
-    };
-    if !allowed {
-        return Err(AppError::Forbidden(
-            "Provisioning needs an admin account or an API key with the provision scope".into(),
-        ));
-    }
     let created = auth::provision(
         &state.db,
-        caller.user.id,
+        actor.id,
         ProvisionRequest {
             email: body.email,
             password: body.password,

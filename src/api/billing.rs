@@ -33,6 +33,7 @@ pub async fn checkout(
         &state.db,
         &caller.user,
         body.plan,
+        &state.settings.billing,
         &state.settings.server.public_url,
     )
     .await?;

@@ -1,7 +1,9 @@
 //! Request extractors of the REST API: JSON bodies whose faults are the contract's 422/413,
-//! path ids, pagination, and the caller (a bearer access token or an `X-API-Key`).
+//! path ids, pagination, and the caller (a bearer access token or an `X-API-Key`; admins and
+//! provisioners have extractors of their own).
 
 use app::error::AppError;
+use app::model::Role;
 use app::server::entities::user;
 use app::server::services::api_keys::{self, KeyGrant};
 use app::server::services::auth;
@@ -69,6 +71,44 @@ pub struct Caller {
     pub key: Option<KeyGrant>,
 }
 
+/// The credential a request carries, before it is checked.
+enum Credential<'a> {
+    ApiKey(&'a str),
+    Bearer(&'a str),
+}
+
+fn credential(parts: &Parts) -> Result<Credential<'_>, AppError> {
+    if let Some(raw) = parts.headers.get("x-api-key") {
+        return raw
+            .to_str()
+            .map(Credential::ApiKey)
+            .map_err(|_| AppError::Unauthorized("Invalid API key".into()));
+    }
+    let header = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .ok_or_else(|| AppError::Unauthorized("Not authenticated".into()))?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(Credential::Bearer)
+        .ok_or_else(|| AppError::Unauthorized("Expected Authorization: Bearer <token>".into()))
+}
+
+/// A valid key, within its plan's requests per minute (else 429 with `Retry-After`).
+async fn authenticate_key(state: &AppState, raw: &str) -> Result<KeyGrant, AppError> {
+    let grant = api_keys::authenticate(&state.db, raw).await?;
+    state.limits.api_key(grant.key_id, grant.user.plan)?;
+    Ok(grant)
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
@@ -76,40 +116,83 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(raw) = parts.headers.get("x-api-key") {
-            let raw = raw
-                .to_str()
-                .map_err(|_| AppError::Unauthorized("Invalid API key".into()))?;
-            let grant = api_keys::authenticate(&state.db, raw).await?;
-            if !grant.allows_method(&parts.method) {
-                return Err(AppError::Forbidden(
-                    "This API key is read-only: it needs the write scope".into(),
-                ));
+        match credential(parts)? {
+            Credential::ApiKey(raw) => {
+                let grant = authenticate_key(state, raw).await?;
+                if !grant.allows_method(&parts.method) {
+                    return Err(AppError::Forbidden(
+                        if grant.has_scope("read") || !grant.has_scope("provision") {
+                            "This API key is read-only: it needs the write scope"
+                        } else {
+                            "This API key can only provision users"
+                        }
+                        .into(),
+                    ));
+                }
+                Ok(Caller {
+                    user: grant.user.clone(),
+                    key: Some(grant),
+                })
             }
-            return Ok(Caller {
-                user: grant.user.clone(),
-                key: Some(grant),
-            });
+            Credential::Bearer(token) => {
+                let user = auth::authenticate_access(&state.db, &state.tokens, token).await?;
+                Ok(Caller { user, key: None })
+            }
         }
-        let header = parts
-            .headers
-            .get(http::header::AUTHORIZATION)
-            .ok_or_else(|| AppError::Unauthorized("Not authenticated".into()))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| {
-                value
-                    .strip_prefix("Bearer ")
-                    .or_else(|| value.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                AppError::Unauthorized("Expected Authorization: Bearer <token>".into())
-            })?;
-        let user = auth::authenticate_access(&state.db, &state.tokens, token).await?;
-        Ok(Caller { user, key: None })
+    }
+}
+
+/// A user signed in with a bearer access token; API keys are refused whatever their scopes.
+/// The admin endpoints take this (their services check the role): a leaked key must never
+/// open user management or the event log.
+pub struct SignedIn(pub user::Model);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match credential(parts)? {
+            Credential::ApiKey(_) => Err(AppError::Forbidden(
+                "This endpoint needs an access token, not an API key".into(),
+            )),
+            Credential::Bearer(token) => auth::authenticate_access(&state.db, &state.tokens, token)
+                .await
+                .map(SignedIn),
+        }
+    }
+}
+
+/// Who may provision users: an admin with a bearer access token, or an API key with the
+/// `provision` scope (which `api_keys::authenticate` keeps only while its owner is an admin).
+/// A provisioning key needs neither `read` nor `write`.
+pub struct Provisioner(pub user::Model);
+
+impl FromRequestParts<AppState> for Provisioner {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let allowed = match credential(parts)? {
+            Credential::ApiKey(raw) => {
+                let grant = authenticate_key(state, raw).await?;
+                grant.has_scope("provision").then_some(grant.user)
+            }
+            Credential::Bearer(token) => {
+                let user = auth::authenticate_access(&state.db, &state.tokens, token).await?;
+                (user.role == Role::Admin).then_some(user)
+            }
+        };
+        allowed.map(Provisioner).ok_or_else(|| {
+            AppError::Forbidden(
+                "Provisioning needs an admin account or an admin's API key with the provision scope"
+                    .into(),
+            )
+        })
     }
 }
 

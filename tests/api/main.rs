@@ -19,5 +19,6 @@ mod posts;
 mod product_import;
 mod publishing;
 mod queue;
+mod security;
 mod templates;
 mod webhooks;

@@ -50,7 +50,14 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         async move {
             use crate::server::{services::auth, state::app_state};
             let state = app_state()?;
-            let (_, pair) = auth::login(&state.db, &state.tokens, &email, &password).await?;
+            let (_, pair) = auth::login(
+                &state.db,
+                &state.tokens,
+                &state.settings.rate_limits,
+                &email,
+                &password,
+            )
+            .await?;
             session::sign_in(&state, &pair);
             leptos_axum::redirect(&crate::nav::safe_next(next.as_deref()));
             Ok(())
@@ -104,7 +111,13 @@ pub async fn forgot_password(email: String) -> Result<String, AppError> {
         async move {
             use crate::server::{services::auth, state::app_state};
             let state = app_state()?;
-            auth::forgot_password(&state.db, &state.mailer, &state.settings, &email).await?;
+            // Answered at once; the lookup and the mail happen in the background.
+            drop(auth::forgot_password(
+                &state.db,
+                &state.mailer,
+                &state.settings,
+                &email,
+            ));
             Ok(FORGOT_PASSWORD_REPLY.to_string())
         }
         .await,

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+/// A configured JWT secret must be at least this long (HS256's output size).
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
 /// The shipped `Leptos.toml`: every default lives there, once.
 const DEFAULTS: &str = include_str!("../../../Leptos.toml");
 
@@ -20,6 +23,26 @@ pub struct Settings {
     pub integrations: IntegrationSettings,
     pub email: EmailSettings,
     pub log: LogSettings,
+    pub rate_limits: RateLimitSettings,
+    pub retention: RetentionSettings,
+}
+
+/// Abuse limits (`[rate_limits]` in Leptos.toml). API keys' pace is per plan, in `plans`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    pub failed_sign_ins: i32,
+    pub failed_sign_in_window_minutes: i64,
+    pub auth_per_address_per_minute: u32,
+    pub trust_forwarded_for: bool,
+}
+
+/// How long rows that grow with traffic are kept (`[retention]` in Leptos.toml).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionSettings {
+    pub event_log_days: i64,
+    pub webhook_event_days: i64,
+    pub spent_token_days: i64,
+    pub prune_cron: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -238,7 +261,8 @@ impl Settings {
         Ok(settings)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    /// Refuses settings the binary must not start with. `load_from` applies it.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
             return Err(ConfigError::Invalid(format!(
                 "log.format must be \"pretty\" or \"json\", not {:?}",
@@ -262,6 +286,53 @@ impl Settings {
         {
             return Err(ConfigError::Invalid(
                 "scheduler: batch_size, concurrency, lease_seconds and max_attempts must be positive, lease_renew_ms shorter than the lease, backoff_max_seconds ≥ backoff_base_seconds".into(),
+            ));
+        }
+        // An HMAC-SHA256 key shorter than its output is guessable offline from any token.
+        let secret_len = self.auth.jwt_secret.len();
+        if secret_len > 0 && secret_len < MIN_JWT_SECRET_BYTES {
+            return Err(ConfigError::Invalid(format!(
+                "auth.jwt_secret is {secret_len} bytes long; it must be at least \
+                 {MIN_JWT_SECRET_BYTES} (or empty, to generate one)"
+            )));
+        }
+        let billing = &self.billing;
+        if !billing.stripe_secret_key.is_empty() {
+            if billing.stripe_webhook_secret.is_empty() {
+                return Err(ConfigError::Invalid(
+                    "billing.stripe_secret_key is set but billing.stripe_webhook_secret is \
+                     empty: Stripe events would be accepted unsigned. Set the webhook signing \
+                     secret too"
+                        .into(),
+                ));
+            }
+            // Checkout would otherwise grant paid plans in mock mode, with a live key set.
+            return Err(ConfigError::Invalid(
+                "billing.stripe_secret_key: Stripe billing is not supported yet; leave it \
+                 empty (checkout runs in mock mode)"
+                    .into(),
+            ));
+        }
+        let limits = &self.rate_limits;
+        if limits.failed_sign_ins <= 0
+            || limits.failed_sign_in_window_minutes <= 0
+            || limits.auth_per_address_per_minute == 0
+        {
+            return Err(ConfigError::Invalid(
+                "rate_limits: failed_sign_ins, failed_sign_in_window_minutes and \
+                 auth_per_address_per_minute must be positive"
+                    .into(),
+            ));
+        }
+        let retention = &self.retention;
+        if retention.event_log_days <= 0
+            || retention.webhook_event_days <= 0
+            || retention.spent_token_days < 0
+        {
+            return Err(ConfigError::Invalid(
+                "retention: event_log_days and webhook_event_days must be positive, \
+                 spent_token_days ≥ 0"
+                    .into(),
             ));
         }
         if self.database.max_connections == 0 {
@@ -416,9 +487,49 @@ mod tests {
     fn the_secret_never_prints() {
         let s = Settings::load_from(
             None,
-            env(&[("POSTPILOT_AUTH_JWT_SECRET", "hunter2hunter2")]),
+            env(&[(
+                "POSTPILOT_AUTH_JWT_SECRET",
+                "hunter2hunter2hunter2hunter2hunter2",
+            )]),
         )
         .unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_short_jwt_secret_refuses_to_start() {
+        let short = "s".repeat(MIN_JWT_SECRET_BYTES - 1);
+        let err =
+            Settings::load_from(None, env(&[("POSTPILOT_AUTH_JWT_SECRET", &short)])).unwrap_err();
+        assert!(err.to_string().contains("auth.jwt_secret"), "{err}");
+        assert!(err.to_string().contains("at least 32"), "{err}");
+        assert!(!err.to_string().contains(&short), "never the secret: {err}");
+        let exact = "x".repeat(MIN_JWT_SECRET_BYTES);
+        assert!(Settings::load_from(None, env(&[("POSTPILOT_AUTH_JWT_SECRET", &exact)])).is_ok());
+    }
+
+    #[test]
+    fn a_stripe_key_refuses_to_start_without_a_webhook_secret_and_until_stripe_is_wired() {
+        let err = Settings::load_from(
+            None,
+            env(&[("POSTPILOT_BILLING_STRIPE_SECRET_KEY", "sk_live_123")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("stripe_webhook_secret"), "{err}");
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("POSTPILOT_BILLING_STRIPE_SECRET_KEY", "sk_live_123"),
+                ("POSTPILOT_BILLING_STRIPE_WEBHOOK_SECRET", "whsec_123"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not supported yet"), "{err}");
+        assert!(!err.to_string().contains("sk_live_123"), "{err}");
+        assert!(Settings::load_from(
+            None,
+            env(&[("POSTPILOT_BILLING_STRIPE_WEBHOOK_SECRET", "whsec_123")])
+        )
+        .is_ok());
     }
 }

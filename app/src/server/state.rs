@@ -6,6 +6,7 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
 
+use super::auth::rate_limit::RateLimits;
 use super::auth::tokens::TokenKeys;
 use super::auth::vault::TokenVault;
 use super::captions::CaptionGenerator;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub captions: Arc<dyn CaptionGenerator>,
     /// The post list and calendar answers kept while a user's posts are unchanged.
     pub post_reads: Arc<PostReads>,
+    /// Per-address and per-API-key request limits of this instance.
+    pub limits: Arc<RateLimits>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

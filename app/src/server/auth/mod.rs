@@ -3,7 +3,9 @@
 //! `services::auth` and `services::api_keys`.
 
 pub mod cookies;
+pub mod headers;
 pub mod password;
+pub mod rate_limit;
 pub mod secrets;
 pub mod session;
 pub mod tokens;

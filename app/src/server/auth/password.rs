@@ -1,4 +1,6 @@
-//! argon2id password hashing, off the async runtime (it is deliberately slow).
+//! argon2id password hashing, off the async runtime (it is deliberately slow), and at most
+//! two hashes per core at once: each takes 19 MiB, so a burst of sign-ins waits its turn
+//! instead of exhausting memory or the blocking thread pool.
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -6,9 +8,25 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use std::sync::OnceLock;
 
+use tokio::sync::{Semaphore, SemaphorePermit};
+
 use crate::error::AppError;
 
+/// A turn to hash: held for the whole computation.
+async fn turn() -> Result<SemaphorePermit<'static>, AppError> {
+    static TURNS: OnceLock<Semaphore> = OnceLock::new();
+    TURNS
+        .get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            Semaphore::new(2 * cores)
+        })
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("password hashing turn", e))
+}
+
 pub async fn hash(password: String) -> Result<String, AppError> {
+    let _turn = turn().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -24,6 +42,7 @@ pub async fn hash(password: String) -> Result<String, AppError> {
 /// user) it checks against a decoy, so refusing an unknown email costs as much as a wrong
 /// password and timing does not reveal which emails have accounts.
 pub async fn verify(password: String, hash: Option<String>) -> Result<bool, AppError> {
+    let _turn = turn().await?;
     tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| decoy_hash().to_string());

@@ -20,6 +20,8 @@ pub struct Model {
     pub last_used_at: Option<DateTimeUtc>,
     pub expires_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// Issued by provisioning for the platform's calls: works whatever the owner's plan.
+    pub platform_issued: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,9 @@ pub struct Model {
     pub external_store_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Wrong passwords since `failed_sign_ins_since` (the sign-in lock's window).
+    pub failed_sign_ins: i32,
+    pub failed_sign_ins_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

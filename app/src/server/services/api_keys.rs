@@ -1,6 +1,8 @@
 //! API keys: `po_live_` + 43 url-safe characters, shown once, stored as SHA-256. Scopes:
-//! `read` (GET only), `write` (everything a user can do), `provision` (admins' keys only).
-//! Keys work only while their owner's plan includes API access.
+//! `read` (GET only), `write` (everything a user can do), `provision` (admins' keys only, and
+//! only while the owner is still an admin: the role is checked on every use). Keys users make
+//! themselves work only while their owner's plan includes API access; the key provisioning
+//! issues is the platform's and works whatever the plan.
 
 use chrono::Utc;
 use sea_orm::{
@@ -64,7 +66,7 @@ pub async fn create(
             "Only admins can create provisioning keys".into(),
         ));
     }
-    let created = create_unchecked(db, owner.id, name, scopes).await?;
+    let created = create_unchecked(db, owner.id, name, scopes, KeyOrigin::User).await?;
     event_log::record(
         db,
         Event::new(EventKind::Audit, "API key created")
@@ -77,12 +79,22 @@ pub async fn create(
     Ok(created)
 }
 
+/// Who a key is for, which decides whether the owner's plan gates it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyOrigin {
+    /// Made by the user: works only while their plan includes API access.
+    User,
+    /// Issued by provisioning for the platform's calls on the user's behalf: any plan.
+    Platform,
+}
+
 /// Creates a key without plan or role checks (provisioning issues one to the new user).
 pub async fn create_unchecked(
     db: &impl ConnectionTrait,
     owner: Uuid,
     name: &str,
     mut scopes: Vec<String>,
+    origin: KeyOrigin,
 ) -> Result<ApiKeyCreated, AppError> {
     scopes.sort();
     scopes.dedup();
@@ -98,6 +110,7 @@ pub async fn create_unchecked(
         last_used_at: Set(None),
         expires_at: Set(None),
         created_at: Set(Utc::now()),
+        platform_issued: Set(origin == KeyOrigin::Platform),
     }
     .insert(db)
     .await?;
@@ -155,6 +168,7 @@ pub async fn revoke(
 pub struct KeyGrant {
     pub user: user::Model,
     pub key_id: Uuid,
+    /// The key's scopes that still hold: `provision` only while the owner is an admin.
     pub scopes: Vec<String>,
 }
 
@@ -177,7 +191,8 @@ impl KeyGrant {
     }
 }
 
-/// Resolves a raw key: unknown, revoked or expired → 401; owner without API access → 403.
+/// Resolves a raw key: unknown, revoked or expired, or a deactivated owner → 401; a key the
+/// user made whose owner's plan has no API access → 403.
 pub async fn authenticate(db: &impl ConnectionTrait, raw: &str) -> Result<KeyGrant, AppError> {
     let invalid = || AppError::Unauthorized("Invalid API key".into());
     let raw = raw.trim();
@@ -200,9 +215,13 @@ pub async fn authenticate(db: &impl ConnectionTrait, raw: &str) -> Result<KeyGra
     }
     let owner = users::find_by_id(db, key.user_id)
         .await?
-        .filter(|u| u.is_active)
         .ok_or_else(invalid)?;
-    if !owner.plan.limits().api_access {
+    if !owner.is_active {
+        return Err(AppError::Unauthorized(
+            "This account has been deactivated".into(),
+        ));
+    }
+    if !key.platform_issued && !owner.plan.limits().api_access {
         return Err(AppError::Forbidden(
             "API access is available on the Pro and Enterprise plans".into(),
         ));
@@ -215,9 +234,19 @@ pub async fn authenticate(db: &impl ConnectionTrait, raw: &str) -> Result<KeyGra
         .filter(api_key::Column::Id.eq(key.id))
         .exec(db)
         .await?;
+    let scopes = effective_scopes(key.scopes.0, owner.role);
     Ok(KeyGrant {
         user: owner,
         key_id: key.id,
-        scopes: key.scopes.0,
+        scopes,
     })
+}
+
+/// A key keeps `provision` only while its owner is an admin: demoting an admin disarms their
+/// provisioning keys at once, without having to find and revoke them.
+fn effective_scopes(mut scopes: Vec<String>, role: Role) -> Vec<String> {
+    if role != Role::Admin {
+        scopes.retain(|scope| scope != "provision");
+    }
+    scopes
 }

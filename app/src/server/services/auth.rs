@@ -2,8 +2,12 @@
 //! reset, provisioning, and resolving the user behind an access token.
 
 use chrono::{Duration, Utc};
+use std::sync::Arc;
+
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -15,12 +19,17 @@ use crate::model::{EventKind, EventLevel, PlanTier, ProvisionedUser, Role, Token
 use crate::server::auth::password;
 use crate::server::auth::secrets::{random_token, sha256_hex};
 use crate::server::auth::tokens::{TokenKeys, TokenKind};
-use crate::server::config::Settings;
+use crate::server::config::{RateLimitSettings, Settings};
 use crate::server::email::{Email, Mailer};
 use crate::server::entities::{password_reset_token, refresh_token, user};
 
 const BAD_CREDENTIALS: &str = "Incorrect email or password";
 const SPENT_REFRESH: &str = "Refresh token has already been used";
+
+/// The one answer for every credential of a deactivated account (tokens, refresh, sign-in).
+fn deactivated() -> AppError {
+    AppError::Unauthorized("This account has been deactivated".into())
+}
 
 /// Issues an access + refresh pair; the refresh token joins `family` (a new one per login).
 pub async fn issue_pair(
@@ -67,13 +76,30 @@ pub async fn register(
     Ok((user, pair))
 }
 
+/// Signs in. After `failed_sign_ins` wrong passwords within the window, the account answers
+/// 429 until the window ends, whatever the password: the count lives on the user row (one
+/// counter and its window start, bounded), so every instance sees it, and the one request
+/// that reaches the limit writes the single "locked" event.
 pub async fn login(
     db: &impl ConnectionTrait,
     keys: &TokenKeys,
+    limits: &RateLimitSettings,
     email: &str,
     password: &str,
 ) -> Result<(user::Model, TokenPair), AppError> {
     let found = users::find_by_email(db, email).await?;
+    let window = Duration::minutes(limits.failed_sign_in_window_minutes);
+    if let Some(user) = &found {
+        if let Some(retry_after) = locked_for(user, limits.failed_sign_ins, window) {
+            return Err(AppError::RateLimited {
+                message: format!(
+                    "Too many failed sign-ins for this account. Try again in {} minutes.",
+                    retry_after.num_minutes() + 1
+                ),
+                retry_after_seconds: retry_after.num_seconds().max(1) as u64,
+            });
+        }
+    }
     let matches = password::verify(
         password.to_string(),
         found.as_ref().map(|u| u.hashed_password.clone()),
@@ -81,21 +107,29 @@ pub async fn login(
     .await?;
     let user = match found {
         Some(user) if matches => user,
-        other => {
-            event_log::record(
-                db,
-                Event::new(EventKind::Auth, "Failed sign-in")
-                    .level(EventLevel::Warn)
-                    .data(json!({ "known_user": other.is_some() })),
-            )
-            .await;
+        Some(user) => {
+            record_failed_sign_in(db, &user, limits.failed_sign_ins, window).await?;
+            return Err(AppError::Unauthorized(BAD_CREDENTIALS.into()));
+        }
+        None => {
+            // No row per unknown address: the event log would grow with every guess.
+            tracing::info!("sign-in refused for an unknown email");
             return Err(AppError::Unauthorized(BAD_CREDENTIALS.into()));
         }
     };
     if !user.is_active {
-        return Err(AppError::Unauthorized(
-            "This account has been deactivated".into(),
-        ));
+        return Err(deactivated());
+    }
+    if user.failed_sign_ins != 0 {
+        user::Entity::update_many()
+            .col_expr(user::Column::FailedSignIns, Expr::value(0))
+            .col_expr(
+                user::Column::FailedSignInsSince,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
+            .filter(user::Column::Id.eq(user.id))
+            .exec(db)
+            .await?;
     }
     let pair = issue_pair(db, keys, user.id, None).await?;
     event_log::record(
@@ -104,6 +138,86 @@ pub async fn login(
     )
     .await;
     Ok((user, pair))
+}
+
+/// How long `user` stays locked out of signing in, if they are.
+fn locked_for(user: &user::Model, limit: i32, window: Duration) -> Option<Duration> {
+    let since = user.failed_sign_ins_since?;
+    let remaining = since + window - Utc::now();
+    (user.failed_sign_ins >= limit && remaining > Duration::zero()).then_some(remaining)
+}
+
+/// Counts one wrong password; a window older than `window` starts over. The write is a
+/// compare-and-set on the values read, so each of several concurrent failures (on any
+/// instance) counts exactly once and knows which count it made: the one that makes
+/// `limit` is the one that logs the lock.
+async fn record_failed_sign_in(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    limit: i32,
+    window: Duration,
+) -> Result<(), AppError> {
+    const ATTEMPTS: usize = 8;
+    let mut seen = user.clone();
+    let mut failures = None;
+    for _ in 0..ATTEMPTS {
+        let now = Utc::now();
+        let fresh = seen
+            .failed_sign_ins_since
+            .is_some_and(|since| since > now - window);
+        let (count, since) = if fresh {
+            (seen.failed_sign_ins + 1, seen.failed_sign_ins_since)
+        } else {
+            (1, Some(now))
+        };
+        let unchanged = match seen.failed_sign_ins_since {
+            Some(at) => user::Column::FailedSignInsSince.eq(at),
+            None => user::Column::FailedSignInsSince.is_null(),
+        };
+        let written = user::Entity::update_many()
+            .col_expr(user::Column::FailedSignIns, Expr::value(count))
+            .col_expr(user::Column::FailedSignInsSince, Expr::value(since))
+            .filter(user::Column::Id.eq(user.id))
+            .filter(user::Column::FailedSignIns.eq(seen.failed_sign_ins))
+            .filter(unchanged)
+            .exec(db)
+            .await?;
+        if written.rows_affected == 1 {
+            failures = Some(count);
+            break;
+        }
+        match users::find_by_id(db, user.id).await? {
+            Some(current) => seen = current,
+            None => return Ok(()),
+        }
+    }
+    // Under extreme contention the count may miss one failure; the lock still comes.
+    let Some(failures) = failures else {
+        return Ok(());
+    };
+    if failures > limit {
+        return Ok(());
+    }
+    let event = if failures == limit {
+        Event::new(
+            EventKind::Auth,
+            format!(
+                "Sign-in locked for {} minutes after {limit} failed attempts",
+                window.num_minutes()
+            ),
+        )
+    } else {
+        Event::new(EventKind::Auth, "Failed sign-in")
+    };
+    event_log::record(
+        db,
+        event
+            .level(EventLevel::Warn)
+            .user(user.id)
+            .data(json!({ "failures": failures })),
+    )
+    .await;
+    Ok(())
 }
 
 /// What to do when a spent refresh token comes back.
@@ -145,8 +259,10 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
     let now = Utc::now();
     let user = users::find_by_id(db, stored.user_id)
         .await?
-        .filter(|u| u.is_active)
         .ok_or_else(|| AppError::Unauthorized("Invalid token".into()))?;
+    if !user.is_active {
+        return Err(deactivated());
+    }
 
     if let Some(used_at) = stored.used_at {
         if let Reuse::Grace(window) = reuse {
@@ -236,22 +352,41 @@ pub async fn authenticate_access(
     let claims = keys.verify(token, TokenKind::Access)?;
     match users::find_by_id(db, claims.sub).await? {
         Some(user) if user.is_active => Ok(user),
-        Some(_) => Err(AppError::Unauthorized(
-            "This account has been deactivated".into(),
-        )),
+        Some(_) => Err(deactivated()),
         None => Err(AppError::Unauthorized("Invalid token".into())),
     }
 }
 
-/// Sends a reset link when the email has an account. Says nothing either way (no enumeration).
-pub async fn forgot_password(
-    db: &impl ConnectionTrait,
-    mailer: &Mailer,
+/// Sends a reset link when the email has an account. Says nothing either way (no
+/// enumeration), and takes the same time either way: the answer waits for nothing but the
+/// spawn of one background task, which looks the address up, stores the token and sends the
+/// mail. A slow mail server or a known address can no longer be told apart by timing.
+pub fn forgot_password(
+    db: &DatabaseConnection,
+    mailer: &Arc<Mailer>,
     settings: &Settings,
     email: &str,
-) -> Result<(), AppError> {
+) -> tokio::task::JoinHandle<()> {
+    let (db, mailer) = (db.clone(), mailer.clone());
     let ttl = Duration::minutes(settings.auth.password_reset_minutes);
-    let public_url = settings.server.public_url.as_str();
+    let public_url = settings.server.public_url.clone();
+    let email = email.to_string();
+    tokio::spawn(async move {
+        if let Err(err) = send_reset_link(&db, &mailer, ttl, &public_url, &email).await {
+            // Already logged where it happened (AppError's conversions); the requester was
+            // answered long ago and must not learn anything from it.
+            tracing::warn!(error = %err, "password reset request not completed");
+        }
+    })
+}
+
+async fn send_reset_link(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    ttl: Duration,
+    public_url: &str,
+    email: &str,
+) -> Result<(), AppError> {
     let Ok(email) = users::normalize_email(email) else {
         return Ok(());
     };
@@ -349,8 +484,9 @@ pub struct ProvisionRequest {
     pub external_store_id: Option<String>,
 }
 
-/// Creates a user for the platform, with an API key shown once. Only admins, or API keys with
-/// the `provision` scope, may call it (checked by the caller's authentication).
+/// Creates a user for the platform, with an API key shown once that works for the platform's
+/// calls whatever the user's plan. Only admins, or API keys with the `provision` scope, may
+/// call it (checked by the caller's authentication).
 pub async fn provision<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: Uuid,
@@ -376,6 +512,7 @@ pub async fn provision<C: ConnectionTrait + TransactionTrait>(
         user.id,
         "Provisioned",
         vec!["read".into(), "write".into()],
+        api_keys::KeyOrigin::Platform,
     )
     .await?;
     txn.commit().await?;

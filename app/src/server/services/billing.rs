@@ -17,6 +17,7 @@ use crate::model::{
     BillingOverview, CheckoutSession, EventKind, PlanTier, SubscriptionStatus, SubscriptionView,
 };
 use crate::plans::PlanLimits;
+use crate::server::config::BillingSettings;
 use crate::server::entities::{subscription, user};
 
 /// A billing period in mock mode.
@@ -37,13 +38,21 @@ pub async fn current(
 }
 
 /// Starts a checkout for a paid plan. In mock mode the subscription is active immediately and
-/// the user's plan changes; the URL leads back to the billing page.
+/// the user's plan changes; the URL leads back to the billing page. With a Stripe key set,
+/// only Stripe may grant a paid plan, and it is not wired yet: refused (startup refuses such a
+/// key too; this holds even if settings reach the service another way).
 pub async fn checkout<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     owner: &user::Model,
     plan: PlanTier,
+    settings: &BillingSettings,
     public_url: &str,
 ) -> Result<CheckoutSession, AppError> {
+    if !settings.stripe_secret_key.is_empty() {
+        return Err(AppError::Unavailable(
+            "Paid plans cannot be bought yet: payment by Stripe is not supported".into(),
+        ));
+    }
     if plan == PlanTier::Free {
         return Err(AppError::validation(
             "plan",

@@ -117,6 +117,8 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Mod
         external_store_id: Set(new.external_store_id),
         created_at: Set(now),
         updated_at: Set(now),
+        failed_sign_ins: Set(0),
+        failed_sign_ins_since: Set(None),
     };
     model.insert(db).await.map_err(|err| match err.sql_err() {
         // Two registrations raced past the check above.

@@ -1,0 +1,55 @@
+//! The browser-facing security headers: the Content-Security-Policy of pages (with the nonce
+//! Leptos puts on its inline hydration and resource scripts) and the policy of every other
+//! response. `startup` adds them, with nosniff, frame and referrer headers, to every answer.
+
+/// For responses that are not Leptos pages (`/docs`, JSON, static files): scripts and styles
+/// from this site only. Swagger UI draws its icons as `data:` images and sets inline styles.
+pub const DEFAULT_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
+     style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// The policy of a server-rendered page. Scripts: this site's files, the inline scripts that
+/// carry this response's `nonce` (Leptos's hydration bootstrap and serialized resources, the
+/// theme script), and WebAssembly compilation, without which the app cannot hydrate.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; \
+         connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
+/// Sets the page policy on the response being rendered, with the nonce leptos_axum made for
+/// it. Called from the HTML shell, which renders before the first byte is sent.
+pub fn send_page_policy() {
+    use leptos::prelude::use_context;
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    if let Ok(value) = http::HeaderValue::from_str(&page_policy(&nonce)) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_allow_their_nonce_and_wasm_but_no_other_inline_script() {
+        let policy = page_policy("abc123");
+        assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"));
+        let scripts = policy
+            .split(';')
+            .find(|directive| directive.trim().starts_with("script-src"))
+            .unwrap();
+        assert!(!scripts.contains("unsafe-inline"), "{scripts}");
+        assert!(policy.contains("frame-ancestors 'none'"));
+        assert!(http::HeaderValue::from_str(&policy).is_ok());
+        assert!(http::HeaderValue::from_str(DEFAULT_POLICY).is_ok());
+    }
+}
