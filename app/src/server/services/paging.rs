@@ -7,6 +7,8 @@ use crate::model::Page;
 
 pub const DEFAULT_PER_PAGE: u64 = 20;
 pub const MAX_PER_PAGE: u64 = 100;
+/// Far beyond any real list, and small enough that no offset can overflow.
+pub const MAX_PAGE: u64 = 1_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
@@ -27,8 +29,11 @@ impl PageRequest {
     pub fn new(page: Option<u64>, per_page: Option<u64>) -> Result<Self, AppError> {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
-        if page < 1 {
-            return Err(AppError::validation("page", "page must be 1 or more"));
+        if !(1..=MAX_PAGE).contains(&page) {
+            return Err(AppError::validation(
+                "page",
+                format!("page must be between 1 and {MAX_PAGE}"),
+            ));
         }
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
             return Err(AppError::validation(
