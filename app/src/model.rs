@@ -21,6 +21,10 @@ macro_rules! string_enum {
             feature = "ssr",
             sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::N(20))")
         )]
+        // utoipa does not see the variants' `serde(rename)` through this macro; every value
+        // is its variant in snake_case, so the schema names them the same way (a test in
+        // tests/api/openapi.rs compares each with serde's).
+        #[cfg_attr(feature = "ssr", schema(rename_all = "snake_case"))]
         pub enum $name {
             $(
                 #[serde(rename = $value)]

@@ -19,7 +19,7 @@ pub struct ConnectBody {
     account_id_external: Option<String>,
 }
 
-#[utoipa::path(post, operation_id = "accounts_connect", path = "/accounts", tag = "accounts", request_body = ConnectBody, responses((status = 201, description = "Connected", body = SocialAccountInfo), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "accounts_connect", path = "/accounts", tag = "accounts", request_body = ConnectBody, responses((status = 201, description = "Connected", body = SocialAccountInfo)))]
 pub async fn connect(
     State(state): State<AppState>,
     caller: Caller,
@@ -34,7 +34,7 @@ pub async fn connect(
     Ok((StatusCode::CREATED, Json(account)))
 }
 
-#[utoipa::path(get, operation_id = "accounts_list", path = "/accounts", tag = "accounts", params(crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<SocialAccountInfo>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "accounts_list", path = "/accounts", tag = "accounts", params(crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<SocialAccountInfo>)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -43,7 +43,7 @@ pub async fn list(
     Ok(Json(accounts::list(&state.db, &caller.user, page).await?))
 }
 
-#[utoipa::path(get, operation_id = "accounts_get", path = "/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "OK", body = SocialAccountInfo), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "accounts_get", path = "/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "OK", body = SocialAccountInfo)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -54,7 +54,7 @@ pub async fn get(
     ))
 }
 
-#[utoipa::path(delete, operation_id = "accounts_disconnect", path = "/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Disconnected"), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(delete, operation_id = "accounts_disconnect", path = "/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Disconnected")))]
 pub async fn disconnect(
     State(state): State<AppState>,
     caller: Caller,

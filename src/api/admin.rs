@@ -25,7 +25,7 @@ pub struct LogQuery {
     until: Option<DateTime<Utc>>,
 }
 
-#[utoipa::path(get, operation_id = "admin_logs", path = "/admin/logs", tag = "admin", params(LogQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<LogEntry>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "admin_logs", path = "/admin/logs", tag = "admin", params(LogQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<LogEntry>)))]
 pub async fn logs(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
@@ -49,7 +49,7 @@ pub struct UsersQuery {
     q: Option<String>,
 }
 
-#[utoipa::path(get, operation_id = "admin_users", path = "/admin/users", tag = "admin", params(UsersQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<AdminUser>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "admin_users", path = "/admin/users", tag = "admin", params(UsersQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<AdminUser>)))]
 pub async fn users(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
@@ -69,7 +69,7 @@ pub struct UserPatchBody {
     is_active: Option<bool>,
 }
 
-#[utoipa::path(patch, operation_id = "admin_update_user", path = "/admin/users/{id}", tag = "admin", params(("id" = Uuid, Path, description = "The resource id")), request_body = UserPatchBody, responses((status = 200, description = "OK", body = AdminUser), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(patch, operation_id = "admin_update_user", path = "/admin/users/{id}", tag = "admin", params(("id" = Uuid, Path, description = "The resource id")), request_body = UserPatchBody, responses((status = 200, description = "OK", body = AdminUser)))]
 pub async fn update_user(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,

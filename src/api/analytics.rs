@@ -19,7 +19,7 @@ pub struct OverviewQuery {
     end_date: Option<NaiveDate>,
 }
 
-#[utoipa::path(get, operation_id = "analytics_overview", path = "/analytics/overview", tag = "analytics", params(OverviewQuery), responses((status = 200, description = "OK", body = AnalyticsOverview), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "analytics_overview", path = "/analytics/overview", tag = "analytics", params(OverviewQuery), responses((status = 200, description = "OK", body = AnalyticsOverview)))]
 pub async fn overview(
     State(state): State<AppState>,
     caller: Caller,
@@ -30,7 +30,7 @@ pub async fn overview(
     ))
 }
 
-#[utoipa::path(get, operation_id = "analytics_posts", path = "/analytics/posts", tag = "analytics", params(crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<PostAnalytics>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "analytics_posts", path = "/analytics/posts", tag = "analytics", params(crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<PostAnalytics>)))]
 pub async fn posts(
     State(state): State<AppState>,
     caller: Caller,
@@ -39,7 +39,7 @@ pub async fn posts(
     Ok(Json(analytics::posts(&state.db, &caller.user, page).await?))
 }
 
-#[utoipa::path(get, operation_id = "analytics_post", path = "/analytics/posts/{post_id}", tag = "analytics", params(("post_id" = Uuid, Path, description = "The post id")), responses((status = 200, description = "OK", body = PostAnalytics), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "analytics_post", path = "/analytics/posts/{post_id}", tag = "analytics", params(("post_id" = Uuid, Path, description = "The post id")), responses((status = 200, description = "OK", body = PostAnalytics)))]
 pub async fn post(
     State(state): State<AppState>,
     caller: Caller,

@@ -18,7 +18,7 @@ pub struct CreateKey {
     scopes: Option<Vec<String>>,
 }
 
-#[utoipa::path(post, operation_id = "api_keys_create", path = "/api-keys", tag = "api-keys", request_body = CreateKey, responses((status = 201, description = "Created; the key is shown only here", body = ApiKeyCreated), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "api_keys_create", path = "/api-keys", tag = "api-keys", request_body = CreateKey, responses((status = 201, description = "Created; the key is shown only here", body = ApiKeyCreated)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -28,7 +28,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(key)))
 }
 
-#[utoipa::path(get, operation_id = "api_keys_list", path = "/api-keys", tag = "api-keys", params(crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<ApiKeyInfo>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "api_keys_list", path = "/api-keys", tag = "api-keys", params(crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<ApiKeyInfo>)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -37,7 +37,7 @@ pub async fn list(
     Ok(Json(api_keys::list(&state.db, &caller.user, page).await?))
 }
 
-#[utoipa::path(delete, operation_id = "api_keys_revoke", path = "/api-keys/{id}", tag = "api-keys", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Revoked"), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(delete, operation_id = "api_keys_revoke", path = "/api-keys/{id}", tag = "api-keys", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Revoked")))]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,

@@ -19,7 +19,7 @@ pub struct Credentials {
     password: String,
 }
 
-#[utoipa::path(post, operation_id = "auth_register", path = "/auth/register", tag = "auth", security(()), request_body = Credentials, responses((status = 201, description = "Signed up", body = TokenPair), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "auth_register", path = "/auth/register", tag = "auth", security(()), request_body = Credentials, responses((status = 201, description = "Signed up", body = TokenPair)))]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
@@ -28,7 +28,7 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(pair)))
 }
 
-#[utoipa::path(post, operation_id = "auth_login", path = "/auth/login", tag = "auth", security(()), request_body = Credentials, responses((status = 200, description = "OK", body = TokenPair), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "auth_login", path = "/auth/login", tag = "auth", security(()), request_body = Credentials, responses((status = 200, description = "OK", body = TokenPair)))]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
@@ -49,7 +49,7 @@ pub struct RefreshRequest {
     refresh_token: String,
 }
 
-#[utoipa::path(post, operation_id = "auth_refresh", path = "/auth/refresh", tag = "auth", security(()), request_body = RefreshRequest, responses((status = 200, description = "Rotated", body = TokenPair), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "auth_refresh", path = "/auth/refresh", tag = "auth", security(()), request_body = RefreshRequest, responses((status = 200, description = "Rotated", body = TokenPair)))]
 pub async fn refresh(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RefreshRequest>,
@@ -62,7 +62,7 @@ pub async fn refresh(
     }
 }
 
-#[utoipa::path(get, operation_id = "auth_me", path = "/auth/me", tag = "auth", responses((status = 200, description = "OK", body = UserProfile), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "auth_me", path = "/auth/me", tag = "auth", responses((status = 200, description = "OK", body = UserProfile)))]
 pub async fn me(caller: Caller) -> Json<UserProfile> {
     Json(caller.user.profile())
 }
@@ -72,7 +72,7 @@ pub struct ForgotPasswordRequest {
     email: String,
 }
 
-#[utoipa::path(post, operation_id = "auth_forgot_password", path = "/auth/forgot-password", tag = "auth", security(()), request_body = ForgotPasswordRequest, responses((status = 200, description = "OK", body = Message), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "auth_forgot_password", path = "/auth/forgot-password", tag = "auth", security(()), request_body = ForgotPasswordRequest, responses((status = 200, description = "OK", body = Message)))]
 pub async fn forgot_password(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ForgotPasswordRequest>,
@@ -95,7 +95,7 @@ pub struct ResetPasswordRequest {
     password: String,
 }
 
-#[utoipa::path(post, operation_id = "auth_reset_password", path = "/auth/reset-password", tag = "auth", security(()), request_body = ResetPasswordRequest, responses((status = 200, description = "OK", body = Message), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "auth_reset_password", path = "/auth/reset-password", tag = "auth", security(()), request_body = ResetPasswordRequest, responses((status = 200, description = "OK", body = Message)))]
 pub async fn reset_password(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ResetPasswordRequest>,
@@ -116,7 +116,7 @@ pub struct ProvisionBody {
 }
 
 /// Admins (JWT) or admins' API keys with the `provision` scope.
-#[utoipa::path(post, operation_id = "auth_provision", path = "/auth/provision", tag = "auth", request_body = ProvisionBody, responses((status = 201, description = "Created", body = ProvisionedUser), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "auth_provision", path = "/auth/provision", tag = "auth", request_body = ProvisionBody, responses((status = 201, description = "Created", body = ProvisionedUser)))]
 pub async fn provision(
     State(state): State<AppState>,
     Provisioner(actor): Provisioner,

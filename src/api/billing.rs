@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::extract::{ApiJson, Caller};
 use utoipa::ToSchema;
 
-#[utoipa::path(get, operation_id = "billing_plans", path = "/billing/plans", tag = "billing", security(()), responses((status = 200, description = "OK", body = Vec<PlanLimits>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "billing_plans", path = "/billing/plans", tag = "billing", security(()), responses((status = 200, description = "OK", body = Vec<PlanLimits>)))]
 pub async fn plans() -> Json<Vec<PlanLimits>> {
     Json(billing::plans())
 }
@@ -23,7 +23,7 @@ pub struct CheckoutBody {
     plan: PlanTier,
 }
 
-#[utoipa::path(post, operation_id = "billing_checkout", path = "/billing/checkout", tag = "billing", request_body = CheckoutBody, responses((status = 201, description = "Checkout started", body = CheckoutSession), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "billing_checkout", path = "/billing/checkout", tag = "billing", request_body = CheckoutBody, responses((status = 201, description = "Checkout started", body = CheckoutSession)))]
 pub async fn checkout(
     State(state): State<AppState>,
     caller: Caller,
@@ -46,14 +46,14 @@ pub struct PortalLink {
     portal_url: String,
 }
 
-#[utoipa::path(post, operation_id = "billing_portal", path = "/billing/portal", tag = "billing", responses((status = 200, description = "OK", body = PortalLink), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "billing_portal", path = "/billing/portal", tag = "billing", responses((status = 200, description = "OK", body = PortalLink)))]
 pub async fn portal(State(state): State<AppState>, _caller: Caller) -> Json<PortalLink> {
     Json(PortalLink {
         portal_url: billing::portal_url(&state.settings.server.public_url),
     })
 }
 
-#[utoipa::path(get, operation_id = "billing_current", path = "/billing/current", tag = "billing", responses((status = 200, description = "The subscription, or null", body = Option<SubscriptionView>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "billing_current", path = "/billing/current", tag = "billing", responses((status = 200, description = "The subscription, or null", body = Option<SubscriptionView>)))]
 pub async fn current(
     State(state): State<AppState>,
     caller: Caller,
@@ -65,7 +65,7 @@ pub async fn current(
     ))
 }
 
-#[utoipa::path(get, operation_id = "billing_overview", path = "/billing/overview", tag = "billing", responses((status = 200, description = "OK", body = BillingOverview), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "billing_overview", path = "/billing/overview", tag = "billing", responses((status = 200, description = "OK", body = BillingOverview)))]
 pub async fn overview(
     State(state): State<AppState>,
     caller: Caller,
@@ -73,7 +73,7 @@ pub async fn overview(
     Ok(Json(billing::overview(&state.db, &caller.user).await?))
 }
 
-#[utoipa::path(post, operation_id = "billing_cancel", path = "/billing/cancel", tag = "billing", responses((status = 200, description = "Cancels at period end", body = SubscriptionView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "billing_cancel", path = "/billing/cancel", tag = "billing", responses((status = 200, description = "Cancels at period end", body = SubscriptionView)))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
@@ -81,7 +81,7 @@ pub async fn cancel(
     Ok(Json(billing::cancel(&state.db, &caller.user).await?))
 }
 
-#[utoipa::path(get, operation_id = "billing_usage", path = "/usage", tag = "billing", responses((status = 200, description = "OK", body = Usage), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "billing_usage", path = "/usage", tag = "billing", responses((status = 200, description = "OK", body = Usage)))]
 pub async fn usage(State(state): State<AppState>, caller: Caller) -> Result<Json<Usage>, AppError> {
     Ok(Json(usage::usage(&state.db, &caller.user).await?))
 }

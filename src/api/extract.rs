@@ -240,7 +240,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// A JSON body that may be left out entirely (then `T::default()`); otherwise as `ApiJson`.
+/// A JSON body that may be left out entirely, or be `null` (then `T::default()`); otherwise
+/// as `ApiJson`.
 pub struct OptionalJson<T>(pub T);
 
 impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
@@ -262,8 +263,8 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
-        serde_json::from_slice(&bytes)
-            .map(OptionalJson)
+        serde_json::from_slice::<Option<T>>(&bytes)
+            .map(|body| OptionalJson(body.unwrap_or_default()))
             .map_err(|err| AppError::Validation {
                 field: None,
                 message: format!("Invalid request body: {err}"),

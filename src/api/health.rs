@@ -17,7 +17,7 @@ pub struct HealthReport {
     database: &'static str,
 }
 
-#[utoipa::path(get, operation_id = "health_health", path = "/health", tag = "health", security(()), responses((status = 200, description = "Healthy", body = HealthReport), (status = 503, description = "The database is unreachable", body = HealthReport), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "health_health", path = "/health", tag = "health", security(()), responses((status = 200, description = "Healthy", body = HealthReport), (status = 503, description = "The database is unreachable", body = HealthReport)))]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthReport>) {
     let database_ok = db::ping(&state.db).await;
     let status = if database_ok {

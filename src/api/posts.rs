@@ -28,7 +28,7 @@ pub struct NewPostBody {
     scheduled_for: Option<DateTime<Utc>>,
 }
 
-#[utoipa::path(post, operation_id = "posts_create", path = "/posts", tag = "posts", request_body = NewPostBody, responses((status = 201, description = "Created", body = PostView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "posts_create", path = "/posts", tag = "posts", request_body = NewPostBody, responses((status = 201, description = "Created", body = PostView)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -55,7 +55,7 @@ pub struct ListQuery {
     platform: Option<Platform>,
 }
 
-#[utoipa::path(get, operation_id = "posts_list", path = "/posts", tag = "posts", params(ListQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<PostView>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "posts_list", path = "/posts", tag = "posts", params(ListQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<PostView>)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -74,7 +74,7 @@ pub async fn list(
     Ok(KeptJson(answer, gzip))
 }
 
-#[utoipa::path(get, operation_id = "posts_get", path = "/posts/{id}", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "OK", body = PostDetail), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "posts_get", path = "/posts/{id}", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "OK", body = PostDetail)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -86,7 +86,9 @@ pub async fn get(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostPatchBody {
+    /// May be left out, not cleared (`null` is 422).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = false)]
     content: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     media_urls: Option<Option<Vec<String>>>,
@@ -94,11 +96,13 @@ pub struct PostPatchBody {
     hashtags: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
     scheduled_for: Option<Option<DateTime<Utc>>>,
+    /// May be left out, not cleared (`null` is 422).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Uuid, required = false)]
     account_id: Option<Option<Uuid>>,
 }
 
-#[utoipa::path(patch, operation_id = "posts_update", path = "/posts/{id}", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), request_body = PostPatchBody, responses((status = 200, description = "OK", body = PostView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(patch, operation_id = "posts_update", path = "/posts/{id}", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), request_body = PostPatchBody, responses((status = 200, description = "OK", body = PostView)))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -118,7 +122,7 @@ pub async fn update(
     ))
 }
 
-#[utoipa::path(delete, operation_id = "posts_delete", path = "/posts/{id}", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Deleted"), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(delete, operation_id = "posts_delete", path = "/posts/{id}", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Deleted")))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -133,7 +137,7 @@ pub struct ScheduleBody {
     scheduled_for: DateTime<Utc>,
 }
 
-#[utoipa::path(post, operation_id = "posts_schedule", path = "/posts/{id}/schedule", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), request_body = ScheduleBody, responses((status = 200, description = "Scheduled", body = PostView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "posts_schedule", path = "/posts/{id}/schedule", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), request_body = ScheduleBody, responses((status = 200, description = "Scheduled", body = PostView)))]
 pub async fn schedule(
     State(state): State<AppState>,
     caller: Caller,
@@ -145,7 +149,7 @@ pub async fn schedule(
     ))
 }
 
-#[utoipa::path(post, operation_id = "posts_retry", path = "/posts/{id}/retry", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "Rescheduled", body = PostView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "posts_retry", path = "/posts/{id}/retry", tag = "posts", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "Rescheduled", body = PostView)))]
 pub async fn retry(
     State(state): State<AppState>,
     caller: Caller,
@@ -162,7 +166,7 @@ pub struct CalendarQuery {
     tz: Option<String>,
 }
 
-#[utoipa::path(get, operation_id = "posts_calendar", path = "/posts/calendar", tag = "posts", params(CalendarQuery), responses((status = 200, description = "OK", body = Calendar), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "posts_calendar", path = "/posts/calendar", tag = "posts", params(CalendarQuery), responses((status = 200, description = "OK", body = Calendar)))]
 pub async fn calendar(
     State(state): State<AppState>,
     caller: Caller,

@@ -21,7 +21,7 @@ pub struct NewQueueItemBody {
     platforms: Vec<Platform>,
 }
 
-#[utoipa::path(post, operation_id = "queue_create", path = "/queue", tag = "queue", request_body = NewQueueItemBody, responses((status = 201, description = "Queued", body = QueueItemView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "queue_create", path = "/queue", tag = "queue", request_body = NewQueueItemBody, responses((status = 201, description = "Queued", body = QueueItemView)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -39,7 +39,7 @@ pub struct ImportBody {
 }
 
 /// Reads a product page and queues its product (for Instagram and Facebook unless told).
-#[utoipa::path(post, operation_id = "queue_import", path = "/queue/import", tag = "queue", request_body = ImportBody, responses((status = 201, description = "Imported and queued", body = QueueItemView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "queue_import", path = "/queue/import", tag = "queue", request_body = ImportBody, responses((status = 201, description = "Imported and queued", body = QueueItemView)))]
 pub async fn import(
     State(state): State<AppState>,
     caller: Caller,
@@ -59,7 +59,7 @@ pub struct ListQuery {
     status: Option<QueueStatus>,
 }
 
-#[utoipa::path(get, operation_id = "queue_list", path = "/queue", tag = "queue", params(ListQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<QueueItemView>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "queue_list", path = "/queue", tag = "queue", params(ListQuery, crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<QueueItemView>)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -71,7 +71,7 @@ pub async fn list(
     ))
 }
 
-#[utoipa::path(get, operation_id = "queue_get", path = "/queue/{id}", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "OK", body = QueueItemView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "queue_get", path = "/queue/{id}", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "OK", body = QueueItemView)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -80,7 +80,7 @@ pub async fn get(
     Ok(Json(queue::find(&state.db, &caller.user, id).await?.view()))
 }
 
-#[utoipa::path(delete, operation_id = "queue_delete", path = "/queue/{id}", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Deleted"), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(delete, operation_id = "queue_delete", path = "/queue/{id}", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Deleted")))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -96,7 +96,7 @@ pub struct GenerateBody {
     tone: Option<Tone>,
 }
 
-#[utoipa::path(post, operation_id = "queue_generate", path = "/queue/{id}/generate", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), request_body = Option<GenerateBody>, responses((status = 200, description = "Captions written", body = QueueItemView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "queue_generate", path = "/queue/{id}/generate", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), request_body = Option<GenerateBody>, responses((status = 200, description = "Captions written", body = QueueItemView)))]
 pub async fn generate(
     State(state): State<AppState>,
     caller: Caller,
@@ -115,7 +115,7 @@ pub struct ApproveBody {
     account_ids: Option<Vec<Uuid>>,
 }
 
-#[utoipa::path(post, operation_id = "queue_approve", path = "/queue/{id}/approve", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), request_body = Option<ApproveBody>, responses((status = 200, description = "Approved; posts created", body = ApprovedItem), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "queue_approve", path = "/queue/{id}/approve", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), request_body = Option<ApproveBody>, responses((status = 200, description = "Approved; posts created", body = ApprovedItem)))]
 pub async fn approve(
     State(state): State<AppState>,
     caller: Caller,
@@ -134,7 +134,7 @@ pub async fn approve(
     ))
 }
 
-#[utoipa::path(post, operation_id = "queue_reject", path = "/queue/{id}/reject", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "Rejected", body = QueueItemView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "queue_reject", path = "/queue/{id}/reject", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "Rejected", body = QueueItemView)))]
 pub async fn reject(
     State(state): State<AppState>,
     caller: Caller,
@@ -151,7 +151,7 @@ pub struct CaptionBody {
     tone: Option<Tone>,
 }
 
-#[utoipa::path(post, operation_id = "queue_generate_caption", path = "/queue/generate-caption", tag = "queue", request_body = CaptionBody, responses((status = 200, description = "OK", body = GeneratedCaption), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "queue_generate_caption", path = "/queue/generate-caption", tag = "queue", request_body = CaptionBody, responses((status = 200, description = "OK", body = GeneratedCaption)))]
 pub async fn generate_caption(
     State(state): State<AppState>,
     caller: Caller,

@@ -23,7 +23,7 @@ pub struct NewTemplateBody {
     platforms: Vec<Platform>,
 }
 
-#[utoipa::path(post, operation_id = "templates_create", path = "/templates", tag = "templates", request_body = NewTemplateBody, responses((status = 201, description = "Created", body = TemplateView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "templates_create", path = "/templates", tag = "templates", request_body = NewTemplateBody, responses((status = 201, description = "Created", body = TemplateView)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -41,7 +41,7 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(get, operation_id = "templates_list", path = "/templates", tag = "templates", params(crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<TemplateView>), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "templates_list", path = "/templates", tag = "templates", params(crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<TemplateView>)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -50,7 +50,7 @@ pub async fn list(
     Ok(Json(templates::list(&state.db, &caller.user, page).await?))
 }
 
-#[utoipa::path(get, operation_id = "templates_get", path = "/templates/{id}", tag = "templates", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "OK", body = TemplateView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(get, operation_id = "templates_get", path = "/templates/{id}", tag = "templates", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 200, description = "OK", body = TemplateView)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -64,9 +64,13 @@ pub async fn get(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplatePatchBody {
+    /// May be left out, not cleared (`null` is 422).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = false)]
     name: Option<Option<String>>,
+    /// May be left out, not cleared (`null` is 422).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = false)]
     content: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     hashtags: Option<Option<Vec<String>>>,
@@ -74,7 +78,7 @@ pub struct TemplatePatchBody {
     platforms: Option<Option<Vec<Platform>>>,
 }
 
-#[utoipa::path(patch, operation_id = "templates_update", path = "/templates/{id}", tag = "templates", params(("id" = Uuid, Path, description = "The resource id")), request_body = TemplatePatchBody, responses((status = 200, description = "OK", body = TemplateView), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(patch, operation_id = "templates_update", path = "/templates/{id}", tag = "templates", params(("id" = Uuid, Path, description = "The resource id")), request_body = TemplatePatchBody, responses((status = 200, description = "OK", body = TemplateView)))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -92,7 +96,7 @@ pub async fn update(
     ))
 }
 
-#[utoipa::path(delete, operation_id = "templates_delete", path = "/templates/{id}", tag = "templates", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Deleted"), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(delete, operation_id = "templates_delete", path = "/templates/{id}", tag = "templates", params(("id" = Uuid, Path, description = "The resource id")), responses((status = 204, description = "Deleted")))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -107,7 +111,7 @@ pub struct RenderBody {
     product_data: Value,
 }
 
-#[utoipa::path(post, operation_id = "templates_render", path = "/templates/{id}/render", tag = "templates", params(("id" = Uuid, Path, description = "The resource id")), request_body = RenderBody, responses((status = 200, description = "OK", body = RenderedTemplate), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "templates_render", path = "/templates/{id}/render", tag = "templates", params(("id" = Uuid, Path, description = "The resource id")), request_body = RenderBody, responses((status = 200, description = "OK", body = RenderedTemplate)))]
 pub async fn render(
     State(state): State<AppState>,
     caller: Caller,

@@ -30,7 +30,7 @@ fn answer(outcome: Outcome) -> Json<WebhookReceipt> {
     })
 }
 
-#[utoipa::path(post, operation_id = "webhooks_stripe", path = "/webhooks/stripe", tag = "webhooks", security(()), request_body(content = serde_json::Value, content_type = "application/json", description = "The event, exactly as signed"), responses((status = 200, description = "OK", body = WebhookReceipt), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "webhooks_stripe", path = "/webhooks/stripe", tag = "webhooks", security(()), request_body(content = serde_json::Value, content_type = "application/json", description = "The event, exactly as signed"), responses((status = 200, description = "OK", body = WebhookReceipt)))]
 pub async fn stripe(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -52,7 +52,7 @@ pub async fn stripe(
     ))
 }
 
-#[utoipa::path(post, operation_id = "webhooks_platform_events", path = "/webhooks/platform-events", tag = "webhooks", security(()), request_body(content = serde_json::Value, content_type = "application/json", description = "The event, exactly as signed"), responses((status = 200, description = "OK", body = WebhookReceipt), (status = "4XX", description = "Error: `{\"detail\": …}`", body = crate::api::docs::ErrorBody)))]
+#[utoipa::path(post, operation_id = "webhooks_platform_events", path = "/webhooks/platform-events", tag = "webhooks", security(()), request_body(content = serde_json::Value, content_type = "application/json", description = "The event, exactly as signed"), responses((status = 200, description = "OK", body = WebhookReceipt)))]
 pub async fn platform_events(
     State(state): State<AppState>,
     headers: HeaderMap,

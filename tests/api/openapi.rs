@@ -1,10 +1,16 @@
 //! The OpenAPI document: valid OpenAPI 3.1, every contract endpoint in it, every documented
-//! operation answered by the router, and the `/docs` page that renders it.
+//! operation answered by the router, the wire described as it is (enum values, the error
+//! body, the answers' fields, error statuses), and the `/docs` page that renders it.
 
-use serde_json::Value;
-use std::collections::BTreeSet;
+use app::model::{
+    EventKind, EventLevel, PlanTier, Platform, PostStatus, QueueStatus, Role, SubscriptionStatus,
+};
+use app::server::captions::Tone;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{marketer, spawn_app};
 
 /// Every endpoint of `../shared/api-contract.md`, relative to `/api/v1`.
 const CONTRACT: &[(&str, &str)] = &[
@@ -251,4 +257,244 @@ async fn the_docs_page_loads_swagger_ui_from_the_binary() {
         assert!(html.contains(asset), "{asset}");
     }
     assert!(!html.contains("://"), "no asset from another host");
+}
+
+/// What serde writes for each value of an enum.
+fn wire_values<T: Serialize>(values: &[T]) -> Vec<String> {
+    values
+        .iter()
+        .map(|value| match serde_json::to_value(value).unwrap() {
+            Value::String(text) => text,
+            other => panic!("an enum written as {other}"),
+        })
+        .collect()
+}
+
+/// Every enum of the document lists exactly the values the API reads and writes (a client
+/// generated from it sends `facebook`, not `Facebook`), and no enum goes unchecked.
+#[tokio::test]
+async fn every_enum_in_the_document_has_the_values_serde_writes() {
+    let app = spawn_app().await;
+    let doc = fetch_document(&app).await;
+    let expected: BTreeMap<&str, Vec<String>> = BTreeMap::from([
+        ("Platform", wire_values(Platform::ALL)),
+        ("PostStatus", wire_values(PostStatus::ALL)),
+        ("QueueStatus", wire_values(QueueStatus::ALL)),
+        ("Role", wire_values(Role::ALL)),
+        ("EventKind", wire_values(EventKind::ALL)),
+        ("EventLevel", wire_values(EventLevel::ALL)),
+        ("SubscriptionStatus", wire_values(SubscriptionStatus::ALL)),
+        ("PlanTier", wire_values(&PlanTier::ALL)),
+        (
+            "Tone",
+            wire_values(&[
+                Tone::Professional,
+                Tone::Casual,
+                Tone::Playful,
+                Tone::Urgent,
+            ]),
+        ),
+    ]);
+    let mut documented = BTreeMap::new();
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        if let Some(values) = schema["enum"].as_array() {
+            let values: Vec<String> = values
+                .iter()
+                .map(|v| v.as_str().expect("string values").to_string())
+                .collect();
+            documented.insert(name.as_str(), values);
+        }
+    }
+    assert_eq!(
+        documented.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "every enum schema is checked here"
+    );
+    for (name, values) in &expected {
+        assert_eq!(&documented[name], values, "{name}");
+    }
+    assert_eq!(expected["Platform"], ["instagram", "facebook", "tiktok"]);
+    assert_eq!(expected["SubscriptionStatus"][2], "past_due");
+    // Enums appear only as references to those schemas, never spelled again inline.
+    let text = doc.to_string();
+    assert_eq!(
+        text.matches("\"enum\"").count(),
+        expected.len(),
+        "an inline enum escapes the check"
+    );
+}
+
+/// Every error is `{"detail": "<string>"}`: the document says so for every 4xx answer, and the
+/// API's real errors (404, 422, 401) match it.
+#[tokio::test]
+async fn every_error_answer_is_documented_as_the_detail_string_it_is() {
+    let app = spawn_app().await;
+    let doc = fetch_document(&app).await;
+    let error_body = &doc["components"]["schemas"]["ErrorBody"];
+    assert_eq!(error_body["properties"]["detail"]["type"], "string");
+    assert_eq!(error_body["required"], json!(["detail"]));
+    assert_eq!(error_body["properties"].as_object().unwrap().len(), 1);
+
+    for (method, path) in documented_operations(&doc) {
+        let responses = doc["paths"][&path][&method]["responses"]
+            .as_object()
+            .unwrap();
+        assert!(responses.contains_key("4XX"), "{method} {path}");
+        for (status, answer) in responses {
+            if status.starts_with('4') {
+                assert_eq!(
+                    answer["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/ErrorBody",
+                    "{method} {path} {status}"
+                );
+            }
+        }
+    }
+
+    let m = marketer(&app).await;
+    let account = app.account(&m.token, "instagram").await;
+    let missing = app
+        .get_bearer(&format!("/api/v1/posts/{}", uuid::Uuid::new_v4()), &m.token)
+        .await;
+    assert_eq!(missing.status(), 404);
+    let malformed = app
+        .post_bearer(
+            "/api/v1/posts",
+            &m.token,
+            &json!({"account_id": account, "content": "x", "scheduled_for": "soon"}),
+        )
+        .await;
+    assert_eq!(malformed.status(), 422);
+    let signed_out = app
+        .client
+        .get(app.url("/api/v1/posts"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 401);
+    for res in [missing, malformed, signed_out] {
+        let body: Value = res.json().await.unwrap();
+        let fields: Vec<&String> = body.as_object().unwrap().keys().collect();
+        assert_eq!(fields, ["detail"], "{body}");
+        assert!(body["detail"].is_string(), "{body}");
+    }
+}
+
+/// The error statuses each operation can give are named: 422 where input is parsed, 401 and
+/// 403 where one must sign in, 404 on ids, 429 with `Retry-After` on the rate-limited
+/// sign-in family and on every signed-in call (API keys are limited per key).
+#[tokio::test]
+async fn error_statuses_are_documented_where_they_happen() {
+    let app = spawn_app().await;
+    let doc = fetch_document(&app).await;
+    let statuses = |method: &str, path: &str| -> BTreeSet<String> {
+        doc["paths"][path][method]["responses"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{method} {path}"))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let has = |method: &str, path: &str, wanted: &[&str]| {
+        let present = statuses(method, path);
+        for status in wanted {
+            assert!(
+                present.contains(*status),
+                "{method} {path} lacks {status}: {present:?}"
+            );
+        }
+    };
+    let lacks = |method: &str, path: &str, unwanted: &[&str]| {
+        let present = statuses(method, path);
+        for status in unwanted {
+            assert!(!present.contains(*status), "{method} {path} has {status}");
+        }
+    };
+    for path in [
+        "/auth/login",
+        "/auth/register",
+        "/auth/refresh",
+        "/auth/forgot-password",
+        "/auth/reset-password",
+    ] {
+        has("post", path, &["422", "429"]);
+        lacks("post", path, &["401", "404"]);
+        let retry_after = &doc["paths"][path]["post"]["responses"]["429"]["headers"]["Retry-After"];
+        assert_eq!(retry_after["schema"]["type"], "integer", "{path}");
+    }
+    has("post", "/auth/provision", &["401", "403", "422", "429"]);
+    has(
+        "post",
+        "/posts",
+        &["201", "401", "403", "413", "422", "429"],
+    );
+    has("get", "/posts", &["200", "401", "422"]);
+    has("get", "/posts/{id}", &["200", "401", "404"]);
+    lacks("get", "/posts/{id}", &["422", "413"]);
+    has("delete", "/posts/{id}", &["204", "404"]);
+    assert!(doc["paths"]["/posts/{id}"]["delete"]["responses"]["204"]["content"].is_null());
+    has("get", "/posts/calendar", &["422"]);
+    lacks("get", "/health", &["401", "429"]);
+    has("get", "/health", &["200", "503"]);
+}
+
+/// Answers write every field, `null` included: the document marks each required (nullable
+/// where it can be null), while request bodies keep their optional fields optional, and a
+/// PATCH field that cannot be cleared is not documented as nullable.
+#[tokio::test]
+async fn answers_are_documented_field_for_field() {
+    let app = spawn_app().await;
+    let doc = fetch_document(&app).await;
+    let schemas = &doc["components"]["schemas"];
+    let names = |value: &Value| -> BTreeSet<String> {
+        value
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .or_else(|| {
+                value
+                    .as_array()
+                    .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+            })
+            .unwrap_or_default()
+    };
+
+    let m = marketer(&app).await;
+    let account = app.account(&m.token, "instagram").await;
+    let res = app
+        .post_bearer(
+            "/api/v1/posts",
+            &m.token,
+            &json!({"account_id": account, "content": "A draft"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let post: Value = res.json().await.unwrap();
+    let view = &schemas["PostView"];
+    assert_eq!(
+        names(&post),
+        names(&view["properties"]),
+        "documented fields"
+    );
+    assert_eq!(names(&view["required"]), names(&view["properties"]));
+    assert!(post["scheduled_for"].is_null());
+    assert_eq!(
+        view["properties"]["scheduled_for"]["type"],
+        json!(["string", "null"])
+    );
+    assert_eq!(view["properties"]["scheduled_for"]["format"], "date-time");
+    assert_eq!(view["properties"]["id"]["format"], "uuid");
+
+    let new_post = &schemas["NewPostBody"];
+    assert_eq!(
+        names(&new_post["required"]),
+        BTreeSet::from(["account_id".to_string(), "content".to_string()])
+    );
+    let patch = &schemas["PostPatchBody"];
+    assert!(patch["required"].is_null());
+    assert_eq!(patch["properties"]["content"]["type"], "string");
+    assert_eq!(
+        patch["properties"]["scheduled_for"]["type"],
+        json!(["string", "null"]),
+        "null unschedules"
+    );
 }
