@@ -85,7 +85,10 @@ impl FakePlatform {
         *state.processing_polls.lock().unwrap() = 1;
         let app = Router::new()
             .route("/graph/oauth/access_token", get(meta_exchange))
-            .route("/graph/{node}/media", post(ig_create_container))
+            .route(
+                "/graph/{node}/media",
+                post(ig_create_container).get(ig_list_media),
+            )
             .route("/graph/{node}/media_publish", post(ig_publish))
             .route("/graph/{node}/feed", post(fb_feed))
             .route("/graph/{node}/photos", post(fb_photos))
@@ -175,6 +178,28 @@ impl FakePlatform {
             .unwrap()
             .insert(id.clone(), (caption.to_string(), 0, false));
         id
+    }
+}
+
+impl FakePlatform {
+    /// As if a crashed instance had created and published this Instagram container: its id
+    /// and the id of the media it became.
+    pub fn published_container(&self, caption: &str) -> (String, String) {
+        let container = self.existing_container(caption);
+        let media = self.state.id("ig_media");
+        self.state
+            .containers
+            .lock()
+            .unwrap()
+            .get_mut(&container)
+            .unwrap()
+            .2 = true;
+        self.state
+            .published
+            .lock()
+            .unwrap()
+            .push((media.clone(), caption.to_string()));
+        (container, media)
     }
 }
 
@@ -315,6 +340,39 @@ async fn ig_publish(
         .unwrap()
         .push((media.clone(), container.0.clone()));
     Json(json!({"id": media})).into_response()
+}
+
+/// The Instagram account's media, newest first.
+async fn ig_list_media(
+    State(s): State<Arc<FakeState>>,
+    Path(node): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<Params>,
+) -> Response {
+    s.enter(format!("GET {node}/media")).await;
+    if let Some(r) = s.meta_token_refusal(meta_token(&headers, &q).as_ref()) {
+        return r;
+    }
+    let data: Vec<Value> = s
+        .published
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .filter(|(id, _)| id.starts_with("ig_media_"))
+        .map(|(id, caption)| json!({"id": id, "caption": caption}))
+        .collect();
+    Json(json!({"data": data})).into_response()
+}
+
+/// The token of a Graph call: `Authorization: Bearer`, or the `access_token` parameter.
+fn meta_token(headers: &HeaderMap, params: &Params) -> Option<String> {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string)
+        .or_else(|| params.get("access_token").cloned())
 }
 
 async fn fb_feed(

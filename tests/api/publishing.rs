@@ -1067,3 +1067,79 @@ async fn a_panic_inside_a_tick_does_not_stop_publishing() {
         format!("after-panic-{id}")
     );
 }
+
+/// TikTok's publish call times out: the post may be live, and TikTok offers no way to find
+/// out without the publish id. The post fails with a plain reason and is not retried (a retry
+/// would post it a second time if the first went through).
+#[tokio::test]
+async fn a_tiktok_publish_that_times_out_fails_unconfirmed_without_a_retry() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    fake.slow("tiktok init", std::time::Duration::from_millis(2500));
+    let app = publishing_app_with(&fake, |s| s.platforms.request_timeout_seconds = 1).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "tiktok", GOOD_TOKEN, Some("rt")).await;
+    let id = due_post(&app, &who, account, "maybe live tt-unknown", &[VIDEO]).await;
+    let engine = Engine::from_state(&app.state);
+
+    let report = tick(&engine).await;
+    assert_eq!(report.failed, 1, "{report:?}");
+    let reason = "TikTok did not confirm this post; check the profile before retrying";
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Failed);
+    assert_eq!(post.error_message.as_deref(), Some(reason));
+    let events = publish_events(&app, id).await;
+    assert!(
+        events.iter().any(|e| e.message == format!("Failed: {reason}")),
+        "{events:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(tick(&engine).await.claimed, 0, "not retried");
+    let inits = fake.calls().iter().filter(|c| *c == "POST tiktok init").count();
+    assert_eq!(inits, 1, "one publish call: {:?}", fake.calls());
+}
+
+/// An instance died after calling TikTok's publish and before storing the publish id: the
+/// instance that recovers the post cannot tell whether it is live, so it fails it the same
+/// way instead of publishing again.
+#[tokio::test]
+async fn a_tiktok_post_interrupted_before_its_publish_id_fails_unconfirmed() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "tiktok", GOOD_TOKEN, Some("rt")).await;
+    let id = due_post(&app, &who, account, "crashed tt-crash", &[VIDEO]).await;
+    crashed_mid_publish(&app, id, None).await;
+
+    let report = tick(&Engine::from_state(&app.state)).await;
+    assert_eq!(report.failed, 1, "{report:?}");
+    let post = row(&app, id).await;
+    assert_eq!(
+        post.error_message.as_deref(),
+        Some("TikTok did not confirm this post; check the profile before retrying")
+    );
+    assert!(fake.calls().is_empty(), "{:?}", fake.calls());
+}
+
+/// An instance died after Instagram published the container and before the outcome was
+/// written: the recovered post stores the media id (what metrics and links need), not the
+/// container id, and is not published again.
+#[tokio::test]
+async fn a_resumed_instagram_post_stores_the_media_id_not_the_container() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "instagram", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, account, "already out ig-media-id", &[PHOTO]).await;
+    let (container, media) = fake.published_container("already out ig-media-id");
+    crashed_mid_publish(&app, id, Some(container)).await;
+
+    let report = tick(&Engine::from_state(&app.state)).await;
+    assert_eq!(report.posted, 1, "{report:?}");
+    let post = row(&app, id).await;
+    assert_eq!(post.external_post_id.as_deref(), Some(media.as_str()));
+    assert_eq!(fake.publish_count("ig-media-id"), 1);
+    assert!(!fake.calls().iter().any(|c| c.ends_with("/media_publish")));
+}

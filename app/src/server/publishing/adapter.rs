@@ -89,6 +89,14 @@ pub enum PublishError {
         code: Option<String>,
         message: String,
     },
+    /// A publish call whose fate is unknown (it timed out after it may have been received)
+    /// on a platform that offers no way to look the post up: retrying could post it twice,
+    /// so the post fails and its owner checks the profile.
+    #[error("{message}")]
+    Unconfirmed {
+        code: Option<String>,
+        message: String,
+    },
     /// The platform asks us to slow down; not a failure of the post.
     #[error("{message}")]
     RateLimited {
@@ -104,6 +112,7 @@ impl PublishError {
             PublishError::Transient { code, .. }
             | PublishError::Permanent { code, .. }
             | PublishError::TokenExpired { code, .. }
+            | PublishError::Unconfirmed { code, .. }
             | PublishError::RateLimited { code, .. } => code.as_deref(),
         }
     }
@@ -112,6 +121,17 @@ impl PublishError {
         PublishError::Transient {
             code: None,
             message: message.into(),
+        }
+    }
+
+    /// The platform could not say whether the post went out (see `Unconfirmed`).
+    pub fn unconfirmed(platform: Platform) -> Self {
+        PublishError::Unconfirmed {
+            code: None,
+            message: format!(
+                "{} did not confirm this post; check the profile before retrying",
+                platform.label()
+            ),
         }
     }
 
@@ -174,6 +194,13 @@ pub trait Publisher: Send + Sync {
     /// Whether publishing changes something outside PostPilot. The engine records a
     /// checkpoint before such calls so that a crash cannot lead to a second post.
     fn has_side_effects(&self) -> bool {
+        true
+    }
+
+    /// Whether an interrupted `start` (begun, no answer stored) can be settled safely: its
+    /// post found with `find_published`, or `start` harmless to repeat. `false` for platforms
+    /// with neither (TikTok): such a post fails as `Unconfirmed` instead of going out twice.
+    fn confirms_interrupted_start(&self) -> bool {
         true
     }
 

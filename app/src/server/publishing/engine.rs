@@ -429,7 +429,11 @@ impl Engine {
                 self.transient(post, started, &account, &message, code.as_deref())
                     .await
             }
-            Err(err @ (PublishError::Permanent { .. } | PublishError::TokenExpired { .. })) => {
+            Err(
+                err @ (PublishError::Permanent { .. }
+                | PublishError::TokenExpired { .. }
+                | PublishError::Unconfirmed { .. }),
+            ) => {
                 self.fail(post, started, Some(&account), &err.to_string(), err.code())
                     .await
             }
@@ -454,6 +458,9 @@ impl Engine {
                 .await?);
         }
         if let Some(since) = post.publish_started_at {
+            if !publisher.confirms_interrupted_start() {
+                return Ok(Err(PublishError::unconfirmed(post.platform)));
+            }
             let found = self
                 .leases
                 .while_held(

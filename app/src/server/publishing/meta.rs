@@ -208,6 +208,37 @@ fn insight(body: &Value, name: &str) -> i64 {
 
 pub struct InstagramPublisher(pub Graph);
 
+impl InstagramPublisher {
+    /// The media a published container became, found among the account's latest media by
+    /// its caption (a container does not name its media).
+    async fn published_media(
+        &self,
+        auth: &AccountAuth,
+        post: &OutgoingPost,
+    ) -> Result<String, PublishError> {
+        let path = format!("{}/media", auth.external_id);
+        let body = self
+            .0
+            .get(
+                Platform::Instagram,
+                &path,
+                &auth.access_token,
+                &[("fields", "id,caption,timestamp"), ("limit", "50")],
+            )
+            .await?;
+        body["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["caption"].as_str() == Some(post.caption.as_str()))
+            .and_then(|m| m["id"].as_str().map(str::to_string))
+            // Published but not listed yet: look again on the next attempt.
+            .ok_or_else(|| {
+                PublishError::transient("Instagram published the post but does not list it yet")
+            })
+    }
+}
+
 #[async_trait]
 impl Publisher for InstagramPublisher {
     async fn start(
@@ -238,7 +269,7 @@ impl Publisher for InstagramPublisher {
     async fn finish(
         &self,
         auth: &AccountAuth,
-        _post: &OutgoingPost,
+        post: &OutgoingPost,
         container: &str,
     ) -> Result<String, PublishError> {
         for attempt in 0..self.0.poll_max_attempts {
@@ -253,8 +284,9 @@ impl Publisher for InstagramPublisher {
                 .await?;
             match body["status_code"].as_str().unwrap_or("") {
                 "FINISHED" => break,
-                // Published before a crash: the container is the post's handle.
-                "PUBLISHED" => return Ok(container.to_string()),
+                // Published before a crash: the post's id is the media's, not the
+                // container's (metrics and links need the media id).
+                "PUBLISHED" => return self.published_media(auth, post).await,
                 "ERROR" | "EXPIRED" => {
                     return Err(PublishError::Permanent {
                         code: Some(body["status_code"].as_str().unwrap_or("ERROR").to_string()),

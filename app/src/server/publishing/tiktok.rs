@@ -48,6 +48,42 @@ impl TiktokPublisher {
             .map_err(|e| PublishError::from_transport(Platform::Tiktok, &e))?;
         read_tiktok(response).await
     }
+
+    /// A publish call: posts the moment TikTok receives it. When it may have been received
+    /// but no answer came back, nothing can tell whether the post is live (no idempotency
+    /// key, no lookup without the publish id): `Unconfirmed`, never retried.
+    async fn init(&self, path: &str, token: &str, body: Value) -> Result<Value, PublishError> {
+        let response = match self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+        {
+            Ok(response) => response,
+            // Never connected: TikTok did not receive it.
+            Err(err) if err.is_connect() => {
+                return Err(PublishError::from_transport(Platform::Tiktok, &err))
+            }
+            Err(_) => return Err(PublishError::unconfirmed(Platform::Tiktok)),
+        };
+        let status = response.status().as_u16();
+        let retry_after = retry_after(response.headers());
+        let Ok(body) = response.json::<Value>().await else {
+            // A success whose body was lost is as unknown as no answer at all.
+            return Err(if (200..300).contains(&status) {
+                PublishError::unconfirmed(Platform::Tiktok)
+            } else {
+                classify_tiktok_error(status, &Value::Null, retry_after)
+            });
+        };
+        let code = body["error"]["code"].as_str().unwrap_or("");
+        if (200..300).contains(&status) && (code.is_empty() || code == "ok") {
+            return Ok(body);
+        }
+        Err(classify_tiktok_error(status, &body, retry_after))
+    }
 }
 
 async fn read_tiktok(response: Response) -> Result<Value, PublishError> {
@@ -123,6 +159,11 @@ pub fn classify_tiktok_error(
 
 #[async_trait]
 impl Publisher for TiktokPublisher {
+    /// A direct post cannot be looked up without its publish id, nor repeated safely.
+    fn confirms_interrupted_start(&self) -> bool {
+        false
+    }
+
     async fn start(
         &self,
         auth: &AccountAuth,
@@ -133,7 +174,7 @@ impl Publisher for TiktokPublisher {
             .first()
             .ok_or_else(|| PublishError::permanent("TikTok posts need a video or photos"))?;
         let body = if is_video_url(first) {
-            self.call(
+            self.init(
                 "/v2/post/publish/video/init/",
                 &auth.access_token,
                 json!({
@@ -143,7 +184,7 @@ impl Publisher for TiktokPublisher {
             )
             .await?
         } else {
-            self.call(
+            self.init(
                 "/v2/post/publish/content/init/",
                 &auth.access_token,
                 json!({
@@ -157,7 +198,7 @@ impl Publisher for TiktokPublisher {
         };
         let publish_id = body["data"]["publish_id"]
             .as_str()
-            .ok_or_else(|| PublishError::transient("TikTok answered without a publish_id"))?;
+            .ok_or_else(|| PublishError::unconfirmed(Platform::Tiktok))?;
         Ok(Started::InProgress {
             publish_ref: publish_id.to_string(),
         })
