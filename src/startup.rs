@@ -16,6 +16,7 @@ use app::server::config::Settings;
 use app::server::email::Mailer;
 use app::server::publishing::{self, Engine, Platforms};
 use app::server::services::post_reads::PostReads;
+use app::server::services::retention;
 use app::server::{db, AppState};
 use app::{shell, App};
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -117,11 +118,17 @@ impl Application {
         let mut jobs = None;
         if self.state.settings.scheduler.enabled {
             let engine = Arc::new(Engine::from_state(&self.state));
-            jobs = Some(
-                publishing::jobs::start(engine, &self.state.settings.scheduler)
-                    .await
-                    .context("cannot start the publishing engine")?,
-            );
+            let scheduler = publishing::jobs::start(engine, &self.state.settings.scheduler)
+                .await
+                .context("cannot start the publishing engine")?;
+            scheduler
+                .add(
+                    retention::job(self.state.db.clone(), self.state.settings.retention.clone())
+                        .context("retention.prune_cron")?,
+                )
+                .await
+                .context("cannot start the retention job")?;
+            jobs = Some(scheduler);
         }
         let served = axum::serve(
             self.listener,
@@ -265,10 +272,10 @@ fn client_address(req: &Request, trust_forwarded_for: bool) -> Option<std::net::
             .headers()
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .filter_map(|entry| entry.trim().parse().ok())
-            .last();
+            .next_back()
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.rsplit(',').next())
+            .and_then(|entry| entry.trim().parse().ok());
         if forwarded.is_some() {
             return forwarded;
         }

@@ -658,3 +658,130 @@ async fn an_api_key_gets_its_plans_requests_per_minute_then_429() {
         .await;
     assert_eq!(res.status(), 200);
 }
+
+// Rule 18: retention.
+
+#[tokio::test]
+async fn pruning_removes_old_log_entries_spent_tokens_and_webhook_ids_and_keeps_the_rest() {
+    use app::server::entities::{event_log, password_reset_token, refresh_token, webhook_event};
+    use app::server::services::retention;
+    use chrono::{Duration, Utc};
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    use uuid::Uuid;
+
+    let app = spawn_app().await;
+    app.signed_up("ada@example.com").await;
+    let ada = app.user("ada@example.com").await;
+    let now = Utc::now();
+    let days = |n: i64| now - Duration::days(n);
+    let settings = app.state.settings.retention.clone();
+    assert_eq!(settings.event_log_days, 90, "the documented default");
+
+    // Registration wrote fresh rows of its own (a log entry, a refresh token): kept.
+    let (log_before, tokens_before) = (
+        app.count("event_log").await,
+        app.count("refresh_tokens").await,
+    );
+    for at in [days(91), days(365)] {
+        event_log::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            at: Set(at),
+            kind: Set(app::model::EventKind::Auth),
+            level: Set(app::model::EventLevel::Info),
+            user_id: Set(None),
+            post_id: Set(None),
+            message: Set("old".into()),
+            data: Set(json!({})),
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    event_log::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        at: Set(days(89)),
+        kind: Set(app::model::EventKind::Auth),
+        level: Set(app::model::EventLevel::Info),
+        user_id: Set(None),
+        post_id: Set(None),
+        message: Set("recent enough".into()),
+        data: Set(json!({})),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+
+    let refresh = |expires_at, used_at| refresh_token::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(ada.id),
+        family_id: Set(Uuid::new_v4()),
+        token_hash: Set(Uuid::new_v4().simple().to_string()),
+        expires_at: Set(expires_at),
+        used_at: Set(used_at),
+        revoked_at: Set(None),
+        created_at: Set(days(30)),
+    };
+    refresh(days(8), Some(days(15)))
+        .insert(&app.db)
+        .await
+        .unwrap(); // spent, long expired
+    refresh(days(8), None).insert(&app.db).await.unwrap(); // expired
+    refresh(days(1), Some(days(2)))
+        .insert(&app.db)
+        .await
+        .unwrap(); // spent, expiry recent: kept for reuse detection
+    refresh(now + Duration::days(3), None)
+        .insert(&app.db)
+        .await
+        .unwrap(); // live
+
+    let reset = |expires_at, used_at| password_reset_token::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(ada.id),
+        token_hash: Set(Uuid::new_v4().simple().to_string()),
+        expires_at: Set(expires_at),
+        used_at: Set(used_at),
+        created_at: Set(days(30)),
+    };
+    reset(days(8), None).insert(&app.db).await.unwrap(); // expired
+    reset(days(6), Some(days(9))).insert(&app.db).await.unwrap(); // used long ago
+    reset(now + Duration::minutes(30), None)
+        .insert(&app.db)
+        .await
+        .unwrap(); // live
+
+    for received_at in [days(31), days(29)] {
+        webhook_event::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            source: Set("stripe".into()),
+            event_id: Set(Uuid::new_v4().to_string()),
+            event_type: Set("invoice.paid".into()),
+            received_at: Set(received_at),
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+
+    let pruned = retention::prune(&app.db, &settings, now).await.unwrap();
+    assert_eq!(
+        (
+            pruned.event_log,
+            pruned.refresh_tokens,
+            pruned.reset_tokens,
+            pruned.webhook_events
+        ),
+        (2, 2, 2, 1)
+    );
+    // What is left: the fresh rows, plus the run's own log entry.
+    assert_eq!(app.count("event_log").await, log_before + 1 + 1);
+    assert_eq!(app.count("refresh_tokens").await, tokens_before + 2);
+    assert_eq!(app.count("password_reset_tokens").await, 1);
+    assert_eq!(app.count("webhook_events").await, 1);
+    let left = event_log::Entity::find().all(&app.db).await.unwrap();
+    assert!(left.iter().all(|e| e.message != "old"));
+
+    // A second run finds nothing more and writes nothing.
+    let again = retention::prune(&app.db, &settings, now).await.unwrap();
+    assert_eq!(again, retention::Pruned::default());
+}

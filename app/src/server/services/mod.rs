@@ -14,6 +14,7 @@ pub mod post_reads;
 pub mod posts;
 pub mod product_import;
 pub mod queue;
+pub mod retention;
 pub mod templates;
 pub mod usage;
 pub mod users;

@@ -15,36 +15,79 @@ fn unreachable(why: impl std::fmt::Display) -> AppError {
     AppError::BadRequest(format!("Could not read the product page: {why}"))
 }
 
+/// The one answer for a host that does not resolve, does not answer, or is not allowed (a
+/// private address, another port): telling them apart would let callers map internal hosts.
+fn not_allowed() -> AppError {
+    unreachable("the address is unreachable or not allowed")
+}
+
+/// Whether `ip` is a public unicast address on the internet. IPv4: everything outside the
+/// special-purpose ranges (RFC 6890 and successors). IPv6: only global unicast (2000::/3),
+/// without its special blocks, which also rules out NAT64, 6to4, Teredo and the
+/// IPv4-compatible and IPv4-mapped forms a private IPv4 address could hide behind.
 fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]))
+            let [a, b, c, _] = v4.octets();
+            !(a == 0 // "this network"
+                || a == 10
+                || a == 127
+                || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
+                || (a == 169 && b == 254)
+                || (a == 172 && (16..32).contains(&b))
+                || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+                || (a == 192 && b == 0 && c == 2)
+                || (a == 192 && b == 88 && c == 99) // 6to4 relay anycast
+                || (a == 192 && b == 168)
+                || (a == 198 && (18..20).contains(&b)) // benchmarking
+                || (a == 198 && b == 51 && c == 100)
+                || (a == 203 && b == 0 && c == 113)
+                || a >= 224) // multicast, reserved, broadcast
         }
         IpAddr::V6(v6) => {
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| !is_public(IpAddr::V4(v4))))
+            let s = v6.segments();
+            (s[0] & 0xe000) == 0x2000 // 2000::/3
+                && !(s[0] == 0x2001 && s[1] < 0x0200) // 2001::/23, Teredo among them
+                && !(s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+                && s[0] != 0x2002 // 6to4
+                && (s[0] & 0xfff0) != 0x3ff0 // documentation (3fff::/20)
         }
+    }
+}
+
+/// Loopback only: what `import_allow_private_hosts` opens, for development and tests. Every
+/// other private range stays refused even then.
+fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => v6.is_loopback(),
     }
 }
 
 /// How many redirects an import follows (each target is checked like the first URL).
 const MAX_REDIRECTS: usize = 3;
 
-/// Fetches `url` and reads its product.
+/// Fetches `url` and reads its product, within one deadline for everything: resolving,
+/// connecting, every redirect and the download.
 pub async fn import(settings: &IntegrationSettings, url: &str) -> Result<Product, AppError> {
-    let mut target = reqwest::Url::parse(url.trim())
+    let target = reqwest::Url::parse(url.trim())
         .map_err(|_| AppError::validation("url", "Enter a full http(s) URL"))?;
+    if !matches!(target.scheme(), "http" | "https") {
+        return Err(AppError::validation(
+            "url",
+            "Only http and https URLs can be imported",
+        ));
+    }
+    let deadline = Duration::from_secs(settings.import_timeout_seconds);
+    tokio::time::timeout(deadline, fetch_product(settings, target))
+        .await
+        .unwrap_or_else(|_| Err(unreachable("the page took too long to answer")))
+}
+
+async fn fetch_product(
+    settings: &IntegrationSettings,
+    mut target: reqwest::Url,
+) -> Result<Product, AppError> {
     let mut redirects = 0;
     let mut response = loop {
         let response = fetch_checked(settings, &target).await?;
@@ -96,37 +139,34 @@ pub async fn import(settings: &IntegrationSettings, url: &str) -> Result<Product
     Ok(product)
 }
 
-/// One GET of `url` after checking its scheme and that it resolves to public addresses; the
-/// connection goes to the address that was checked.
+/// One GET of `url` after checking its scheme, its port (80 and 443 only, unless private
+/// hosts are allowed for development) and that every address it resolves to is public; the
+/// connection goes to the address that was checked, so DNS cannot change its answer between.
 async fn fetch_checked(
     settings: &IntegrationSettings,
     url: &reqwest::Url,
 ) -> Result<reqwest::Response, AppError> {
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(AppError::validation(
-            "url",
-            "Only http and https URLs can be imported",
-        ));
+        return Err(not_allowed());
     }
-    let host = url
-        .host_str()
-        .ok_or_else(|| AppError::validation("url", "The URL has no host"))?
-        .to_string();
-    let port = url.port_or_known_default().unwrap_or(443);
+    let host = url.host_str().ok_or_else(not_allowed)?.to_string();
+    let port = url.port_or_known_default().ok_or_else(not_allowed)?;
+    let development = settings.import_allow_private_hosts;
+    if !development && !matches!(port, 80 | 443) {
+        return Err(not_allowed());
+    }
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
         .await
-        .map_err(|e| unreachable(format!("{host} could not be resolved ({e})")))?
+        .map_err(|_| not_allowed())?
         .collect();
+    let allowed = |ip: IpAddr| is_public(ip) || (development && is_loopback(ip));
     let Some(addr) = addrs.first().copied() else {
-        return Err(unreachable(format!("{host} has no address")));
+        return Err(not_allowed());
     };
-    if !settings.import_allow_private_hosts && addrs.iter().any(|a| !is_public(a.ip())) {
-        return Err(AppError::BadRequest(format!(
-            "{host} is a private address: only public product pages can be imported"
-        )));
+    if !addrs.iter().all(|a| allowed(a.ip())) {
+        return Err(not_allowed());
     }
     let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(settings.import_timeout_seconds))
         .redirect(reqwest::redirect::Policy::none())
         .resolve(&host, addr)
         .user_agent("PostPilot product import")
@@ -136,7 +176,7 @@ async fn fetch_checked(
         if e.is_timeout() {
             unreachable("the page took too long to answer")
         } else {
-            unreachable("the page could not be reached")
+            not_allowed()
         }
     })
 }
@@ -325,9 +365,50 @@ mod tests {
             "fd00::1",
             "100.64.0.1",
             "::ffff:127.0.0.1",
+            // The ranges an attacker would reach for next.
+            "0.0.0.0",
+            "0.1.2.3",
+            "100.127.255.255",
+            "192.0.0.8",
+            "198.18.0.1",
+            "198.19.255.255",
+            "240.0.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "239.255.255.250",
+            "64:ff9b::a9fe:a9fe", // NAT64 of 169.254.169.254
+            "64:ff9b:1::a00:1",   // local-use NAT64
+            "2002:a9fe:a9fe::1",  // 6to4 of 169.254.169.254
+            "::a9fe:a9fe",        // IPv4-compatible
+            "::ffff:8.8.8.8",     // mapped, even of a public address
+            "ff02::1",
+            "ff0e::1",
+            "fe80::1",
+            "fec0::1",
+            "2001::1", // Teredo
+            "2001:db8::1",
+            "100::1",
+            "::",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
-        assert!(is_public("93.184.216.34".parse().unwrap()));
+        for ip in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "2a00:1450::1",
+        ] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn development_opens_loopback_and_nothing_else() {
+        assert!(is_loopback("127.0.0.1".parse().unwrap()));
+        assert!(is_loopback("::1".parse().unwrap()));
+        for ip in ["10.0.0.1", "169.254.169.254", "::ffff:127.0.0.1"] {
+            assert!(!is_loopback(ip.parse().unwrap()), "{ip}");
+        }
     }
 }
