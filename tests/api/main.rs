@@ -9,6 +9,7 @@ mod auth;
 mod billing;
 mod cli;
 mod concurrency;
+mod crash;
 mod fake_platform;
 mod health;
 mod helpers;

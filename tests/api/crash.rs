@@ -1,0 +1,197 @@
+//! Three real `postpilot serve` processes (scheduler on) publish posts that all fall due at
+//! once to a platform that counts what it receives, and one of them is killed with SIGKILL
+//! while it holds claimed posts. Every post must go out exactly once, none may be lost, and
+//! none may be more than 15 s late (the posts of the killed process wait out its lease).
+//!
+//! 500 posts in the suite, with the debug binary; `scripts/crash-test.sh` runs 5,000
+//! (`CRASH_POSTS`) with the release binary (`CRASH_BIN`).
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration as StdDuration, Instant};
+
+use app::model::{Platform, PostStatus};
+use app::server::entities::post;
+use app::server::publishing::adapter::TokenGrant;
+use app::server::services::accounts;
+use chrono::{Duration, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::fake_platform::FakePlatform;
+use crate::helpers::{insert_posts, marketer, spawn_app_with, TestApp};
+
+const TOKEN: &str = "crash-test-token";
+const MAX_LATENESS: Duration = Duration::seconds(15);
+
+/// A `postpilot serve` process on the test's database, publishing to the fake platform.
+fn serve(app: &TestApp, fake: &FakePlatform, instance: &str) -> Child {
+    let settings = &app.state.settings;
+    let binary =
+        std::env::var("CRASH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_postpilot").into());
+    Command::new(binary)
+        .arg("serve")
+        .env("DATABASE_URL", settings.database_url())
+        .env("POSTPILOT_DATABASE_DATA_DIR", &settings.database.data_dir)
+        .env("POSTPILOT_SERVER_ADDR", "127.0.0.1:0")
+        .env("POSTPILOT_AUTH_JWT_SECRET", &settings.auth.jwt_secret)
+        .env("POSTPILOT_SCHEDULER_ENABLED", "true")
+        .env("POSTPILOT_SCHEDULER_INSTANCE_ID", instance)
+        .env("POSTPILOT_PLATFORMS_META_GRAPH_URL", fake.graph_url())
+        .env("POSTPILOT_PLATFORMS_TIKTOK_API_URL", fake.tiktok_url())
+        .env("POSTPILOT_LOG_FILTER", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start postpilot serve")
+}
+
+/// A Facebook page with a real token: its posts go to the fake platform.
+async fn page(app: &TestApp, token: &str, owner: &app::server::entities::user::Model) -> Uuid {
+    let res = app
+        .post_bearer(
+            "/api/v1/accounts",
+            token,
+            &json!({"platform": "facebook", "account_name": "Crash shop",
+                    "account_id_external": format!("page-{}", Uuid::new_v4().simple())}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id: Uuid = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let grant = TokenGrant {
+        access_token: TOKEN.into(),
+        refresh_token: None,
+        expires_at: Some(Utc::now() + Duration::days(30)),
+    };
+    accounts::attach_tokens(&app.db, &app.state.vault, owner, id, &grant)
+        .await
+        .unwrap();
+    id
+}
+
+async fn count(app: &TestApp, status: PostStatus) -> u64 {
+    post::Entity::find()
+        .filter(post::Column::Status.eq(status))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_instance_loses_and_doubles_nothing() {
+    let posts: usize = std::env::var("CRASH_POSTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(500);
+    let fake = FakePlatform::start().await;
+    fake.accept_token(TOKEN);
+    // Each publication takes a moment, so the killed process has posts in flight.
+    fake.slow("feed", StdDuration::from_millis(40));
+    let app = spawn_app_with(|_| {}).await;
+    let who = marketer(&app).await;
+    let owner = app.user(&who.email).await;
+    let account = page(&app, &who.token, &owner).await;
+
+    // All due in the same second, a few seconds from now (the processes start meanwhile).
+    let due_at = Utc::now() + Duration::seconds(4);
+    let rows: Vec<post::ActiveModel> = (0..posts)
+        .map(|i| {
+            let mut row = post::new_row(
+                owner.id,
+                account,
+                Platform::Facebook,
+                format!("crash post #{i:05}"),
+                PostStatus::Scheduled,
+                Some(due_at),
+            );
+            row.scheduled_for = Set(Some(due_at));
+            row
+        })
+        .collect();
+    insert_posts(&app, rows).await;
+
+    let mut doomed = serve(&app, &fake, "crash-doomed");
+    let mut survivors = vec![
+        serve(&app, &fake, "crash-survivor-1"),
+        serve(&app, &fake, "crash-survivor-2"),
+    ];
+
+    // Kill the first process as soon as it holds claimed posts.
+    let deadline = Instant::now() + StdDuration::from_secs(60);
+    loop {
+        let held = post::Entity::find()
+            .filter(post::Column::LeaseOwner.eq("crash-doomed"))
+            .filter(post::Column::Status.eq(PostStatus::Publishing))
+            .count(&app.db)
+            .await
+            .unwrap();
+        if held > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the doomed process never claimed a post"
+        );
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
+    doomed.kill().expect("SIGKILL");
+    doomed.wait().unwrap();
+    let stranded = post::Entity::find()
+        .filter(post::Column::LeaseOwner.eq("crash-doomed"))
+        .filter(post::Column::Status.eq(PostStatus::Publishing))
+        .count(&app.db)
+        .await
+        .unwrap();
+
+    let deadline = Instant::now() + StdDuration::from_secs(120);
+    while count(&app, PostStatus::Posted).await < posts as u64 && Instant::now() < deadline {
+        tokio::time::sleep(StdDuration::from_millis(200)).await;
+    }
+    for survivor in &mut survivors {
+        survivor.kill().ok();
+        survivor.wait().ok();
+    }
+
+    let rows = post::Entity::find()
+        .filter(post::Column::AccountId.eq(account))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let published = rows
+        .iter()
+        .filter(|p| p.status == PostStatus::Posted)
+        .count();
+    let calls = fake.state.published.lock().unwrap().clone();
+    let mut per_caption = std::collections::HashMap::<&str, usize>::new();
+    for (_, caption) in &calls {
+        *per_caption.entry(caption.as_str()).or_default() += 1;
+    }
+    let duplicates: usize = per_caption.values().map(|n| n - 1).sum();
+    let lost = rows
+        .iter()
+        .filter(|p| !per_caption.contains_key(p.content.as_str()))
+        .count();
+    let lateness: Vec<Duration> = rows
+        .iter()
+        .filter_map(|p| Some(p.posted_at? - p.scheduled_for?))
+        .collect();
+    let latest = lateness.iter().max().copied().unwrap_or_default();
+    println!(
+        "crash test: {posts} posts due at once, 3 processes, one killed holding {stranded} claimed; \
+         published {published}, platform calls {}, duplicates {duplicates}, lost {lost}, \
+         lateness max {:.1} s",
+        calls.len(),
+        latest.num_milliseconds() as f64 / 1000.0
+    );
+    assert_eq!(published, posts, "every post published");
+    assert_eq!(duplicates, 0, "no post published twice");
+    assert_eq!(lost, 0, "no post lost");
+    assert!(
+        latest < MAX_LATENESS,
+        "a post went out {latest} after its time"
+    );
+}
