@@ -563,6 +563,9 @@ async fn tt_token(State(s): State<Arc<FakeState>>, Form(f): Form<Params>) -> Res
     {
         return (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_grant", "error_description": "Refresh token is invalid or expired."}))).into_response();
     }
+    if let Some(r) = s.scripted() {
+        return r;
+    }
     let token = s.id("fresh-tiktok-token");
     s.valid_tokens.lock().unwrap().insert(token.clone());
     Json(json!({"access_token": token, "expires_in": 86400, "refresh_token": s.id("rt"), "refresh_expires_in": 31536000, "open_id": "o", "scope": "video.publish", "token_type": "Bearer"})).into_response()

@@ -1143,3 +1143,92 @@ async fn a_resumed_instagram_post_stores_the_media_id_not_the_container() {
     assert_eq!(fake.publish_count("ig-media-id"), 1);
     assert!(!fake.calls().iter().any(|c| c.ends_with("/media_publish")));
 }
+
+/// Two instances find the same TikTok token about to expire at the same moment: one renews
+/// it, the other sees the claim (or the renewed token) and leaves it. TikTok rotates refresh
+/// tokens, so a second renewal would have spent a dead one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_engines_renew_one_account_token_once() {
+    let fake = FakePlatform::start().await;
+    fake.slow("tiktok token", std::time::Duration::from_millis(800));
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "tiktok", GOOD_TOKEN, Some("rt-once")).await;
+    social_account::Entity::update_many()
+        .col_expr(
+            social_account::Column::TokenExpiresAt,
+            Expr::value(Utc::now() + Duration::hours(2)),
+        )
+        .filter(social_account::Column::Id.eq(account))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let engines = [
+        engine_on_own_pool(&app, 1, 10).await,
+        engine_on_own_pool(&app, 2, 10).await,
+    ];
+    let runs: Vec<_> = engines
+        .iter()
+        .map(|engine| {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.refresh_tokens().await.unwrap() })
+        })
+        .collect();
+    let mut renewed = 0;
+    for run in runs {
+        renewed += run.await.unwrap();
+    }
+    let calls = fake.calls();
+    assert_eq!(
+        calls.iter().filter(|c| *c == "POST tiktok token").count(),
+        1,
+        "{calls:?}"
+    );
+    assert_eq!(renewed, 1);
+    let stored = social_account::Entity::find_by_id(account)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!stored.needs_reconnect);
+    assert!(app
+        .state
+        .vault
+        .open(stored.access_token_enc.as_deref().unwrap())
+        .unwrap()
+        .starts_with("fresh-tiktok-token"));
+}
+
+/// TikTok's token endpoint is down when a post finds its token expired: the post is retried
+/// later and the account is NOT marked for reconnection (only a definite refusal does that).
+#[tokio::test]
+async fn a_transient_renewal_failure_retries_the_post_and_keeps_the_account() {
+    let fake = FakePlatform::start().await;
+    fake.script([Scripted::server_error()]);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "tiktok", "expired-token", Some("rt-ok")).await;
+    let id = due_post(&app, &who, account, "later tt-renew-503", &[VIDEO]).await;
+    let engine = Engine::from_state(&app.state);
+
+    let report = tick(&engine).await;
+    assert_eq!(report.retrying, 1, "{report:?}");
+    let stored = social_account::Entity::find_by_id(account)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!stored.needs_reconnect, "a transient failure keeps the account");
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Scheduled);
+    assert!(
+        post.error_message.as_deref().unwrap().contains("could not be renewed yet"),
+        "{:?}",
+        post.error_message
+    );
+
+    // The token endpoint answers again: the next attempt renews and publishes.
+    let report = tick(&engine).await;
+    assert_eq!(report.posted, 1, "{report:?}");
+    assert_eq!(fake.publish_count("tt-renew-503"), 1);
+}

@@ -124,6 +124,19 @@ impl PublishError {
         }
     }
 
+    /// Whether the platform answered a publish call with a refusal, so that nothing was
+    /// posted and the call may be made again: every error but a transient one without an
+    /// HTTP status (no answer at all) and `Unconfirmed`.
+    pub fn nothing_posted(&self) -> bool {
+        match self {
+            PublishError::Transient { code, .. } => code.is_some(),
+            PublishError::Unconfirmed { .. } => false,
+            PublishError::Permanent { .. }
+            | PublishError::TokenExpired { .. }
+            | PublishError::RateLimited { .. } => true,
+        }
+    }
+
     /// The platform could not say whether the post went out (see `Unconfirmed`).
     pub fn unconfirmed(platform: Platform) -> Self {
         PublishError::Unconfirmed {
