@@ -1232,3 +1232,47 @@ async fn a_transient_renewal_failure_retries_the_post_and_keeps_the_account() {
     assert_eq!(report.posted, 1, "{report:?}");
     assert_eq!(fake.publish_count("tt-renew-503"), 1);
 }
+
+/// A deactivated owner's due posts are not published: they wait with a reason, and go out
+/// once the owner is reactivated.
+#[tokio::test]
+async fn posts_of_a_deactivated_owner_are_held_until_reactivation() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, account, "on hold fb-deactivated", &[]).await;
+    let set_active = |active: bool| {
+        let (db, email) = (app.db.clone(), who.email.clone());
+        async move {
+            let user = app::server::services::users::find_by_email(&db, &email)
+                .await
+                .unwrap()
+                .unwrap();
+            let mut user: app::server::entities::user::ActiveModel = user.into();
+            user.is_active = Set(active);
+            sea_orm::ActiveModelTrait::update(user, &db).await.unwrap();
+        }
+    };
+    set_active(false).await;
+    let engine = Engine::from_state(&app.state);
+
+    let report = tick(&engine).await;
+    assert_eq!(report.claimed, 0, "{report:?}");
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Scheduled);
+    assert_eq!(
+        post.error_message.as_deref(),
+        Some("Held: the account owner is deactivated")
+    );
+    assert!(fake.calls().is_empty());
+
+    set_active(true).await;
+    let report = tick(&engine).await;
+    assert_eq!(report.posted, 1, "{report:?}");
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Posted);
+    assert!(post.error_message.is_none());
+    assert_eq!(fake.publish_count("fb-deactivated"), 1);
+}

@@ -170,6 +170,7 @@ impl Engine {
 
     async fn drain(&self) -> Result<TickReport, DbErr> {
         let mut report = TickReport::default();
+        self.leases.hold_deactivated().await?;
         loop {
             let claimed = self.leases.claim(self.settings.batch_size).await?;
             let batch_len = claimed.len();
