@@ -1276,3 +1276,103 @@ async fn posts_of_a_deactivated_owner_are_held_until_reactivation() {
     assert!(post.error_message.is_none());
     assert_eq!(fake.publish_count("fb-deactivated"), 1);
 }
+
+/// Platform calls time out with distinctive tokens and app secrets in play (a container poll,
+/// a feed post, Meta's token exchange, TikTok's refresh): no token or secret reaches a stored
+/// text (posts, event log, accounts) or an API answer, and the reasons are plain. Before,
+/// reqwest's error text carried the URL, and Graph calls put `access_token`, `client_secret`
+/// and `fb_exchange_token` in query strings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timed_out_platform_calls_leave_no_token_or_secret_anywhere() {
+    let unique = Uuid::new_v4().simple().to_string();
+    let ig_token = format!("ig-tok-SECRET-{unique}");
+    let fb_token = format!("fb-tok-SECRET-{unique}");
+    let fb_expired = format!("fb-expired-SECRET-{unique}");
+    let tt_refresh = format!("tt-refresh-SECRET-{unique}");
+    let meta_secret = format!("meta-app-SECRET-{unique}");
+    let tiktok_secret = format!("tiktok-client-SECRET-{unique}");
+    let secrets = [
+        &ig_token,
+        &fb_token,
+        &fb_expired,
+        &tt_refresh,
+        &meta_secret,
+        &tiktok_secret,
+    ];
+
+    let fake = FakePlatform::start().await;
+    fake.accept_token(&ig_token);
+    fake.accept_token(&fb_token);
+    for slow in ["GET container_", "/feed", "POST oauth/access_token", "POST tiktok token"] {
+        fake.slow(slow, std::time::Duration::from_millis(2500));
+    }
+    let (meta, tiktok) = (meta_secret.clone(), tiktok_secret.clone());
+    let app = publishing_app_with(&fake, move |s| {
+        s.platforms.request_timeout_seconds = 1;
+        s.platforms.meta_app_secret = meta;
+        s.platforms.tiktok_client_secret = tiktok;
+    })
+    .await;
+    let who = marketer(&app).await;
+    let ig = real_account(&app, &who, "instagram", &ig_token, None).await;
+    let fb = real_account(&app, &who, "facebook", &fb_token, None).await;
+    let fb_old = real_account(&app, &who, "facebook", &fb_expired, None).await;
+    let tt = real_account(&app, &who, "tiktok", "tt-expired", Some(&tt_refresh)).await;
+    let mut ids = vec![
+        due_post(&app, &who, ig, "poll times out ig-secret", &[PHOTO]).await,
+        due_post(&app, &who, fb, "feed times out fb-secret", &[]).await,
+        due_post(&app, &who, fb_old, "exchange times out fb-old-secret", &[]).await,
+        due_post(&app, &who, tt, "refresh times out tt-secret", &[VIDEO]).await,
+    ];
+    let engine = Engine::from_state(&app.state);
+    tick(&engine).await;
+    let post = row(&app, ids[0]).await;
+    assert_eq!(
+        post.error_message.as_deref(),
+        Some("Instagram did not answer within 1 s"),
+        "a plain reason"
+    );
+    tick(&engine).await;
+
+    // Everything stored as text, and everything the API answers about it.
+    let mut seen = String::new();
+    for post in post::Entity::find().all(&app.db).await.unwrap() {
+        seen.push_str(&format!("{post:?}\n"));
+    }
+    for event in event_log::Entity::find().all(&app.db).await.unwrap() {
+        seen.push_str(&format!("{event:?}\n"));
+    }
+    for account in social_account::Entity::find().all(&app.db).await.unwrap() {
+        seen.push_str(&format!("{account:?}\n"));
+    }
+    ids.push(Uuid::nil());
+    for id in &ids[..4] {
+        let res = app
+            .get_bearer(&format!("/api/v1/posts/{id}"), &who.token)
+            .await;
+        seen.push_str(&res.text().await.unwrap());
+    }
+    for path in ["/api/v1/posts", "/api/v1/accounts"] {
+        seen.push_str(&app.get_bearer(path, &who.token).await.text().await.unwrap());
+    }
+    let admin = app.signed_up("root-secrets@example.com").await;
+    app.set_role("root-secrets@example.com", app::model::Role::Admin)
+        .await;
+    let logs = app
+        .get_bearer("/api/v1/admin/logs?per_page=100", &admin.access_token)
+        .await;
+    assert_eq!(logs.status(), 200);
+    seen.push_str(&logs.text().await.unwrap());
+
+    assert!(seen.contains("did not answer within 1 s"), "{seen}");
+    for secret in secrets {
+        assert!(
+            !seen.contains(secret.as_str()),
+            "{secret} leaked into: {}",
+            seen.lines()
+                .filter(|l| l.contains(secret.as_str()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+}
