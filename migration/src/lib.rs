@@ -8,6 +8,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_caption_generations;
 mod m20261123_000003_publishing_checkpoints;
 mod m20261124_000004_post_revisions;
+mod m20261124_000005_token_renewal_claims;
 mod m20261124_000006_security;
 
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_caption_generations::Migration),
             Box::new(m20261123_000003_publishing_checkpoints::Migration),
             Box::new(m20261124_000004_post_revisions::Migration),
+            Box::new(m20261124_000005_token_renewal_claims::Migration),
             Box::new(m20261124_000006_security::Migration),
         ]
     }

@@ -69,7 +69,7 @@ pub struct FakeState {
     pub calls: Mutex<Vec<String>>,
     /// How many status polls an upload needs before it is done.
     pub processing_polls: Mutex<u32>,
-    /// Calls whose description ends with the pattern answer only after this long.
+    /// Calls whose description starts or ends with the pattern answer only after this long.
     slow: Mutex<Vec<(String, std::time::Duration)>>,
 }
 
@@ -84,7 +84,7 @@ impl FakePlatform {
         let state = Arc::new(FakeState::default());
         *state.processing_polls.lock().unwrap() = 1;
         let app = Router::new()
-            .route("/graph/oauth/access_token", get(meta_exchange))
+            .route("/graph/oauth/access_token", post(meta_exchange))
             .route(
                 "/graph/{node}/media",
                 post(ig_create_container).get(ig_list_media),
@@ -137,7 +137,8 @@ impl FakePlatform {
             .count()
     }
 
-    /// Calls whose description (as in `calls()`) ends with `pattern` take `delay` to answer.
+    /// Calls whose description (as in `calls()`) starts or ends with `pattern` take `delay`
+    /// to answer.
     pub fn slow(&self, pattern: &str, delay: std::time::Duration) {
         self.state
             .slow
@@ -253,7 +254,7 @@ impl FakeState {
             .lock()
             .unwrap()
             .iter()
-            .find(|(pattern, _)| call.ends_with(pattern.as_str()))
+            .find(|(pattern, _)| call.ends_with(pattern.as_str()) || call.starts_with(pattern.as_str()))
             .map(|(_, delay)| *delay);
         self.calls.lock().unwrap().push(call);
         if let Some(delay) = delay {
@@ -264,8 +265,8 @@ impl FakeState {
 
 type Params = HashMap<String, String>;
 
-async fn meta_exchange(State(s): State<Arc<FakeState>>, Query(q): Query<Params>) -> Response {
-    s.enter("GET oauth/access_token".into()).await;
+async fn meta_exchange(State(s): State<Arc<FakeState>>, Form(q): Form<Params>) -> Response {
+    s.enter("POST oauth/access_token".into()).await;
     if *s.refuse_refresh.lock().unwrap()
         || q.get("grant_type").map(String::as_str) != Some("fb_exchange_token")
     {
@@ -280,10 +281,11 @@ async fn meta_exchange(State(s): State<Arc<FakeState>>, Query(q): Query<Params>)
 async fn ig_create_container(
     State(s): State<Arc<FakeState>>,
     Path(node): Path<String>,
+    headers: HeaderMap,
     Form(f): Form<Params>,
 ) -> Response {
     s.enter(format!("POST {node}/media")).await;
-    if let Some(r) = s.meta_token_refusal(f.get("access_token")) {
+    if let Some(r) = s.meta_token_refusal(bearer(&headers).as_ref()) {
         return r;
     }
     if let Some(r) = s.scripted() {
@@ -308,10 +310,11 @@ async fn ig_create_container(
 async fn ig_publish(
     State(s): State<Arc<FakeState>>,
     Path(node): Path<String>,
+    headers: HeaderMap,
     Form(f): Form<Params>,
 ) -> Response {
     s.enter(format!("POST {node}/media_publish")).await;
-    if let Some(r) = s.meta_token_refusal(f.get("access_token")) {
+    if let Some(r) = s.meta_token_refusal(bearer(&headers).as_ref()) {
         return r;
     }
     if let Some(r) = s.scripted() {
@@ -347,10 +350,9 @@ async fn ig_list_media(
     State(s): State<Arc<FakeState>>,
     Path(node): Path<String>,
     headers: HeaderMap,
-    Query(q): Query<Params>,
 ) -> Response {
     s.enter(format!("GET {node}/media")).await;
-    if let Some(r) = s.meta_token_refusal(meta_token(&headers, &q).as_ref()) {
+    if let Some(r) = s.meta_token_refusal(bearer(&headers).as_ref()) {
         return r;
     }
     let data: Vec<Value> = s
@@ -365,23 +367,24 @@ async fn ig_list_media(
     Json(json!({"data": data})).into_response()
 }
 
-/// The token of a Graph call: `Authorization: Bearer`, or the `access_token` parameter.
-fn meta_token(headers: &HeaderMap, params: &Params) -> Option<String> {
+/// The token of a call: `Authorization: Bearer` only. A token in a query string or a form
+/// field is refused, as a leak the platform would not need.
+fn bearer(headers: &HeaderMap) -> Option<String> {
     headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string)
-        .or_else(|| params.get("access_token").cloned())
 }
 
 async fn fb_feed(
     State(s): State<Arc<FakeState>>,
     Path(node): Path<String>,
+    headers: HeaderMap,
     Form(f): Form<Params>,
 ) -> Response {
     s.enter(format!("POST {node}/feed")).await;
-    if let Some(r) = s.meta_token_refusal(f.get("access_token")) {
+    if let Some(r) = s.meta_token_refusal(bearer(&headers).as_ref()) {
         return r;
     }
     if let Some(r) = s.scripted() {
@@ -400,10 +403,11 @@ async fn fb_feed(
 async fn fb_photos(
     State(s): State<Arc<FakeState>>,
     Path(node): Path<String>,
+    headers: HeaderMap,
     Form(f): Form<Params>,
 ) -> Response {
     s.enter(format!("POST {node}/photos")).await;
-    if let Some(r) = s.meta_token_refusal(f.get("access_token")) {
+    if let Some(r) = s.meta_token_refusal(bearer(&headers).as_ref()) {
         return r;
     }
     if let Some(r) = s.scripted() {
@@ -424,10 +428,11 @@ async fn fb_photos(
 async fn fb_published_posts(
     State(s): State<Arc<FakeState>>,
     Path(node): Path<String>,
+    headers: HeaderMap,
     Query(q): Query<Params>,
 ) -> Response {
     s.enter(format!("GET {node}/published_posts")).await;
-    if let Some(r) = s.meta_token_refusal(q.get("access_token")) {
+    if let Some(r) = s.meta_token_refusal(bearer(&headers).as_ref()) {
         return r;
     }
     let since: i64 = q.get("since").and_then(|v| v.parse().ok()).unwrap_or(0);
@@ -445,10 +450,11 @@ async fn fb_published_posts(
 async fn insights(
     State(s): State<Arc<FakeState>>,
     Path(node): Path<String>,
+    headers: HeaderMap,
     Query(q): Query<Params>,
 ) -> Response {
     s.enter(format!("GET {node}/insights")).await;
-    if let Some(r) = s.meta_token_refusal(q.get("access_token")) {
+    if let Some(r) = s.meta_token_refusal(bearer(&headers).as_ref()) {
         return r;
     }
     let data: Vec<Value> = q
@@ -462,10 +468,10 @@ async fn insights(
 async fn graph_node(
     State(s): State<Arc<FakeState>>,
     Path(node): Path<String>,
-    Query(q): Query<Params>,
+    headers: HeaderMap,
 ) -> Response {
     s.enter(format!("GET {node}")).await;
-    if let Some(r) = s.meta_token_refusal(q.get("access_token")) {
+    if let Some(r) = s.meta_token_refusal(bearer(&headers).as_ref()) {
         return r;
     }
     let mut containers = s.containers.lock().unwrap();
@@ -562,6 +568,9 @@ async fn tt_token(State(s): State<Arc<FakeState>>, Form(f): Form<Params>) -> Res
         || f.get("grant_type").map(String::as_str) != Some("refresh_token")
     {
         return (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_grant", "error_description": "Refresh token is invalid or expired."}))).into_response();
+    }
+    if let Some(r) = s.scripted() {
+        return r;
     }
     let token = s.id("fresh-tiktok-token");
     s.valid_tokens.lock().unwrap().insert(token.clone());

@@ -1149,3 +1149,236 @@ async fn a_resumed_instagram_post_stores_the_media_id_not_the_container() {
     assert_eq!(fake.publish_count("ig-media-id"), 1);
     assert!(!fake.calls().iter().any(|c| c.ends_with("/media_publish")));
 }
+
+/// Two instances find the same TikTok token about to expire at the same moment: one renews
+/// it, the other sees the claim (or the renewed token) and leaves it. TikTok rotates refresh
+/// tokens, so a second renewal would have spent a dead one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_engines_renew_one_account_token_once() {
+    let fake = FakePlatform::start().await;
+    fake.slow("tiktok token", std::time::Duration::from_millis(800));
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "tiktok", GOOD_TOKEN, Some("rt-once")).await;
+    social_account::Entity::update_many()
+        .col_expr(
+            social_account::Column::TokenExpiresAt,
+            Expr::value(Utc::now() + Duration::hours(2)),
+        )
+        .filter(social_account::Column::Id.eq(account))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let engines = [
+        engine_on_own_pool(&app, 1, 10).await,
+        engine_on_own_pool(&app, 2, 10).await,
+    ];
+    let runs: Vec<_> = engines
+        .iter()
+        .map(|engine| {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.refresh_tokens().await.unwrap() })
+        })
+        .collect();
+    let mut renewed = 0;
+    for run in runs {
+        renewed += run.await.unwrap();
+    }
+    let calls = fake.calls();
+    assert_eq!(
+        calls.iter().filter(|c| *c == "POST tiktok token").count(),
+        1,
+        "{calls:?}"
+    );
+    assert_eq!(renewed, 1);
+    let stored = social_account::Entity::find_by_id(account)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!stored.needs_reconnect);
+    assert!(app
+        .state
+        .vault
+        .open(stored.access_token_enc.as_deref().unwrap())
+        .unwrap()
+        .starts_with("fresh-tiktok-token"));
+}
+
+/// TikTok's token endpoint is down when a post finds its token expired: the post is retried
+/// later and the account is NOT marked for reconnection (only a definite refusal does that).
+#[tokio::test]
+async fn a_transient_renewal_failure_retries_the_post_and_keeps_the_account() {
+    let fake = FakePlatform::start().await;
+    fake.script([Scripted::server_error()]);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "tiktok", "expired-token", Some("rt-ok")).await;
+    let id = due_post(&app, &who, account, "later tt-renew-503", &[VIDEO]).await;
+    let engine = Engine::from_state(&app.state);
+
+    let report = tick(&engine).await;
+    assert_eq!(report.retrying, 1, "{report:?}");
+    let stored = social_account::Entity::find_by_id(account)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!stored.needs_reconnect, "a transient failure keeps the account");
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Scheduled);
+    assert!(
+        post.error_message.as_deref().unwrap().contains("could not be renewed yet"),
+        "{:?}",
+        post.error_message
+    );
+
+    // The token endpoint answers again: the next attempt renews and publishes.
+    let report = tick(&engine).await;
+    assert_eq!(report.posted, 1, "{report:?}");
+    assert_eq!(fake.publish_count("tt-renew-503"), 1);
+}
+
+/// A deactivated owner's due posts are not published: they wait with a reason, and go out
+/// once the owner is reactivated.
+#[tokio::test]
+async fn posts_of_a_deactivated_owner_are_held_until_reactivation() {
+    let fake = FakePlatform::start().await;
+    fake.accept_token(GOOD_TOKEN);
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "facebook", GOOD_TOKEN, None).await;
+    let id = due_post(&app, &who, account, "on hold fb-deactivated", &[]).await;
+    let set_active = |active: bool| {
+        let (db, email) = (app.db.clone(), who.email.clone());
+        async move {
+            let user = app::server::services::users::find_by_email(&db, &email)
+                .await
+                .unwrap()
+                .unwrap();
+            let mut user: app::server::entities::user::ActiveModel = user.into();
+            user.is_active = Set(active);
+            sea_orm::ActiveModelTrait::update(user, &db).await.unwrap();
+        }
+    };
+    set_active(false).await;
+    let engine = Engine::from_state(&app.state);
+
+    let report = tick(&engine).await;
+    assert_eq!(report.claimed, 0, "{report:?}");
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Scheduled);
+    assert_eq!(
+        post.error_message.as_deref(),
+        Some("Held: the account owner is deactivated")
+    );
+    assert!(fake.calls().is_empty());
+
+    set_active(true).await;
+    let report = tick(&engine).await;
+    assert_eq!(report.posted, 1, "{report:?}");
+    let post = row(&app, id).await;
+    assert_eq!(post.status, PostStatus::Posted);
+    assert!(post.error_message.is_none());
+    assert_eq!(fake.publish_count("fb-deactivated"), 1);
+}
+
+/// Platform calls time out with distinctive tokens and app secrets in play (a container poll,
+/// a feed post, Meta's token exchange, TikTok's refresh): no token or secret reaches a stored
+/// text (posts, event log, accounts) or an API answer, and the reasons are plain. Before,
+/// reqwest's error text carried the URL, and Graph calls put `access_token`, `client_secret`
+/// and `fb_exchange_token` in query strings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timed_out_platform_calls_leave_no_token_or_secret_anywhere() {
+    let unique = Uuid::new_v4().simple().to_string();
+    let ig_token = format!("ig-tok-SECRET-{unique}");
+    let fb_token = format!("fb-tok-SECRET-{unique}");
+    let fb_expired = format!("fb-expired-SECRET-{unique}");
+    let tt_refresh = format!("tt-refresh-SECRET-{unique}");
+    let meta_secret = format!("meta-app-SECRET-{unique}");
+    let tiktok_secret = format!("tiktok-client-SECRET-{unique}");
+    let secrets = [
+        &ig_token,
+        &fb_token,
+        &fb_expired,
+        &tt_refresh,
+        &meta_secret,
+        &tiktok_secret,
+    ];
+
+    let fake = FakePlatform::start().await;
+    fake.accept_token(&ig_token);
+    fake.accept_token(&fb_token);
+    for slow in ["GET container_", "/feed", "POST oauth/access_token", "POST tiktok token"] {
+        fake.slow(slow, std::time::Duration::from_millis(2500));
+    }
+    let (meta, tiktok) = (meta_secret.clone(), tiktok_secret.clone());
+    let app = publishing_app_with(&fake, move |s| {
+        s.platforms.request_timeout_seconds = 1;
+        s.platforms.meta_app_secret = meta;
+        s.platforms.tiktok_client_secret = tiktok;
+    })
+    .await;
+    let who = marketer(&app).await;
+    let ig = real_account(&app, &who, "instagram", &ig_token, None).await;
+    let fb = real_account(&app, &who, "facebook", &fb_token, None).await;
+    let fb_old = real_account(&app, &who, "facebook", &fb_expired, None).await;
+    let tt = real_account(&app, &who, "tiktok", "tt-expired", Some(&tt_refresh)).await;
+    let mut ids = vec![
+        due_post(&app, &who, ig, "poll times out ig-secret", &[PHOTO]).await,
+        due_post(&app, &who, fb, "feed times out fb-secret", &[]).await,
+        due_post(&app, &who, fb_old, "exchange times out fb-old-secret", &[]).await,
+        due_post(&app, &who, tt, "refresh times out tt-secret", &[VIDEO]).await,
+    ];
+    let engine = Engine::from_state(&app.state);
+    tick(&engine).await;
+    let post = row(&app, ids[0]).await;
+    assert_eq!(
+        post.error_message.as_deref(),
+        Some("Instagram did not answer within 1 s"),
+        "a plain reason"
+    );
+    tick(&engine).await;
+
+    // Everything stored as text, and everything the API answers about it.
+    let mut seen = String::new();
+    for post in post::Entity::find().all(&app.db).await.unwrap() {
+        seen.push_str(&format!("{post:?}\n"));
+    }
+    for event in event_log::Entity::find().all(&app.db).await.unwrap() {
+        seen.push_str(&format!("{event:?}\n"));
+    }
+    for account in social_account::Entity::find().all(&app.db).await.unwrap() {
+        seen.push_str(&format!("{account:?}\n"));
+    }
+    ids.push(Uuid::nil());
+    for id in &ids[..4] {
+        let res = app
+            .get_bearer(&format!("/api/v1/posts/{id}"), &who.token)
+            .await;
+        seen.push_str(&res.text().await.unwrap());
+    }
+    for path in ["/api/v1/posts", "/api/v1/accounts"] {
+        seen.push_str(&app.get_bearer(path, &who.token).await.text().await.unwrap());
+    }
+    let admin = app.signed_up("root-secrets@example.com").await;
+    app.set_role("root-secrets@example.com", app::model::Role::Admin)
+        .await;
+    let logs = app
+        .get_bearer("/api/v1/admin/logs?per_page=100", &admin.access_token)
+        .await;
+    assert_eq!(logs.status(), 200);
+    seen.push_str(&logs.text().await.unwrap());
+
+    assert!(seen.contains("did not answer within 1 s"), "{seen}");
+    for secret in secrets {
+        assert!(
+            !seen.contains(secret.as_str()),
+            "{secret} leaked into: {}",
+            seen.lines()
+                .filter(|l| l.contains(secret.as_str()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+}

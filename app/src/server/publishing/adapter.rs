@@ -124,6 +124,19 @@ impl PublishError {
         }
     }
 
+    /// Whether the platform answered a publish call with a refusal, so that nothing was
+    /// posted and the call may be made again: every error but a transient one without an
+    /// HTTP status (no answer at all) and `Unconfirmed`.
+    pub fn nothing_posted(&self) -> bool {
+        match self {
+            PublishError::Transient { code, .. } => code.is_some(),
+            PublishError::Unconfirmed { .. } => false,
+            PublishError::Permanent { .. }
+            | PublishError::TokenExpired { .. }
+            | PublishError::RateLimited { .. } => true,
+        }
+    }
+
     /// The platform could not say whether the post went out (see `Unconfirmed`).
     pub fn unconfirmed(platform: Platform) -> Self {
         PublishError::Unconfirmed {
@@ -142,18 +155,21 @@ impl PublishError {
         }
     }
 
-    /// A network-level failure (no answer, timeout): always transient.
-    pub fn from_transport(platform: Platform, err: &reqwest::Error) -> Self {
-        let what = if err.is_timeout() {
-            "timed out"
+    /// A network-level failure (no answer, timeout): always transient. The message is
+    /// written here, never taken from reqwest: its text carries the request's URL, and a URL
+    /// is no place to trust with secrets.
+    pub fn from_transport(platform: Platform, err: &reqwest::Error, timeout: Duration) -> Self {
+        let label = platform.label();
+        let message = if err.is_timeout() {
+            format!("{label} did not answer within {} s", timeout.as_secs())
         } else if err.is_connect() {
-            "could not be reached"
+            format!("{label} could not be reached")
         } else {
-            "failed"
+            format!("The connection to {label} failed")
         };
         PublishError::Transient {
-            code: err.status().map(|s| s.as_u16().to_string()),
-            message: format!("{} {what}: {err}", platform.label()),
+            code: None,
+            message,
         }
     }
 }

@@ -27,12 +27,12 @@ use super::adapter::{
     clamp_platform_delay, AccountAuth, OutgoingPost, PublishError, Publisher, Started,
 };
 use super::leases::{LeaseLost, Leases};
+use super::tokens::{Renewal, Tokens};
 use super::Platforms;
 use crate::model::{EventKind, EventLevel, PostStatus, QueueStatus};
 use crate::server::auth::vault::TokenVault;
 use crate::server::config::SchedulerSettings;
 use crate::server::entities::{content_queue, post, post_metrics, social_account};
-use crate::server::services::accounts;
 use crate::server::services::event_log::{self, Event};
 
 /// How long a rate-limited post waits when the platform does not say.
@@ -41,6 +41,8 @@ const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::minutes(15);
 const CAP_WINDOW: Duration = Duration::hours(24);
 /// Metrics are kept fresh for posts this recent.
 const METRICS_WINDOW: Duration = Duration::days(30);
+/// A post whose token another instance is renewing waits this long.
+const TOKEN_RENEWAL_WAIT: Duration = Duration::seconds(5);
 /// Tokens expiring within this are renewed by the token job.
 const TOKEN_RENEWAL_MARGIN: Duration = Duration::days(7);
 
@@ -102,6 +104,7 @@ pub struct Engine {
     vault: Arc<TokenVault>,
     instance: String,
     leases: Leases,
+    tokens: Tokens,
     ticking: AtomicBool,
     /// Event-log entries of the batch in flight, written together when it is done (one
     /// insert instead of one per post).
@@ -129,6 +132,7 @@ impl Engine {
             std::time::Duration::from_millis(settings.lease_renew_ms),
         );
         Engine {
+            tokens: Tokens::new(db.clone(), vault.clone()),
             db,
             leases,
             settings,
@@ -166,6 +170,7 @@ impl Engine {
 
     async fn drain(&self) -> Result<TickReport, DbErr> {
         let mut report = TickReport::default();
+        self.leases.hold_deactivated().await?;
         loop {
             let claimed = self.leases.claim(self.settings.batch_size).await?;
             let batch_len = claimed.len();
@@ -368,39 +373,56 @@ impl Engine {
             .await?;
 
         if let Err(PublishError::TokenExpired { .. }) = &result {
-            let renewal = self
-                .leases
-                .while_held(post.id, publisher.refresh_token(&auth))
-                .await?;
-            match renewal {
-                Ok(grant) => {
-                    accounts::store_tokens(&self.db, &self.vault, account.id, &grant).await?;
+            // Renewal posts nothing, and a renewal cut short could lose a rotated refresh
+            // token: it is not cancelled with the lease.
+            match self
+                .tokens
+                .renew(publisher.as_ref(), &account, &auth, Some(post.id))
+                .await?
+            {
+                Renewal::Renewed(grant) => {
                     auth.access_token = grant.access_token;
                     auth.refresh_token = grant.refresh_token.or(auth.refresh_token);
-                    self.note(
-                        Event::new(
-                            EventKind::Scheduler,
-                            format!(
-                                "{} token renewed after it expired",
-                                account.platform.label()
-                            ),
-                        )
-                        .user(post.user_id)
-                        .post(post.id)
-                        .data(json!({ "account_id": account.id, "platform": account.platform })),
-                    )
-                    .await;
-                    result = self
-                        .attempt(publisher.as_ref(), &auth, post, &outgoing)
-                        .await?;
-                    if let Err(PublishError::TokenExpired { code, message }) = result {
-                        // A fresh token refused again is not worth another loop.
-                        result = Err(PublishError::Permanent { code, message });
+                }
+                Renewal::RenewedElsewhere(fresh) => match self.auth_for(&fresh) {
+                    Ok(fresh) => auth = fresh,
+                    Err(reason) => {
+                        return Ok(self
+                            .fail(post, started, Some(&account), &reason, None)
+                            .await?)
                     }
+                },
+                Renewal::Busy => {
+                    let reason = format!(
+                        "{} token is being renewed by another instance",
+                        account.platform.label()
+                    );
+                    let until = Utc::now() + TOKEN_RENEWAL_WAIT;
+                    return Ok(self
+                        .defer(post, started, &account, until, &reason, None)
+                        .await?);
                 }
-                Err(err) => {
-                    return Ok(self.needs_reconnect(post, started, &account, &err).await?);
+                Renewal::Failed(err) => {
+                    let message = format!(
+                        "{} token could not be renewed yet ({err})",
+                        account.platform.label()
+                    );
+                    return Ok(self
+                        .transient(post, started, &account, &message, err.code())
+                        .await?);
                 }
+                Renewal::Refused(reason) => {
+                    return Ok(self
+                        .needs_reconnect(post, started, &account, &reason)
+                        .await?);
+                }
+            }
+            result = self
+                .attempt(publisher.as_ref(), &auth, post, &outgoing)
+                .await?;
+            if let Err(PublishError::TokenExpired { code, message }) = result {
+                // A fresh token refused again is not worth another loop.
+                result = Err(PublishError::Permanent { code, message });
             }
         }
 
@@ -504,7 +526,16 @@ impl Engine {
                     .while_held(post.id, publisher.finish(auth, outgoing, &publish_ref))
                     .await?)
             }
-            Err(err) => Ok(Err(err)),
+            Err(err) => {
+                if err.nothing_posted() {
+                    // The platform refused: the next attempt starts afresh instead of
+                    // looking for (or, on TikTok, fearing) a post that does not exist.
+                    self.leases
+                        .checkpoint(post.id, post::Column::PublishStartedAt, Expr::cust("NULL"))
+                        .await??;
+                }
+                Ok(Err(err))
+            }
         }
     }
 
@@ -768,39 +799,21 @@ impl Engine {
         Ok(Outcome::Failed)
     }
 
-    /// The token could not be renewed: the account must be reconnected by its owner, and its
-    /// due posts fail now with that reason instead of each finding out on its own.
+    /// The token could not be renewed (the account is marked by `tokens`): its due posts fail
+    /// now with that reason instead of each finding out on its own.
     async fn needs_reconnect(
         &self,
         post: &post::Model,
         started: Instant,
         account: &social_account::Model,
-        err: &PublishError,
+        reason: &str,
     ) -> Result<Outcome, DbErr> {
-        let reason = format!(
-            "{} account {} needs to be reconnected: the token expired and could not be renewed ({err})",
-            account.platform.label(),
-            account.account_name
-        );
-        social_account::Entity::update_many()
-            .col_expr(social_account::Column::NeedsReconnect, Expr::value(true))
-            .col_expr(social_account::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(social_account::Column::Id.eq(account.id))
-            .exec(&self.db)
-            .await?;
-        self.note(
-            Event::new(EventKind::Scheduler, reason.clone())
-                .level(EventLevel::Error)
-                .user(account.user_id)
-                .data(json!({ "account_id": account.id, "platform": account.platform, "response_code": err.code() })),
-        )
-        .await;
         let due = post::Entity::update_many()
             .col_expr(
                 post::Column::Status,
                 Expr::value(PostStatus::Failed.as_str()),
             )
-            .col_expr(post::Column::ErrorMessage, Expr::value(reason.clone()))
+            .col_expr(post::Column::ErrorMessage, Expr::value(reason))
             .col_expr(post::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(post::Column::AccountId.eq(account.id))
             .filter(post::Column::Status.eq(PostStatus::Scheduled))
@@ -810,8 +823,7 @@ impl Engine {
         if due.rows_affected > 0 {
             tracing::warn!(account_id = %account.id, failed = due.rows_affected, "due posts failed: account needs reconnection");
         }
-        self.fail(post, started, Some(account), &reason, err.code())
-            .await
+        self.fail(post, started, Some(account), reason, None).await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -970,36 +982,13 @@ impl Engine {
                 continue;
             };
             let publisher = self.platforms.for_account(&account);
-            match publisher.refresh_token(&auth).await {
-                Ok(grant) => {
-                    accounts::store_tokens(&self.db, &self.vault, account.id, &grant).await?;
-                    renewed += 1;
-                    event_log::record(
-                        &self.db,
-                        Event::new(EventKind::Scheduler, format!("{} token renewed ahead of expiry", account.platform.label()))
-                            .user(account.user_id)
-                            .data(json!({ "account_id": account.id, "platform": account.platform, "expires_at": grant.expires_at })),
-                    )
-                    .await;
-                }
-                Err(PublishError::Transient { message, .. }) => {
-                    tracing::warn!(account_id = %account.id, %message, "token renewal will be tried again");
-                }
-                Err(err) => {
-                    social_account::Entity::update_many()
-                        .col_expr(social_account::Column::NeedsReconnect, Expr::value(true))
-                        .filter(social_account::Column::Id.eq(account.id))
-                        .exec(&self.db)
-                        .await?;
-                    event_log::record(
-                        &self.db,
-                        Event::new(EventKind::Scheduler, format!("{} account {} needs to be reconnected: {err}", account.platform.label(), account.account_name))
-                            .level(EventLevel::Error)
-                            .user(account.user_id)
-                            .data(json!({ "account_id": account.id, "platform": account.platform, "response_code": err.code() })),
-                    )
-                    .await;
-                }
+            // Every outcome is logged by the renewal itself; others are retried next run.
+            if let Renewal::Renewed(_) = self
+                .tokens
+                .renew(publisher.as_ref(), &account, &auth, None)
+                .await?
+            {
+                renewed += 1;
             }
         }
         Ok(renewed)

@@ -27,6 +27,9 @@ use crate::server::entities::post;
 /// (RFC 3339, `+00:00`), so that stored and computed times compare as text.
 const SQLITE_NOW: &str = "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'";
 
+/// Why a due post of a deactivated owner waits.
+pub const HELD_DEACTIVATED: &str = "Held: the account owner is deactivated";
+
 /// The database's current time, as an SQL expression of this backend.
 pub(super) fn db_now(backend: DatabaseBackend) -> String {
     db_now_plus(backend, 0)
@@ -126,6 +129,32 @@ impl Leases {
             held.insert(post.id, Arc::new(Notify::new()));
         }
         Ok(claimed)
+    }
+
+    /// Due posts of deactivated owners are not claimed (see `claim`); they stay scheduled
+    /// with this reason until their owner is reactivated, then go out like any due post.
+    pub(super) async fn hold_deactivated(&self) -> Result<u64, DbErr> {
+        let backend = self.backend();
+        let now = db_now(backend);
+        let sql = format!(
+            "UPDATE posts SET error_message = $1, updated_at = $2 \
+             WHERE status = 'scheduled' AND scheduled_for <= {now} \
+               AND (error_message IS NULL OR error_message <> $1) \
+               AND user_id IN (SELECT id FROM users WHERE is_active = $3)"
+        );
+        let sql = match backend {
+            DatabaseBackend::Postgres => sql,
+            _ => sql.replace('$', "?"),
+        };
+        let held = self
+            .db
+            .execute(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [HELD_DEACTIVATED.into(), Utc::now().into(), false.into()],
+            ))
+            .await?;
+        Ok(held.rows_affected())
     }
 
     /// The post is settled (or abandoned): its lease is no longer renewed.

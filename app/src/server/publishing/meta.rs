@@ -25,6 +25,8 @@ pub struct Graph {
     app_secret: String,
     poll_interval: Duration,
     poll_max_attempts: u32,
+    /// The HTTP client's timeout, for messages.
+    timeout: Duration,
 }
 
 impl Graph {
@@ -36,6 +38,7 @@ impl Graph {
             app_secret: settings.meta_app_secret.clone(),
             poll_interval: Duration::from_millis(settings.poll_interval_ms),
             poll_max_attempts: settings.poll_max_attempts.max(1),
+            timeout: Duration::from_secs(settings.request_timeout_seconds.max(1)),
         }
     }
 
@@ -51,7 +54,7 @@ impl Graph {
         let response = request
             .send()
             .await
-            .map_err(|e| PublishError::from_transport(platform, &e))?;
+            .map_err(|e| PublishError::from_transport(platform, &e, self.timeout))?;
         read_graph(platform, response).await
     }
 
@@ -62,11 +65,9 @@ impl Graph {
         token: &str,
         query: &[(&str, &str)],
     ) -> Result<Value, PublishError> {
-        let request = self
-            .http
-            .get(self.url(path))
-            .query(query)
-            .query(&[("access_token", token)]);
+        // Tokens go in the Authorization header (which the Graph API accepts), never in a
+        // URL: URLs end up in error texts and proxy logs.
+        let request = self.http.get(self.url(path)).query(query).bearer_auth(token);
         self.send(platform, request).await
     }
 
@@ -77,9 +78,7 @@ impl Graph {
         token: &str,
         form: &[(&str, &str)],
     ) -> Result<Value, PublishError> {
-        let mut fields: Vec<(&str, &str)> = form.to_vec();
-        fields.push(("access_token", token));
-        let request = self.http.post(self.url(path)).form(&fields);
+        let request = self.http.post(self.url(path)).form(form).bearer_auth(token);
         self.send(platform, request).await
     }
 
@@ -91,7 +90,8 @@ impl Graph {
                 message: "Meta app credentials are not configured (platforms.meta_app_id / meta_app_secret)".into(),
             });
         }
-        let request = self.http.get(self.url("oauth/access_token")).query(&[
+        // The exchange sends the app secret and the token: in a form body, not the URL.
+        let request = self.http.post(self.url("oauth/access_token")).form(&[
             ("grant_type", "fb_exchange_token"),
             ("client_id", self.app_id.as_str()),
             ("client_secret", self.app_secret.as_str()),

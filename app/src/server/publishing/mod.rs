@@ -10,6 +10,7 @@ pub mod adapter;
 pub mod engine;
 pub mod jobs;
 mod leases;
+mod tokens;
 pub mod meta;
 pub mod sandbox;
 pub mod tiktok;

@@ -23,6 +23,8 @@ pub struct TiktokPublisher {
     client_secret: String,
     poll_interval: Duration,
     poll_max_attempts: u32,
+    /// The HTTP client's timeout, for messages.
+    timeout: Duration,
 }
 
 impl TiktokPublisher {
@@ -34,6 +36,7 @@ impl TiktokPublisher {
             client_secret: settings.tiktok_client_secret.clone(),
             poll_interval: Duration::from_millis(settings.poll_interval_ms),
             poll_max_attempts: settings.poll_max_attempts.max(1),
+            timeout: Duration::from_secs(settings.request_timeout_seconds.max(1)),
         }
     }
 
@@ -45,7 +48,7 @@ impl TiktokPublisher {
             .json(&body)
             .send()
             .await
-            .map_err(|e| PublishError::from_transport(Platform::Tiktok, &e))?;
+            .map_err(|e| PublishError::from_transport(Platform::Tiktok, &e, self.timeout))?;
         read_tiktok(response).await
     }
 
@@ -64,7 +67,7 @@ impl TiktokPublisher {
             Ok(response) => response,
             // Never connected: TikTok did not receive it.
             Err(err) if err.is_connect() => {
-                return Err(PublishError::from_transport(Platform::Tiktok, &err))
+                return Err(PublishError::from_transport(Platform::Tiktok, &err, self.timeout))
             }
             Err(_) => return Err(PublishError::unconfirmed(Platform::Tiktok)),
         };
@@ -297,7 +300,7 @@ impl Publisher for TiktokPublisher {
             ])
             .send()
             .await
-            .map_err(|e| PublishError::from_transport(Platform::Tiktok, &e))?;
+            .map_err(|e| PublishError::from_transport(Platform::Tiktok, &e, self.timeout))?;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         match body["access_token"].as_str() {
