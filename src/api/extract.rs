@@ -120,14 +120,7 @@ impl FromRequestParts<AppState> for Caller {
             Credential::ApiKey(raw) => {
                 let grant = authenticate_key(state, raw).await?;
                 if !grant.allows_method(&parts.method) {
-                    return Err(AppError::Forbidden(
-                        if grant.has_scope("read") || !grant.has_scope("provision") {
-                            "This API key is read-only: it needs the write scope"
-                        } else {
-                            "This API key can only provision users"
-                        }
-                        .into(),
-                    ));
+                    return Err(AppError::Forbidden(grant.method_refusal().into()));
                 }
                 Ok(Caller {
                     user: grant.user.clone(),

@@ -144,10 +144,12 @@ async fn serve_logs_json_and_stops_cleanly_on_sigterm() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut startup = Vec::new();
     // Every line is a JSON object; the server says where it listens once it is ready.
     let ready = loop {
         let line = lines.next().expect("the server exited early").unwrap();
         let entry: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
+        startup.push(entry.clone());
         if entry["message"]
             .as_str()
             .unwrap_or("")
@@ -157,6 +159,15 @@ async fn serve_logs_json_and_stops_cleanly_on_sigterm() {
         }
     };
     assert_eq!(ready["level"], "INFO");
+    // No token_encryption_key is configured: the operator is warned that the key is derived.
+    assert!(
+        startup.iter().any(|e| e["level"] == "WARN"
+            && e["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("platforms.token_encryption_key is not set")),
+        "{startup:#?}"
+    );
 
     let health = reqwest::get(format!("http://127.0.0.1:{port}/health"))
         .await
@@ -213,5 +224,41 @@ async fn the_database_enforces_foreign_keys_and_sqlite_runs_in_wal_mode() {
             .unwrap()
             .unwrap();
         assert!(row.try_get_by_index::<i64>(0).unwrap() >= 5000);
+    }
+}
+
+#[tokio::test]
+async fn serve_refuses_a_short_jwt_secret_or_a_stripe_key_with_a_clear_message() {
+    let app = spawn_app().await;
+    let short_secret = "s".repeat(31);
+    for (env, expected) in [
+        (
+            vec![("POSTPILOT_AUTH_JWT_SECRET", short_secret.as_str())],
+            "auth.jwt_secret is 31 bytes long; it must be at least 32",
+        ),
+        (
+            vec![("POSTPILOT_BILLING_STRIPE_SECRET_KEY", "sk_live_123")],
+            "billing.stripe_webhook_secret is empty",
+        ),
+        (
+            vec![
+                ("POSTPILOT_BILLING_STRIPE_SECRET_KEY", "sk_live_123"),
+                ("POSTPILOT_BILLING_STRIPE_WEBHOOK_SECRET", "whsec_123"),
+            ],
+            "Stripe billing is not supported yet",
+        ),
+    ] {
+        let mut cmd = postpilot(&app);
+        cmd.arg("serve").env("POSTPILOT_SERVER_ADDR", "127.0.0.1:0");
+        for (key, value) in &env {
+            cmd.env(key, value);
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success(), "{env:?} started");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{env:?}: {stderr}");
+        for (_, value) in &env {
+            assert!(!stderr.contains(value), "a secret in the message: {stderr}");
+        }
     }
 }

@@ -177,6 +177,17 @@ impl KeyGrant {
         self.scopes.iter().any(|s| s == scope)
     }
 
+    /// Why `allows_method` said no, in the caller's terms.
+    pub fn method_refusal(&self) -> &'static str {
+        if self.has_scope("read") {
+            "This API key is read-only: it needs the write scope"
+        } else if self.has_scope("provision") {
+            "This API key can only provision users"
+        } else {
+            "This API key has no scope left that allows this"
+        }
+    }
+
     /// `read` keys may only read; writes need `write`.
     pub fn allows_method(&self, method: &http::Method) -> bool {
         let reading = matches!(
