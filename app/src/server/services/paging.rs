@@ -83,6 +83,13 @@ mod tests {
         );
         assert_eq!(PageRequest::new(Some(3), Some(100)).unwrap().per_page, 100);
         assert_eq!(PageRequest::new(Some(0), None).unwrap_err().status(), 422);
+        assert!(PageRequest::new(Some(MAX_PAGE), Some(MAX_PER_PAGE)).is_ok());
+        assert_eq!(
+            PageRequest::new(Some(MAX_PAGE + 1), None)
+                .unwrap_err()
+                .field(),
+            Some("page")
+        );
         assert_eq!(PageRequest::new(None, Some(0)).unwrap_err().status(), 422);
         assert_eq!(
             PageRequest::new(None, Some(101)).unwrap_err().field(),
