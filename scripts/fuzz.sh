@@ -83,6 +83,7 @@ make_resources() {
 auto-signup = false
 $(ids accounts_get "$account") $(ids accounts_disconnect "$account_gone")
 $(ids "posts_(get|update|schedule|retry)" "$post") $(ids posts_delete "$post_gone")
+$(printf '\n[[operations]]\ninclude-operation-id = "posts_create"\nparameters = { "body.account_id" = "%s" }\n' "$account")
 $(ids "analytics_post" "$post" post_id)
 $(ids "queue_(get|generate|approve|reject)" "$item") $(ids queue_delete "$item_gone")
 $(ids "templates_(get|update|render)" "$template") $(ids templates_delete "$template_gone")
@@ -96,6 +97,8 @@ ids() {
 }
 echo "signed in as $email (admin, Enterprise) with an API key"
 
+# FUZZ_CHECKS overrides the checks (see `schemathesis run --help`).
+checks=${FUZZ_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection}
 reports="$SERVE_DIR/reports"
 mkdir -p "$reports"
 failed=()
@@ -107,7 +110,7 @@ run() {
   # From the temporary directory: schemathesis keeps a cache in the working directory.
   if ! (cd "$SERVE_DIR" && "$venv/bin/schemathesis" run "$BASE_URL/api/v1/openapi.json" \
       --url "$BASE_URL/api/v1" \
-      --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
+      --checks "$checks" \
       --phases examples,coverage,fuzzing \
       --max-examples "$max_examples" \
       --workers 1 \

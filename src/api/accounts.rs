@@ -15,7 +15,11 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 pub struct ConnectBody {
     platform: Platform,
+    /// Not blank; at most 255 characters once trimmed.
+    #[schema(pattern = "\\S", max_length = 255)]
     account_name: String,
+    /// The platform's id of the account; none connects a sandbox account.
+    #[schema(pattern = "\\S", max_length = 255)]
     account_id_external: Option<String>,
 }
 

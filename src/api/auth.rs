@@ -15,7 +15,10 @@ use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 pub struct Credentials {
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    /// 8 to 256 characters.
+    #[schema(min_length = 8, max_length = 256)]
     password: String,
 }
 
@@ -79,6 +82,7 @@ pub async fn forgot_password(
 #[derive(Deserialize, ToSchema)]
 pub struct ResetPasswordRequest {
     token: String,
+    #[schema(min_length = 8, max_length = 256)]
     password: String,
 }
 
@@ -95,7 +99,10 @@ pub async fn reset_password(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ProvisionBody {
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    /// Without one the user signs in through the platform (or resets it).
+    #[schema(min_length = 8, max_length = 256)]
     password: Option<String>,
     plan: Option<PlanTier>,
     external_platform_id: Option<String>,
