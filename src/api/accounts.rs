@@ -23,7 +23,7 @@ pub struct ConnectBody {
     account_id_external: Option<String>,
 }
 
-#[utoipa::path(post, operation_id = "accounts_connect", path = "/accounts", tag = "accounts", request_body = ConnectBody, responses((status = 201, description = "Connected", body = SocialAccountInfo)))]
+#[utoipa::path(post, operation_id = "accounts_connect", path = "/accounts", tag = "accounts", request_body = ConnectBody, responses((status = 201, description = "Connected", body = SocialAccountInfo), (status = 409, description = "This account is already connected", body = crate::api::docs::ErrorBody)))]
 pub async fn connect(
     State(state): State<AppState>,
     caller: Caller,

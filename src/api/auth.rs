@@ -22,7 +22,7 @@ pub struct Credentials {
     password: String,
 }
 
-#[utoipa::path(post, operation_id = "auth_register", path = "/auth/register", tag = "auth", security(()), request_body = Credentials, responses((status = 201, description = "Signed up", body = TokenPair)))]
+#[utoipa::path(post, operation_id = "auth_register", path = "/auth/register", tag = "auth", security(()), request_body = Credentials, responses((status = 201, description = "Signed up", body = TokenPair), (status = 409, description = "An account with this email exists", body = crate::api::docs::ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
@@ -110,7 +110,7 @@ pub struct ProvisionBody {
 }
 
 /// Admins (JWT) or API keys with the `provision` scope.
-#[utoipa::path(post, operation_id = "auth_provision", path = "/auth/provision", tag = "auth", request_body = ProvisionBody, responses((status = 201, description = "Created", body = ProvisionedUser)))]
+#[utoipa::path(post, operation_id = "auth_provision", path = "/auth/provision", tag = "auth", request_body = ProvisionBody, responses((status = 201, description = "Created", body = ProvisionedUser), (status = 409, description = "An account with this email exists", body = crate::api::docs::ErrorBody)))]
 pub async fn provision(
     State(state): State<AppState>,
     caller: Caller,
