@@ -26,12 +26,18 @@ done
 venv=$(python_tool schemathesis "$SCHEMATHESIS_VERSION")
 start_postpilot
 
-# api METHOD PATH [JSON] [TOKEN]: the answer's body; fails on an answer that is not 2xx.
+# api METHOD PATH [JSON] [TOKEN]: the answer's body; stops the script on an answer that is
+# not 2xx, saying which.
 api() {
   local args=(-sS --fail-with-body -X "$1" "$BASE_URL/api/v1$2" -H 'content-type: application/json')
   [ -n "${3:-}" ] && args+=(-d "$3")
   [ -n "${4:-}" ] && args+=(-H "authorization: Bearer $4")
-  curl "${args[@]}"
+  local body
+  if ! body=$(curl "${args[@]}"); then
+    echo "setting up failed: $1 $2 answered $body" >&2
+    exit 1
+  fi
+  printf '%s\n' "$body"
 }
 field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
@@ -46,22 +52,65 @@ token=$(api POST /auth/login "{\"email\":\"$email\",\"password\":\"$password\"}"
 user_id=$(api GET /auth/me "" "$token" | field id)
 api PATCH "/admin/users/$user_id" '{"plan":"enterprise"}' "$token" >/dev/null
 api_key=$(api POST /api-keys '{"name":"fuzz","scopes":["read","write"]}' "$token" | field key)
-# Something to read and change, so operations on ids do not only meet 404s.
-account_id=$(api POST /accounts '{"platform":"instagram","account_name":"fuzz shop"}' "$token" | field id)
-api POST /posts "{\"account_id\":\"$account_id\",\"content\":\"Fuzzing\"}" "$token" >/dev/null
-echo "signed in as $email (admin, Enterprise) with an API key and a sandbox account"
 
+# Real resources for the operations on ids (random ids would only ever meet 404s): one to
+# read and change, and a second one for the operation that deletes, so it does not take the
+# first away from the others. Created again for each run (the runs change them).
+id_of() { field id; }
+make_resources() {
+  local when
+  when=$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)
+  account=$(api POST /accounts '{"platform":"instagram","account_name":"fuzz shop '$RANDOM$RANDOM'"}' "$token" | id_of)
+  account_gone=$(api POST /accounts '{"platform":"tiktok","account_name":"fuzz gone '$RANDOM$RANDOM'"}' "$token" | id_of)
+  post_body="{\"account_id\":\"$account\",\"content\":\"Fuzzing\",\"media_urls\":[\"https://example.com/mug.jpg\"],\"scheduled_for\":\"$when\"}"
+  post=$(api POST /posts "$post_body" "$token" | id_of)
+  post_gone=$(api POST /posts "$post_body" "$token" | id_of)
+  item_body='{"product_data":{"title":"Fuzz mug","price":12},"platforms":["instagram"]}'
+  item=$(api POST /queue "$item_body" "$token" | id_of)
+  item_gone=$(api POST /queue "$item_body" "$token" | id_of)
+  template_body='{"name":"fuzz","content":"Buy {{product.title}}"}'
+  template=$(api POST /templates "$template_body" "$token" | id_of)
+  template_gone=$(api POST /templates "$template_body" "$token" | id_of)
+  key_gone=$(api POST /api-keys '{"name":"fuzz gone","scopes":["read"]}' "$token" | id_of)
+  local member_email="fuzz-member-$RANDOM$RANDOM@postpilot.test"
+  member=$(api POST /auth/register "{\"email\":\"$member_email\",\"password\":\"$password\"}" \
+    | field access_token)
+  member=$(api GET /auth/me "" "$member" | id_of)
+  # schemathesis reads this from its working directory: fixed path parameters per operation.
+  # No auto-signup: the signed-out run stays signed out.
+  cat >"$SERVE_DIR/schemathesis.toml" <<TOML
+[auth]
+auto-signup = false
+$(ids accounts_get "$account") $(ids accounts_disconnect "$account_gone")
+$(ids "posts_(get|update|schedule|retry)" "$post") $(ids posts_delete "$post_gone")
+$(printf '\n[[operations]]\ninclude-operation-id = "posts_create"\nparameters = { "body.account_id" = "%s" }\n' "$account")
+$(ids "analytics_post" "$post" post_id)
+$(ids "queue_(get|generate|approve|reject)" "$item") $(ids queue_delete "$item_gone")
+$(ids "templates_(get|update|render)" "$template") $(ids templates_delete "$template_gone")
+$(ids api_keys_revoke "$key_gone") $(ids admin_update_user "$member")
+TOML
+}
+# ids OPERATION_ID_REGEX VALUE [NAME]: a schemathesis.toml block fixing the path parameter.
+ids() {
+  printf '\n[[operations]]\ninclude-operation-id-regex = "^(%s)$"\nparameters = { "path.%s" = "%s" }\n' \
+    "$1" "${3:-id}" "$2"
+}
+echo "signed in as $email (admin, Enterprise) with an API key"
+
+# FUZZ_CHECKS overrides the checks (see `schemathesis run --help`).
+checks=${FUZZ_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection}
 reports="$SERVE_DIR/reports"
 mkdir -p "$reports"
 failed=()
 run() {
   local name=$1; shift
+  make_resources
   echo
   echo "=== schemathesis, $name: $max_examples examples per operation ==="
   # From the temporary directory: schemathesis keeps a cache in the working directory.
   if ! (cd "$SERVE_DIR" && "$venv/bin/schemathesis" run "$BASE_URL/api/v1/openapi.json" \
       --url "$BASE_URL/api/v1" \
-      --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
+      --checks "$checks" \
       --phases examples,coverage,fuzzing \
       --max-examples "$max_examples" \
       --workers 1 \
@@ -74,9 +123,11 @@ run() {
   fi
 }
 
+# Signed out, schemathesis also makes up credentials (bearer tokens, API keys); signed in it
+# sends only ours, or every call would be refused for its made-up key.
 run signed-out
-run signed-in -H "Authorization: Bearer $token"
-run api-key -H "X-API-Key: $api_key"
+run signed-in -H "Authorization: Bearer $token" --generation-with-security-parameters false
+run api-key -H "X-API-Key: $api_key" --generation-with-security-parameters false
 
 echo
 python3 - "$reports" <<'PY'

@@ -15,11 +15,15 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 pub struct ConnectBody {
     platform: Platform,
+    /// Not blank; at most 255 characters once trimmed.
+    #[schema(pattern = "\\S", max_length = 255)]
     account_name: String,
+    /// The platform's id of the account; none connects a sandbox account.
+    #[schema(pattern = "\\S", max_length = 255)]
     account_id_external: Option<String>,
 }
 
-#[utoipa::path(post, operation_id = "accounts_connect", path = "/accounts", tag = "accounts", request_body = ConnectBody, responses((status = 201, description = "Connected", body = SocialAccountInfo)))]
+#[utoipa::path(post, operation_id = "accounts_connect", path = "/accounts", tag = "accounts", request_body = ConnectBody, responses((status = 201, description = "Connected", body = SocialAccountInfo), (status = 409, description = "This account is already connected", body = crate::api::docs::ErrorBody)))]
 pub async fn connect(
     State(state): State<AppState>,
     caller: Caller,

@@ -14,7 +14,11 @@ use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateKey {
+    /// Not blank; at most 255 characters once trimmed.
+    #[schema(pattern = "\\S", max_length = 255)]
     name: String,
+    /// `read`, `write` and (admins only) `provision`; default `read` and `write`.
+    #[schema(min_items = 1)]
     scopes: Option<Vec<String>>,
 }
 

@@ -15,11 +15,14 @@ use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 pub struct Credentials {
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    /// 8 to 256 characters.
+    #[schema(min_length = 8, max_length = 256)]
     password: String,
 }
 
-#[utoipa::path(post, operation_id = "auth_register", path = "/auth/register", tag = "auth", security(()), request_body = Credentials, responses((status = 201, description = "Signed up", body = TokenPair)))]
+#[utoipa::path(post, operation_id = "auth_register", path = "/auth/register", tag = "auth", security(()), request_body = Credentials, responses((status = 201, description = "Signed up", body = TokenPair), (status = 409, description = "An account with this email exists", body = crate::api::docs::ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
@@ -92,6 +95,7 @@ pub async fn forgot_password(
 #[derive(Deserialize, ToSchema)]
 pub struct ResetPasswordRequest {
     token: String,
+    #[schema(min_length = 8, max_length = 256)]
     password: String,
 }
 
@@ -108,7 +112,10 @@ pub async fn reset_password(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ProvisionBody {
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    /// Without one the user signs in through the platform (or resets it).
+    #[schema(min_length = 8, max_length = 256)]
     password: Option<String>,
     plan: Option<PlanTier>,
     external_platform_id: Option<String>,
@@ -116,7 +123,7 @@ pub struct ProvisionBody {
 }
 
 /// Admins (JWT) or admins' API keys with the `provision` scope.
-#[utoipa::path(post, operation_id = "auth_provision", path = "/auth/provision", tag = "auth", request_body = ProvisionBody, responses((status = 201, description = "Created", body = ProvisionedUser)))]
+#[utoipa::path(post, operation_id = "auth_provision", path = "/auth/provision", tag = "auth", request_body = ProvisionBody, responses((status = 201, description = "Created", body = ProvisionedUser), (status = 409, description = "An account with this email exists", body = crate::api::docs::ErrorBody)))]
 pub async fn provision(
     State(state): State<AppState>,
     Provisioner(actor): Provisioner,

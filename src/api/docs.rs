@@ -101,6 +101,9 @@ const RATE_LIMITED: &[&str] = &[
     "/auth/provision",
 ];
 
+/// The operations that answer without the database (every other can answer 503).
+const NO_DATABASE: &[&str] = &["/billing/plans"];
+
 const METHODS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "trace",
 ];
@@ -213,6 +216,12 @@ fn add_error_responses(doc: &mut Value) {
                 "4XX",
                 error("The request was refused (the message says why)"),
             );
+            if !NO_DATABASE.contains(&path.as_str()) {
+                add(
+                    "503",
+                    error("The database cannot be reached; try again shortly"),
+                );
+            }
         }
     }
 }

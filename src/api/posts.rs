@@ -20,9 +20,14 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Deserialize, ToSchema)]
 pub struct NewPostBody {
     account_id: Uuid,
+    /// Not blank; each platform has its own length limit.
+    #[schema(pattern = "\\S")]
     content: String,
+    /// http(s) URLs of photos or videos, at most 20.
     #[serde(default)]
+    #[schema(max_items = 20)]
     media_urls: Vec<String>,
+    /// Words, with or without `#`.
     #[serde(default)]
     hashtags: Vec<String>,
     scheduled_for: Option<DateTime<Utc>>,
@@ -88,7 +93,7 @@ pub async fn get(
 pub struct PostPatchBody {
     /// May be left out, not cleared (`null` is 422).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = String, required = false, pattern = "\\S")]
     content: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     media_urls: Option<Option<Vec<String>>>,

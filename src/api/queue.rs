@@ -33,6 +33,8 @@ pub async fn create(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ImportBody {
+    /// The product page, http or https.
+    #[schema(pattern = "^[Hh][Tt][Tt][Pp][Ss]?://")]
     url: String,
     #[serde(default)]
     platforms: Option<Vec<Platform>>,

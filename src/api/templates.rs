@@ -15,7 +15,10 @@ use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewTemplateBody {
+    /// Not blank; at most 255 characters once trimmed.
+    #[schema(pattern = "\\S", max_length = 255)]
     name: String,
+    #[schema(pattern = "\\S", max_length = 63206)]
     content: String,
     #[serde(default)]
     hashtags: Vec<String>,
@@ -66,11 +69,11 @@ pub async fn get(
 pub struct TemplatePatchBody {
     /// May be left out, not cleared (`null` is 422).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = String, required = false, pattern = "\\S", max_length = 255)]
     name: Option<Option<String>>,
     /// May be left out, not cleared (`null` is 422).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = String, required = false, pattern = "\\S", max_length = 63206)]
     content: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     hashtags: Option<Option<Vec<String>>>,
@@ -108,6 +111,8 @@ pub async fn delete(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RenderBody {
+    /// The product's fields, read by the template's `{{product.field}}` placeholders.
+    #[schema(value_type = Object)]
     product_data: Value,
 }
 

@@ -436,6 +436,15 @@ async fn error_statuses_are_documented_where_they_happen() {
     has("get", "/posts/calendar", &["422"]);
     lacks("get", "/health", &["401", "429"]);
     has("get", "/health", &["200", "503"]);
+    has("post", "/auth/register", &["201", "409"]);
+    has("post", "/accounts", &["201", "409"]);
+    // Every answer that needs the database can be 503 when it is unreachable.
+    for (method, path) in documented_operations(&doc) {
+        if path != "/billing/plans" {
+            has(&method, &path, &["503"]);
+        }
+    }
+    lacks("get", "/billing/plans", &["401", "503"]);
 }
 
 /// Answers write every field, `null` included: the document marks each required (nullable
