@@ -1224,11 +1224,17 @@ async fn a_transient_renewal_failure_retries_the_post_and_keeps_the_account() {
         .await
         .unwrap()
         .unwrap();
-    assert!(!stored.needs_reconnect, "a transient failure keeps the account");
+    assert!(
+        !stored.needs_reconnect,
+        "a transient failure keeps the account"
+    );
     let post = row(&app, id).await;
     assert_eq!(post.status, PostStatus::Scheduled);
     assert!(
-        post.error_message.as_deref().unwrap().contains("could not be renewed yet"),
+        post.error_message
+            .as_deref()
+            .unwrap()
+            .contains("could not be renewed yet"),
         "{:?}",
         post.error_message
     );
@@ -1309,7 +1315,12 @@ async fn timed_out_platform_calls_leave_no_token_or_secret_anywhere() {
     let fake = FakePlatform::start().await;
     fake.accept_token(&ig_token);
     fake.accept_token(&fb_token);
-    for slow in ["GET container_", "/feed", "POST oauth/access_token", "POST tiktok token"] {
+    for slow in [
+        "GET container_",
+        "/feed",
+        "POST oauth/access_token",
+        "POST tiktok token",
+    ] {
         fake.slow(slow, std::time::Duration::from_millis(2500));
     }
     let (meta, tiktok) = (meta_secret.clone(), tiktok_secret.clone());

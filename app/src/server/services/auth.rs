@@ -20,6 +20,7 @@ use crate::server::auth::password;
 use crate::server::auth::secrets::{random_token, sha256_hex};
 use crate::server::auth::tokens::{TokenKeys, TokenKind};
 use crate::server::config::{RateLimitSettings, Settings};
+use crate::server::db;
 use crate::server::email::{Email, Mailer};
 use crate::server::entities::{password_reset_token, refresh_token, user};
 
@@ -494,7 +495,9 @@ pub async fn provision<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<ProvisionedUser, AppError> {
     let plan = request.plan.unwrap_or_default();
     let password = request.password.unwrap_or_else(|| random_token(24));
-    let txn = db.begin().await?;
+    // The new user's email is checked, then inserted: a write transaction from the start, so
+    // SQLite cannot refuse it midway with "database is locked".
+    let txn = db::begin_owner_write(db, actor).await?;
     let user = users::create(
         &txn,
         users::NewUser {

@@ -18,6 +18,7 @@ use crate::model::{
 };
 use crate::plans::PlanLimits;
 use crate::server::config::BillingSettings;
+use crate::server::db;
 use crate::server::entities::{subscription, user};
 
 /// A billing period in mock mode.
@@ -67,7 +68,9 @@ pub async fn checkout<C: ConnectionTrait + TransactionTrait>(
     }
     let now = Utc::now();
     let session_id = format!("mock_cs_{}", Uuid::new_v4().simple());
-    let txn = db.begin().await?;
+    // Reads the subscription, then writes it: under the owner's write lock, so two tabs
+    // checking out at once neither fail on SQLite's lock nor create two subscriptions.
+    let txn = db::begin_owner_write(db, owner.id).await?;
     let period = (Some(now), Some(now + Duration::days(MOCK_PERIOD_DAYS)));
     match current(&txn, owner).await? {
         Some(existing) => {
