@@ -114,44 +114,48 @@ async fn a_killed_instance_loses_and_doubles_nothing() {
         .collect();
     insert_posts(&app, rows).await;
 
-    let mut doomed = serve(&app, &fake, "crash-doomed");
-    let mut survivors = vec![
-        serve(&app, &fake, "crash-survivor-1"),
-        serve(&app, &fake, "crash-survivor-2"),
-    ];
+    let mut processes: Vec<(String, Child)> = (1..=3)
+        .map(|n| {
+            let name = format!("crash-instance-{n}");
+            let child = serve(&app, &fake, &name);
+            (name, child)
+        })
+        .collect();
 
-    // Kill the first process as soon as it holds claimed posts.
+    // Kill whichever process first holds claimed posts, while it holds them.
     let deadline = Instant::now() + StdDuration::from_secs(60);
-    loop {
-        let held = post::Entity::find()
-            .filter(post::Column::LeaseOwner.eq("crash-doomed"))
+    let (victim, stranded) = loop {
+        let holding = post::Entity::find()
             .filter(post::Column::Status.eq(PostStatus::Publishing))
-            .count(&app.db)
+            .filter(post::Column::LeaseOwner.is_not_null())
+            .one(&app.db)
             .await
             .unwrap();
-        if held > 0 {
-            break;
+        if let Some(owner) = holding.and_then(|p| p.lease_owner) {
+            let at = processes
+                .iter()
+                .position(|(name, _)| *name == owner)
+                .expect("a claim by one of the three processes");
+            let (name, mut child) = processes.remove(at);
+            child.kill().expect("SIGKILL");
+            child.wait().unwrap();
+            let stranded = post::Entity::find()
+                .filter(post::Column::LeaseOwner.eq(name.as_str()))
+                .filter(post::Column::Status.eq(PostStatus::Publishing))
+                .count(&app.db)
+                .await
+                .unwrap();
+            break (name, stranded);
         }
-        assert!(
-            Instant::now() < deadline,
-            "the doomed process never claimed a post"
-        );
+        assert!(Instant::now() < deadline, "no process claimed a post");
         tokio::time::sleep(StdDuration::from_millis(10)).await;
-    }
-    doomed.kill().expect("SIGKILL");
-    doomed.wait().unwrap();
-    let stranded = post::Entity::find()
-        .filter(post::Column::LeaseOwner.eq("crash-doomed"))
-        .filter(post::Column::Status.eq(PostStatus::Publishing))
-        .count(&app.db)
-        .await
-        .unwrap();
+    };
 
     let deadline = Instant::now() + StdDuration::from_secs(120);
     while count(&app, PostStatus::Posted).await < posts as u64 && Instant::now() < deadline {
         tokio::time::sleep(StdDuration::from_millis(200)).await;
     }
-    for survivor in &mut survivors {
+    for (_, survivor) in &mut processes {
         survivor.kill().ok();
         survivor.wait().ok();
     }
@@ -181,7 +185,7 @@ async fn a_killed_instance_loses_and_doubles_nothing() {
         .collect();
     let latest = lateness.iter().max().copied().unwrap_or_default();
     println!(
-        "crash test: {posts} posts due at once, 3 processes, one killed holding {stranded} claimed; \
+        "crash test: {posts} posts due at once, 3 processes, {victim} killed holding {stranded} claimed; \
          published {published}, platform calls {}, duplicates {duplicates}, lost {lost}, \
          lateness max {:.1} s",
         calls.len(),
