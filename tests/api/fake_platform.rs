@@ -254,7 +254,9 @@ impl FakeState {
             .lock()
             .unwrap()
             .iter()
-            .find(|(pattern, _)| call.ends_with(pattern.as_str()) || call.starts_with(pattern.as_str()))
+            .find(|(pattern, _)| {
+                call.ends_with(pattern.as_str()) || call.starts_with(pattern.as_str())
+            })
             .map(|(_, delay)| *delay);
         self.calls.lock().unwrap().push(call);
         if let Some(delay) = delay {

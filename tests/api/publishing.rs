@@ -982,7 +982,10 @@ async fn an_engine_whose_lease_is_taken_makes_no_further_platform_call() {
         let post = row(&app, id).await;
         assert_eq!(post.status, PostStatus::Publishing);
         assert_eq!(post.lease_owner.as_deref(), Some("thief-instance"));
-        assert!(post.publish_ref.is_none(), "no outcome or checkpoint written");
+        assert!(
+            post.publish_ref.is_none(),
+            "no outcome or checkpoint written"
+        );
         assert_eq!(fake.publish_count("ig-lease"), 0);
     }
 }
@@ -1062,10 +1065,7 @@ async fn a_panic_inside_a_tick_does_not_stop_publishing() {
     assert_eq!(report.retrying, 1, "{report:?}");
     let post = row(&app, id).await;
     assert_eq!(post.attempts, 2);
-    assert_eq!(
-        post.external_post_id.unwrap(),
-        format!("after-panic-{id}")
-    );
+    assert_eq!(post.external_post_id.unwrap(), format!("after-panic-{id}"));
 }
 
 /// TikTok's publish call times out: the post may be live, and TikTok offers no way to find
@@ -1090,12 +1090,18 @@ async fn a_tiktok_publish_that_times_out_fails_unconfirmed_without_a_retry() {
     assert_eq!(post.error_message.as_deref(), Some(reason));
     let events = publish_events(&app, id).await;
     assert!(
-        events.iter().any(|e| e.message == format!("Failed: {reason}")),
+        events
+            .iter()
+            .any(|e| e.message == format!("Failed: {reason}")),
         "{events:?}"
     );
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(tick(&engine).await.claimed, 0, "not retried");
-    let inits = fake.calls().iter().filter(|c| *c == "POST tiktok init").count();
+    let inits = fake
+        .calls()
+        .iter()
+        .filter(|c| *c == "POST tiktok init")
+        .count();
     assert_eq!(inits, 1, "one publish call: {:?}", fake.calls());
 }
 
@@ -1218,11 +1224,17 @@ async fn a_transient_renewal_failure_retries_the_post_and_keeps_the_account() {
         .await
         .unwrap()
         .unwrap();
-    assert!(!stored.needs_reconnect, "a transient failure keeps the account");
+    assert!(
+        !stored.needs_reconnect,
+        "a transient failure keeps the account"
+    );
     let post = row(&app, id).await;
     assert_eq!(post.status, PostStatus::Scheduled);
     assert!(
-        post.error_message.as_deref().unwrap().contains("could not be renewed yet"),
+        post.error_message
+            .as_deref()
+            .unwrap()
+            .contains("could not be renewed yet"),
         "{:?}",
         post.error_message
     );
@@ -1303,7 +1315,12 @@ async fn timed_out_platform_calls_leave_no_token_or_secret_anywhere() {
     let fake = FakePlatform::start().await;
     fake.accept_token(&ig_token);
     fake.accept_token(&fb_token);
-    for slow in ["GET container_", "/feed", "POST oauth/access_token", "POST tiktok token"] {
+    for slow in [
+        "GET container_",
+        "/feed",
+        "POST oauth/access_token",
+        "POST tiktok token",
+    ] {
         fake.slow(slow, std::time::Duration::from_millis(2500));
     }
     let (meta, tiktok) = (meta_secret.clone(), tiktok_secret.clone());

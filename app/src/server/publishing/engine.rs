@@ -13,14 +13,14 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use futures::{FutureExt, StreamExt};
-use std::panic::AssertUnwindSafe;
 use rand::Rng;
 use sea_orm::sea_query::{Expr, OnConflict, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::json;
+use std::panic::AssertUnwindSafe;
 use uuid::Uuid;
 
 use super::adapter::{
@@ -245,7 +245,9 @@ impl Engine {
             .await;
         let result = match result {
             Ok(result) => result,
-            Err(panic) => Ok(self.after_panic(&post, account.as_ref(), started, panic).await),
+            Err(panic) => Ok(self
+                .after_panic(&post, account.as_ref(), started, panic)
+                .await),
         };
         self.leases.release(post.id);
         match result {

@@ -67,7 +67,11 @@ impl Graph {
     ) -> Result<Value, PublishError> {
         // Tokens go in the Authorization header (which the Graph API accepts), never in a
         // URL: URLs end up in error texts and proxy logs.
-        let request = self.http.get(self.url(path)).query(query).bearer_auth(token);
+        let request = self
+            .http
+            .get(self.url(path))
+            .query(query)
+            .bearer_auth(token);
         self.send(platform, request).await
     }
 

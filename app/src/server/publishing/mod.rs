@@ -10,10 +10,10 @@ pub mod adapter;
 pub mod engine;
 pub mod jobs;
 mod leases;
-mod tokens;
 pub mod meta;
 pub mod sandbox;
 pub mod tiktok;
+mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -67,7 +67,11 @@ impl TiktokPublisher {
             Ok(response) => response,
             // Never connected: TikTok did not receive it.
             Err(err) if err.is_connect() => {
-                return Err(PublishError::from_transport(Platform::Tiktok, &err, self.timeout))
+                return Err(PublishError::from_transport(
+                    Platform::Tiktok,
+                    &err,
+                    self.timeout,
+                ))
             }
             Err(_) => return Err(PublishError::unconfirmed(Platform::Tiktok)),
         };

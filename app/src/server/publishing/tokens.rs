@@ -12,9 +12,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -141,15 +139,18 @@ impl Tokens {
             )
             .and_where(social_account::Column::Id.eq(account.id))
             .and_where(social_account::Column::NeedsReconnect.eq(false))
-            .and_where(
-                social_account::Column::AccessTokenEnc.eq(account.access_token_enc.clone()),
-            )
+            .and_where(social_account::Column::AccessTokenEnc.eq(account.access_token_enc.clone()))
             .and_where(Expr::cust(format!(
                 "(token_renewal_until IS NULL OR token_renewal_until < {})",
                 db_now(backend)
             )))
             .to_owned();
-        Ok(self.db.execute(backend.build(&claim)).await?.rows_affected() == 1)
+        Ok(self
+            .db
+            .execute(backend.build(&claim))
+            .await?
+            .rows_affected()
+            == 1)
     }
 
     async fn release(&self, account: Uuid) -> Result<(), DbErr> {
