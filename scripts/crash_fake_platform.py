@@ -63,7 +63,14 @@ class Handler(BaseHTTPRequestHandler):
         return self.answer(404, {"error": {"message": "unknown path", "code": 100}})
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # Connections of the killed instance reset mid-request: expected, not news.
+        pass
+
+
 if __name__ == "__main__":
-    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", int(sys.argv[1])), Handler)
     server.serve_forever()
