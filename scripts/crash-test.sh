@@ -96,9 +96,9 @@ for _ in $(seq 1 600); do
   sleep 0.05
 done
 [ -n "$VICTIM" ] || { echo "no instance ever held a post" >&2; exit 2; }
-HELD="$(sql "SELECT count(*) FROM posts WHERE status = 'publishing' AND lease_owner = '$VICTIM'")"
 kill -KILL "${SERVE[$VICTIM]}"
-echo "killed $VICTIM (SIGKILL) while it held $HELD posts"
+HELD="$(sql "SELECT count(*) FROM posts WHERE status = 'publishing' AND lease_owner = '$VICTIM'")"
+echo "killed $VICTIM (SIGKILL) while it held $HELD posts; posts by status then: $(sql "SELECT status || ' ' || coalesce(lease_owner, '-') || ': ' || count(*) FROM posts GROUP BY status, lease_owner" | tr '\n' ' ')"
 
 # Wait for the survivors to publish everything (or give up after two minutes).
 for _ in $(seq 1 1200); do
