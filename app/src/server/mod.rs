@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod email;
+pub mod engagement;
 pub mod entities;
 pub mod publishing;
 pub mod services;

@@ -7,6 +7,23 @@ use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use sha2::{Digest, Sha256};
 
+/// A platform's tokens for an account (from OAuth or a renewal), as the services store them
+/// sealed. Its `Debug` shows no token.
+#[derive(Clone)]
+pub struct TokenGrant {
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl std::fmt::Debug for TokenGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenGrant")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
 const PREFIX: &str = "v1.";
 const NONCE_LEN: usize = 12;
 

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::model::PostMetricsView;
-use crate::server::services::analytics::engagement_rate;
+use crate::server::engagement::engagement_rate;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "post_metrics")]

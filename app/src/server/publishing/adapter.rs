@@ -60,13 +60,8 @@ pub struct Metrics {
     pub clicks: i64,
 }
 
-/// A renewed token.
-#[derive(Debug, Clone)]
-pub struct TokenGrant {
-    pub access_token: String,
-    pub refresh_token: Option<String>,
-    pub expires_at: Option<DateTime<Utc>>,
-}
+/// Platform tokens live with the vault that seals them, below the services that store them.
+pub use crate::server::auth::vault::TokenGrant;
 
 /// Why a platform call did not succeed, sorted by what the engine should do about it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -89,26 +89,29 @@ impl Leases {
     pub(super) async fn claim(&self, limit: u64) -> Result<Vec<post::Model>, DbErr> {
         let backend = self.backend();
         let (now, until) = (db_now(backend), db_now_plus(backend, self.lease_seconds));
-        let lock = match backend {
-            DatabaseBackend::Postgres => "FOR UPDATE SKIP LOCKED",
-            _ => "",
-        };
-        let sql = format!(
-            "UPDATE posts SET status = 'publishing', lease_owner = $1, lease_expires_at = {until}, updated_at = $2 \
-             WHERE id IN (\
-                SELECT id FROM posts \
-                WHERE ((status = 'scheduled' AND scheduled_for <= {now} \
-                        AND (next_attempt_at IS NULL OR next_attempt_at <= {now})) \
-                    OR (status = 'publishing' AND lease_expires_at < {now})) \
-                  AND user_id IN (SELECT id FROM users WHERE is_active = $4) \
-                ORDER BY scheduled_for LIMIT $3 {lock}) \
-             AND (status = 'scheduled' OR (status = 'publishing' AND lease_expires_at < {now})) \
-             RETURNING *"
+        let due = format!(
+            "SELECT id FROM posts \
+             WHERE ((status = 'scheduled' AND scheduled_for <= {now} \
+                     AND (next_attempt_at IS NULL OR next_attempt_at <= {now})) \
+                 OR (status = 'publishing' AND lease_expires_at < {now})) \
+               AND user_id IN (SELECT id FROM users WHERE is_active = $4) \
+             ORDER BY scheduled_for LIMIT $3"
+        );
+        let set = format!(
+            "SET status = 'publishing', lease_owner = $1, lease_expires_at = {until}, updated_at = $2"
         );
         let sql = match backend {
-            DatabaseBackend::Postgres => sql,
-            // SQLite numbers its parameters ?1, ?2…
-            _ => sql.replace('$', "?"),
+            // The due rows are picked once, in a CTE, and locked there: as a subquery of the
+            // UPDATE, PostgreSQL may run the LIMITed SELECT again when concurrent claims touch
+            // its rows, and one instance then takes far more than a batch (measured: 374 of
+            // 500 with a batch of 200). SKIP LOCKED leaves rows another instance is claiming.
+            DatabaseBackend::Postgres => format!(
+                "WITH due AS ({due} FOR UPDATE SKIP LOCKED) \
+                 UPDATE posts {set} FROM due WHERE posts.id = due.id RETURNING posts.*"
+            ),
+            // SQLite runs one writer at a time, so the statement is atomic by itself; it
+            // numbers its parameters ?1, ?2…
+            _ => format!("UPDATE posts {set} WHERE id IN ({due}) RETURNING *").replace('$', "?"),
         };
         let statement = Statement::from_sql_and_values(
             backend,

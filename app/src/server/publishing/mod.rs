@@ -3,14 +3,22 @@
 //!
 //! - `adapter`: the `Publisher` trait and how failures are classified.
 //! - `meta`, `tiktok`: the real platform APIs; `sandbox`: accounts without a real token.
-//! - `engine`: claiming, leases, retries, deferral, metrics and token renewal.
+//! - `engine`: the state machine of one post (claim → attempt → outcome) and the tick.
+//! - `leases`: claims and leases on the database's clock, renewal, checkpoints.
+//! - `outcomes`: the outcome writes (posted, retrying, deferred, failed) under the lease.
+//! - `journal`: the event-log entries of a batch; `accounts`: the one account lookup.
+//! - `tokens`: the one token-renewal rule (engine and token job); `metrics`: the metrics job.
 //! - `jobs`: the tokio-cron-scheduler jobs `serve` starts.
 
+mod accounts;
 pub mod adapter;
 pub mod engine;
 pub mod jobs;
+mod journal;
 mod leases;
 pub mod meta;
+mod metrics;
+mod outcomes;
 pub mod sandbox;
 pub mod tiktok;
 mod tokens;

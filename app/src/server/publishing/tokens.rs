@@ -17,6 +17,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::adapter::{AccountAuth, PublishError, Publisher, TokenGrant};
+use super::engine::Engine;
 use super::leases::{db_now, db_now_plus};
 use crate::model::{EventKind, EventLevel};
 use crate::server::auth::vault::TokenVault;
@@ -178,5 +179,37 @@ fn needs_reconnect_reason(account: &social_account::Model, err: Option<&PublishE
             account.platform.label(),
             account.account_name
         ),
+    }
+}
+
+/// Tokens expiring within this are renewed by the token job.
+const TOKEN_RENEWAL_MARGIN: chrono::Duration = chrono::Duration::days(7);
+
+impl Engine {
+    /// Renews tokens that expire within a week, before a post finds them expired.
+    pub async fn refresh_tokens(&self) -> Result<usize, DbErr> {
+        let accounts = social_account::Entity::find()
+            .filter(social_account::Column::IsConnected.eq(true))
+            .filter(social_account::Column::NeedsReconnect.eq(false))
+            .filter(social_account::Column::AccessTokenEnc.is_not_null())
+            .filter(social_account::Column::TokenExpiresAt.lt(Utc::now() + TOKEN_RENEWAL_MARGIN))
+            .all(&self.db)
+            .await?;
+        let mut renewed = 0;
+        for account in accounts {
+            let Ok(auth) = self.auth_for(&account) else {
+                continue;
+            };
+            let publisher = self.platforms.for_account(&account);
+            // Every outcome is logged by the renewal itself; others are retried next run.
+            if let Renewal::Renewed(_) = self
+                .tokens
+                .renew(publisher.as_ref(), &account, &auth, None)
+                .await?
+            {
+                renewed += 1;
+            }
+        }
+        Ok(renewed)
     }
 }

@@ -15,10 +15,9 @@ use super::paging::PageRequest;
 use crate::error::AppError;
 use crate::model::{EventKind, Page, Platform, SocialAccountInfo};
 use crate::plans::within_limit;
-use crate::server::auth::vault::TokenVault;
+use crate::server::auth::vault::{TokenGrant, TokenVault};
 use crate::server::db;
 use crate::server::entities::{social_account, user};
-use crate::server::publishing::adapter::TokenGrant;
 
 const MAX_NAME_LEN: usize = 255;
 

@@ -1,5 +1,5 @@
 //! Engagement analytics from `post_metrics`: the overview (totals, per platform, per day) and
-//! per-post metrics. The engagement-rate formula lives here.
+//! per-post metrics. The engagement-rate formula lives in `server::engagement`.
 
 use std::collections::BTreeMap;
 
@@ -14,20 +14,8 @@ use crate::model::{
     AnalyticsOverview, DailyAnalytics, EngagementTotals, Page, Platform, PlatformAnalytics,
     PostAnalytics, PostStatus,
 };
+use crate::server::engagement::{engagement_rate, round2};
 use crate::server::entities::{post, post_metrics, user};
-
-/// (likes + comments + shares + clicks) / impressions × 100, rounded to 2 decimals; 0 without
-/// impressions.
-pub fn engagement_rate(interactions: i64, impressions: i64) -> f64 {
-    if impressions <= 0 {
-        return 0.0;
-    }
-    round2(interactions as f64 / impressions as f64 * 100.0)
-}
-
-fn round2(value: f64) -> f64 {
-    (value * 100.0).round() / 100.0
-}
 
 impl EngagementTotals {
     fn add(&mut self, m: &post_metrics::Model) {
@@ -214,18 +202,4 @@ pub async fn post(
         .await?
         .ok_or_else(|| AppError::NotFound("This post has no metrics yet".into()))?;
     Ok(post_analytics(&p, &m))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn engagement_rate_is_a_rounded_percentage() {
-        assert_eq!(engagement_rate(0, 0), 0.0);
-        assert_eq!(engagement_rate(5, 0), 0.0);
-        assert_eq!(engagement_rate(50, 1000), 5.0);
-        assert_eq!(engagement_rate(1, 3), 33.33);
-        assert_eq!(engagement_rate(2, 3), 66.67);
-    }
 }
