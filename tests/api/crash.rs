@@ -10,8 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
 use app::model::{Platform, PostStatus};
+use app::server::auth::vault::TokenGrant;
 use app::server::entities::post;
-use app::server::publishing::adapter::TokenGrant;
 use app::server::services::accounts;
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
