@@ -24,6 +24,8 @@ while [ $# -gt 0 ]; do
 done
 
 venv=$(python_tool schemathesis "$SCHEMATHESIS_VERSION")
+# A full run outlasts the default 15-minute access token.
+export POSTPILOT_AUTH_ACCESS_TOKEN_MINUTES=240
 start_postpilot
 
 # api METHOD PATH [JSON] [TOKEN]: the answer's body; stops the script on an answer that is
@@ -55,8 +57,10 @@ api_key=$(api POST /api-keys '{"name":"fuzz","scopes":["read","write"]}' "$token
 
 # Real resources for the operations on ids (random ids would only ever meet 404s): one to
 # read and change, and a second one for the operation that deletes, so it does not take the
-# first away from the others. Created again for each run (the runs change them).
+# first away from the others. A set for each run (the runs change them), all made before
+# fuzzing starts (fuzzing may exhaust the rate limits on registration and the like).
 id_of() { field id; }
+# make_resources NAME: the resources of run NAME and its schemathesis config, NAME.toml.
 make_resources() {
   local when
   when=$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)
@@ -76,9 +80,8 @@ make_resources() {
   member=$(api POST /auth/register "{\"email\":\"$member_email\",\"password\":\"$password\"}" \
     | field access_token)
   member=$(api GET /auth/me "" "$member" | id_of)
-  # schemathesis reads this from its working directory: fixed path parameters per operation.
-  # No auto-signup: the signed-out run stays signed out.
-  cat >"$SERVE_DIR/schemathesis.toml" <<TOML
+  # Fixed path parameters per operation. No auto-signup: the signed-out run stays signed out.
+  cat >"$SERVE_DIR/$1.toml" <<TOML
 [auth]
 auto-signup = false
 $(ids accounts_get "$account") $(ids accounts_disconnect "$account_gone")
@@ -95,7 +98,9 @@ ids() {
   printf '\n[[operations]]\ninclude-operation-id-regex = "^(%s)$"\nparameters = { "path.%s" = "%s" }\n' \
     "$1" "${3:-id}" "$2"
 }
-echo "signed in as $email (admin, Enterprise) with an API key"
+runs=(signed-out signed-in api-key)
+for name in "${runs[@]}"; do make_resources "$name"; done
+echo "signed in as $email (admin, Enterprise) with an API key, and resources for each run"
 
 # FUZZ_CHECKS overrides the checks (see `schemathesis run --help`).
 checks=${FUZZ_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection}
@@ -104,11 +109,11 @@ mkdir -p "$reports"
 failed=()
 run() {
   local name=$1; shift
-  make_resources
   echo
   echo "=== schemathesis, $name: $max_examples examples per operation ==="
   # From the temporary directory: schemathesis keeps a cache in the working directory.
-  if ! (cd "$SERVE_DIR" && "$venv/bin/schemathesis" run "$BASE_URL/api/v1/openapi.json" \
+  if ! (cd "$SERVE_DIR" && "$venv/bin/schemathesis" --config-file "$name.toml" \
+      run "$BASE_URL/api/v1/openapi.json" \
       --url "$BASE_URL/api/v1" \
       --checks "$checks" \
       --phases examples,coverage,fuzzing \
@@ -118,7 +123,7 @@ run() {
       --continue-on-failure \
       --suppress-health-check all \
       --report junit --report-junit-path "$reports/$name.xml" \
-      --no-color "$@"); then
+      --no-color "$@") 2>&1 | tee "$reports/$name.log"; then
     failed+=("$name")
   fi
 }
@@ -130,16 +135,26 @@ run signed-in -H "Authorization: Bearer $token" --generation-with-security-param
 run api-key -H "X-API-Key: $api_key" --generation-with-security-parameters false
 
 echo
-python3 - "$reports" <<'PY'
-import sys, pathlib, xml.etree.ElementTree as ET
-print(f"{'run':<12} {'operations':>10} {'failed':>7} {'errors':>7}")
-for report in sorted(pathlib.Path(sys.argv[1]).glob("*.xml")):
-    root = ET.parse(report).getroot()
+python3 - "$reports" "${runs[@]}" <<'PY'
+# The counts of each run: operations and how many failed (JUnit report), the test cases sent,
+# and every problem schemathesis summed up (server errors, schema violations, ...).
+import re, sys, pathlib, xml.etree.ElementTree as ET
+reports = pathlib.Path(sys.argv[1])
+print(f"{'run':<11} {'operations':>10} {'failed':>6} {'errors':>6}  test cases")
+problems = []
+for name in sys.argv[2:]:
+    root = ET.parse(reports / f"{name}.xml").getroot()
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-    tests = sum(int(s.get("tests", 0)) for s in suites)
-    failures = sum(int(s.get("failures", 0)) for s in suites)
-    errors = sum(int(s.get("errors", 0)) for s in suites)
-    print(f"{report.stem:<12} {tests:>10} {failures:>7} {errors:>7}")
+    count = lambda key: sum(int(s.get(key, 0)) for s in suites)
+    log = (reports / f"{name}.log").read_text(errors="replace")
+    summary = log[log.rfind("SUMMARY"):]
+    cases = re.search(r"^\s*(\d+ generated.*)$", summary, re.M)
+    print(f"{name:<11} {count('tests'):>10} {count('failures'):>6} {count('errors'):>6}  "
+          f"{cases.group(1) if cases else '?'}")
+    problems += [f"  {name}: {line.strip()}" for line in summary.splitlines()
+                 if line.strip().startswith(("❌", "🚫"))
+                 and not line.strip().startswith(("❌ Coverage", "❌ Fuzzing", "❌ Examples"))]
+print("\n".join(problems) if problems else "no server error, no schema violation")
 PY
 if [ ${#failed[@]} -gt 0 ]; then
   KEEP_SERVE_LOG=1

@@ -507,3 +507,33 @@ async fn answers_are_documented_field_for_field() {
         "null unschedules"
     );
 }
+
+/// An optional body is documented as absent or `null`, and the API takes both as "none".
+#[tokio::test]
+async fn an_optional_body_may_be_null_as_documented() {
+    let app = spawn_app().await;
+    let doc = fetch_document(&app).await;
+    let body = &doc["paths"]["/queue/{id}/generate"]["post"]["requestBody"];
+    assert_ne!(body["required"], true);
+    let alternatives = body["content"]["application/json"]["schema"]["oneOf"].to_string();
+    assert!(alternatives.contains("\"null\""), "{alternatives}");
+
+    let m = marketer(&app).await;
+    let res = app
+        .post_bearer(
+            "/api/v1/queue",
+            &m.token,
+            &json!({"product_data": {"title": "Mug", "price": 12}, "platforms": ["facebook"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let item: Value = res.json().await.unwrap();
+    let res = app
+        .post_bearer(
+            &format!("/api/v1/queue/{}/generate", item["id"].as_str().unwrap()),
+            &m.token,
+            &Value::Null,
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
