@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Every check PostPilot has, in the order a failure is cheapest to find:
 # formatting, clippy (server and browser builds), all Rust tests on SQLite, the database tests
-# again on PostgreSQL when TEST_DATABASE_URL is set, then the browser suite (Playwright in
-# Debian's Chromium) against a release build.
+# again on PostgreSQL when TEST_DATABASE_URL is set (the crash test among them: three real
+# processes, one killed), then against a release build: the browser suite (Playwright in
+# Debian's Chromium), a journey with a Python client generated from the live OpenAPI document,
+# and a short schemathesis fuzzing run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --browser
@@ -34,6 +36,12 @@ cargo leptos build --release
 
 step "browser tests (Playwright, Chromium) against the release binary"
 scripts/e2e.sh
+
+step "generated Python client journey (openapi-python-client) against the release binary"
+scripts/client-journey.sh
+
+step "API fuzzing (schemathesis, 10 examples per operation) against the release binary"
+scripts/fuzz.sh --max-examples 10
 
 echo
 echo "All checks passed in $(( $(date +%s) - started )) s."

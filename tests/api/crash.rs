@@ -24,8 +24,18 @@ use crate::helpers::{insert_posts, marketer, spawn_app_with, TestApp};
 const TOKEN: &str = "crash-test-token";
 const MAX_LATENESS: Duration = Duration::seconds(15);
 
+/// A child process that is killed when dropped, so a failing assertion leaves none behind.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A `postpilot serve` process on the test's database, publishing to the fake platform.
-fn serve(app: &TestApp, fake: &FakePlatform, instance: &str) -> Child {
+fn serve(app: &TestApp, fake: &FakePlatform, instance: &str) -> Process {
     let settings = &app.state.settings;
     let binary =
         std::env::var("CRASH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_postpilot").into());
@@ -43,6 +53,7 @@ fn serve(app: &TestApp, fake: &FakePlatform, instance: &str) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
+        .map(Process)
         .expect("start postpilot serve")
 }
 
@@ -114,7 +125,7 @@ async fn a_killed_instance_loses_and_doubles_nothing() {
         .collect();
     insert_posts(&app, rows).await;
 
-    let mut processes: Vec<(String, Child)> = (1..=3)
+    let mut processes: Vec<(String, Process)> = (1..=3)
         .map(|n| {
             let name = format!("crash-instance-{n}");
             let child = serve(&app, &fake, &name);
@@ -137,8 +148,8 @@ async fn a_killed_instance_loses_and_doubles_nothing() {
                 .position(|(name, _)| *name == owner)
                 .expect("a claim by one of the three processes");
             let (name, mut child) = processes.remove(at);
-            child.kill().expect("SIGKILL");
-            child.wait().unwrap();
+            child.0.kill().expect("SIGKILL");
+            child.0.wait().unwrap();
             let stranded = post::Entity::find()
                 .filter(post::Column::LeaseOwner.eq(name.as_str()))
                 .filter(post::Column::Status.eq(PostStatus::Publishing))
@@ -155,10 +166,7 @@ async fn a_killed_instance_loses_and_doubles_nothing() {
     while count(&app, PostStatus::Posted).await < posts as u64 && Instant::now() < deadline {
         tokio::time::sleep(StdDuration::from_millis(200)).await;
     }
-    for (_, survivor) in &mut processes {
-        survivor.kill().ok();
-        survivor.wait().ok();
-    }
+    drop(processes);
 
     let rows = post::Entity::find()
         .filter(post::Column::AccountId.eq(account))
