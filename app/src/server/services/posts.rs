@@ -44,37 +44,21 @@ fn require(status: PostStatus, allowed: &[PostStatus], action: &str) -> Result<(
 }
 
 /// Writes a post read earlier only if its status is still the one read: the publishing
-/// engine may have claimed it in between, and a publishing post must not be changed.
+/// engine may have claimed it in between, and a publishing post must not be changed. With
+/// `handle_was_absent`, also only if no attempt has handed the post to its platform since:
+/// an attempt that failed puts the post back in its old status, holding a platform handle.
 async fn save_unless_claimed(
     db: &impl ConnectionTrait,
     active: post::ActiveModel,
     read_status: PostStatus,
+    handle_was_absent: bool,
     action: &str,
 ) -> Result<post::Model, AppError> {
-    match post::Entity::update(active)
-        .filter(post::Column::Status.eq(read_status))
-        .exec(db)
-        .await
-    {
-        Ok(saved) => Ok(saved),
-        Err(DbErr::RecordNotUpdated) => Err(changed_meanwhile(action)),
-        Err(err) => Err(err.into()),
+    let mut update = post::Entity::update(active).filter(post::Column::Status.eq(read_status));
+    if handle_was_absent {
+        update = update.filter(post::Column::PublishRef.is_null());
     }
-}
-
-/// `save_unless_claimed`, and only while no attempt has handed the post to its platform.
-async fn save_unless_claimed_or_started(
-    db: &impl ConnectionTrait,
-    active: post::ActiveModel,
-    read_status: PostStatus,
-    action: &str,
-) -> Result<post::Model, AppError> {
-    match post::Entity::update(active)
-        .filter(post::Column::Status.eq(read_status))
-        .filter(post::Column::PublishRef.is_null())
-        .exec(db)
-        .await
-    {
+    match update.exec(db).await {
         Ok(saved) => Ok(saved),
         Err(DbErr::RecordNotUpdated) => Err(changed_meanwhile(action)),
         Err(err) => Err(err.into()),
@@ -454,7 +438,7 @@ pub async fn update(
 
     let newly_scheduled = status == PostStatus::Scheduled && scheduled_for != current.scheduled_for;
     let read_status = current.status;
-    let read_handle = current.publish_ref.clone();
+    let had_no_handle = current.publish_ref.is_none();
     let mut active = current.into_active_model();
     if let Some(account_id) = patch.account_id {
         active.account_id = Set(account_id);
@@ -466,13 +450,7 @@ pub async fn update(
     active.scheduled_for = Set(scheduled_for);
     active.status = Set(status);
     active.updated_at = Set(Utc::now());
-    let updated = match read_handle {
-        // Between our read and this write the engine may have claimed the post, failed an
-        // attempt and put it back with a platform handle: then the status matches again, so
-        // the handle is checked too.
-        None => save_unless_claimed_or_started(db, active, read_status, "edited").await?,
-        Some(_) => save_unless_claimed(db, active, read_status, "edited").await?,
-    };
+    let updated = save_unless_claimed(db, active, read_status, had_no_handle, "edited").await?;
     if newly_scheduled {
         record_scheduled(db, &updated).await;
     }
@@ -577,7 +555,7 @@ async fn requeue(
     active.lease_owner = Set(None);
     active.lease_expires_at = Set(None);
     active.updated_at = Set(Utc::now());
-    save_unless_claimed(db, active, read_status, "scheduled").await
+    save_unless_claimed(db, active, read_status, false, "scheduled").await
 }
 
 /// Parses an IANA zone name (`Europe/Paris`); UTC when absent.
