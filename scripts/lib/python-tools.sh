@@ -13,9 +13,12 @@ python_tool() {
   local venv="$POSTPILOT_PYTHON_TOOLS/$package-$version"
   if [ ! -f "$venv/.installed" ]; then
     printf '\033[1;35m==>\033[0m installing %s %s (PyPI) into %s\n' "$package" "$version" "$venv" >&2
+    # Called inside $(…), where errexit does not reach: each step stops the function itself,
+    # so a failed install is never marked installed.
     rm -rf "$venv"
-    python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "$package==$version" >&2
+    python3 -m venv "$venv" >&2 || return 1
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$package==$version" >&2 \
+      || return 1
     touch "$venv/.installed"
   fi
   printf '%s\n' "$venv"

@@ -286,6 +286,23 @@ async fn a_post_held_by_its_platform_keeps_what_it_publishes() {
             .await
             .contains("already on its way to Instagram"));
     }
+    // The same holds for an attempt that began and whose outcome is unknown (no handle yet).
+    app.db
+        .execute(Statement::from_sql_and_values(
+            backend,
+            "UPDATE posts SET publish_ref = NULL, publish_started_at = updated_at WHERE id = $1",
+            [uuid::Uuid::parse_str(&id).unwrap().into()],
+        ))
+        .await
+        .unwrap();
+    let res = app
+        .patch_bearer(
+            &format!("/api/v1/posts/{id}"),
+            &m.token,
+            &json!({"content": "New caption"}),
+        )
+        .await;
+    assert_eq!(res.status(), 400, "an attempt whose outcome is unknown");
     let later = (at + chrono::Duration::hours(1)).to_rfc3339();
     let res = app
         .patch_bearer(

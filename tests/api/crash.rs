@@ -34,8 +34,17 @@ impl Drop for Process {
     }
 }
 
+/// A port free right now on loopback, for a child process to listen on.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A `postpilot serve` process on the test's database, publishing to the fake platform.
-fn serve(app: &TestApp, fake: &FakePlatform, instance: &str) -> Process {
+fn serve(app: &TestApp, fake: &FakePlatform, instance: &str, port: u16) -> Process {
     let settings = &app.state.settings;
     let binary =
         std::env::var("CRASH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_postpilot").into());
@@ -43,7 +52,7 @@ fn serve(app: &TestApp, fake: &FakePlatform, instance: &str) -> Process {
         .arg("serve")
         .env("DATABASE_URL", settings.database_url())
         .env("POSTPILOT_DATABASE_DATA_DIR", &settings.database.data_dir)
-        .env("POSTPILOT_SERVER_ADDR", "127.0.0.1:0")
+        .env("POSTPILOT_SERVER_ADDR", format!("127.0.0.1:{port}"))
         .env("POSTPILOT_AUTH_JWT_SECRET", &settings.auth.jwt_secret)
         .env("POSTPILOT_SCHEDULER_ENABLED", "true")
         .env("POSTPILOT_SCHEDULER_INSTANCE_ID", instance)
@@ -107,8 +116,35 @@ async fn a_killed_instance_loses_and_doubles_nothing() {
     let owner = app.user(&who.email).await;
     let account = page(&app, &who.token, &owner).await;
 
-    // All due in the same second, a few seconds from now (the processes start meanwhile).
-    let due_at = Utc::now() + Duration::seconds(4);
+    let mut processes = Vec::new();
+    for n in 1..=3 {
+        let (name, port) = (format!("crash-instance-{n}"), free_port());
+        let child = serve(&app, &fake, &name, port);
+        processes.push((name, child, port));
+    }
+    // Every process answers before the posts fall due, so start-up time (three debug builds
+    // on a busy machine) is not counted as lateness.
+    let deadline = Instant::now() + StdDuration::from_secs(60);
+    for (name, _, port) in &processes {
+        let health = format!("http://127.0.0.1:{port}/health");
+        while !app
+            .client
+            .get(&health)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            assert!(Instant::now() < deadline, "{name} did not start");
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        }
+    }
+    let mut processes: Vec<(String, Process)> = processes
+        .into_iter()
+        .map(|(name, child, _)| (name, child))
+        .collect();
+
+    // All due in the same second, just after they are written.
+    let due_at = Utc::now() + Duration::seconds(1);
     let rows: Vec<post::ActiveModel> = (0..posts)
         .map(|i| {
             let mut row = post::new_row(
@@ -124,14 +160,6 @@ async fn a_killed_instance_loses_and_doubles_nothing() {
         })
         .collect();
     insert_posts(&app, rows).await;
-
-    let mut processes: Vec<(String, Process)> = (1..=3)
-        .map(|n| {
-            let name = format!("crash-instance-{n}");
-            let child = serve(&app, &fake, &name);
-            (name, child)
-        })
-        .collect();
 
     // Kill whichever process first holds claimed posts, while it holds them.
     let deadline = Instant::now() + StdDuration::from_secs(60);

@@ -64,7 +64,7 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 /// every other such transaction of that owner, so a count-then-insert (a plan limit) cannot
 /// be raced past.
 ///
-/// - PostgreSQL: the owner's row is locked (`SELECT … FOR UPDATE`) until commit.
+/// - PostgreSQL: the owner's row is locked (`SELECT … FOR NO KEY UPDATE`) until commit.
 /// - SQLite: the transaction takes the database's write lock before its first read. A plain
 ///   `BEGIN` reads first and then asks to write; when another connection committed in between,
 ///   SQLite refuses at once with "database is locked" (its busy timeout cannot help a stale
@@ -81,10 +81,12 @@ where
                 .await?;
         }
         _ => {
+            // NO KEY UPDATE: serializes the owner's writers without blocking the inserts
+            // elsewhere whose foreign keys point at the user (they take KEY SHARE).
             user::Entity::find_by_id(owner)
                 .select_only()
                 .column(user::Column::Id)
-                .lock(LockType::Update)
+                .lock(LockType::NoKeyUpdate)
                 .into_tuple::<Uuid>()
                 .one(&txn)
                 .await?;

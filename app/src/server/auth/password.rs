@@ -6,28 +6,31 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::AppError;
 
-/// A turn to hash: held for the whole computation.
-async fn turn() -> Result<SemaphorePermit<'static>, AppError> {
-    static TURNS: OnceLock<Semaphore> = OnceLock::new();
+/// A turn to hash: moved into the blocking job and held for the whole computation, so a
+/// client that disconnects cannot free its turn while its hash is still running.
+async fn turn() -> Result<OwnedSemaphorePermit, AppError> {
+    static TURNS: OnceLock<Arc<Semaphore>> = OnceLock::new();
     TURNS
         .get_or_init(|| {
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-            Semaphore::new(2 * cores)
+            Arc::new(Semaphore::new(2 * cores))
         })
-        .acquire()
+        .clone()
+        .acquire_owned()
         .await
         .map_err(|e| AppError::internal("password hashing turn", e))
 }
 
 pub async fn hash(password: String) -> Result<String, AppError> {
-    let _turn = turn().await?;
+    let turn = turn().await?;
     tokio::task::spawn_blocking(move || {
+        let _turn = turn;
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -42,8 +45,9 @@ pub async fn hash(password: String) -> Result<String, AppError> {
 /// user) it checks against a decoy, so refusing an unknown email costs as much as a wrong
 /// password and timing does not reveal which emails have accounts.
 pub async fn verify(password: String, hash: Option<String>) -> Result<bool, AppError> {
-    let _turn = turn().await?;
+    let turn = turn().await?;
     tokio::task::spawn_blocking(move || {
+        let _turn = turn;
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| decoy_hash().to_string());
         let Ok(parsed) = PasswordHash::new(&hash) else {

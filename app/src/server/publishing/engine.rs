@@ -385,8 +385,15 @@ impl Engine {
                         .await?);
                 }
             }
+            // The first attempt may have checkpointed its start or a platform handle (a
+            // TikTok status poll refused with 401): the second resumes from what is stored,
+            // never starts a second publication from the row as it was claimed.
+            let checkpointed = post::Entity::find_by_id(post.id)
+                .one(&self.db)
+                .await?
+                .ok_or(Stop::LeaseLost)?;
             result = self
-                .attempt(publisher.as_ref(), &auth, post, &outgoing)
+                .attempt(publisher.as_ref(), &auth, &checkpointed, &outgoing)
                 .await?;
             if let Err(PublishError::TokenExpired { code, message }) = result {
                 // A fresh token refused again is not worth another loop.

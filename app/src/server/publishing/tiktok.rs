@@ -315,9 +315,11 @@ impl Publisher for TiktokPublisher {
                     .as_i64()
                     .map(|s| Utc::now() + chrono::Duration::seconds(s)),
             }),
-            _ if status >= 500 => Err(PublishError::transient(format!(
-                "TikTok token refresh answered {status}"
-            ))),
+            // Only TikTok's own refusal of the grant is definite (the account must be
+            // reconnected); a gateway's 4xx, a 429 or an unreadable answer is tried again later.
+            _ if !(matches!(status, 400 | 401) && body["error"].is_string()) => Err(
+                PublishError::transient(format!("TikTok token refresh answered {status}")),
+            ),
             _ => Err(PublishError::Permanent {
                 code: body["error"].as_str().map(str::to_string),
                 message: format!(

@@ -56,7 +56,9 @@ async fn save_unless_claimed(
 ) -> Result<post::Model, AppError> {
     let mut update = post::Entity::update(active).filter(post::Column::Status.eq(read_status));
     if handle_was_absent {
-        update = update.filter(post::Column::PublishRef.is_null());
+        update = update
+            .filter(post::Column::PublishRef.is_null())
+            .filter(post::Column::PublishStartedAt.is_null());
     }
     match update.exec(db).await {
         Ok(saved) => Ok(saved),
@@ -425,10 +427,11 @@ pub async fn update(
         || body.media_urls != current.media_urls.0
         || body.hashtags != current.hashtags.0
         || patch.account_id.is_some_and(|a| a != current.account_id);
-    if current.publish_ref.is_some() && changes_what_is_published {
-        // The platform already holds this version (an Instagram container, a TikTok upload):
-        // publishing resumes from it, so an edit would be silently dropped, and dropping the
-        // handle could post the old version beside the new one.
+    let handed_to_platform = current.publish_ref.is_some() || current.publish_started_at.is_some();
+    if handed_to_platform && changes_what_is_published {
+        // The platform already holds this version (an Instagram container, a TikTok upload),
+        // or an attempt began and its outcome is unknown: publishing resumes from it or looks
+        // for it by its text, so an edit would be dropped, or post a second version.
         return Err(AppError::BadRequest(format!(
             "This post is already on its way to {}: its text, media and account cannot change \
              until that attempt ends. You can still move its time.",
@@ -438,7 +441,7 @@ pub async fn update(
 
     let newly_scheduled = status == PostStatus::Scheduled && scheduled_for != current.scheduled_for;
     let read_status = current.status;
-    let had_no_handle = current.publish_ref.is_none();
+    let had_no_handle = !handed_to_platform;
     let mut active = current.into_active_model();
     if let Some(account_id) = patch.account_id {
         active.account_id = Set(account_id);
@@ -493,6 +496,10 @@ pub(super) async fn withdraw_unpublished(
         .filter(post::Column::UserId.eq(owner.id))
         .filter(post::Column::QueueItemId.eq(queue_item_id))
         .filter(post::Column::Status.is_in(DELETABLE.iter().copied()))
+        // A post an attempt may have put on its platform (a handle, or a start whose outcome
+        // is unknown) could be live: it stays, so its record is not lost.
+        .filter(post::Column::PublishRef.is_null())
+        .filter(post::Column::PublishStartedAt.is_null())
         .exec(txn)
         .await?;
     Ok(deleted.rows_affected)
