@@ -797,3 +797,40 @@ async fn pruning_removes_old_log_entries_spent_tokens_and_webhook_ids_and_keeps_
     let again = retention::prune(&app.db, &settings, now).await.unwrap();
     assert_eq!(again, retention::Pruned::default());
 }
+
+#[tokio::test]
+async fn a_backlog_larger_than_one_delete_batch_is_pruned_completely() {
+    use app::server::entities::event_log;
+    use app::server::services::retention;
+    use chrono::{Duration, Utc};
+    use sea_orm::{EntityTrait, Set};
+    use uuid::Uuid;
+
+    let app = spawn_app().await;
+    let old = Utc::now() - Duration::days(200);
+    // More than two batches of old entries (a first run on a database that never pruned).
+    let rows: Vec<event_log::ActiveModel> = (0..12_001)
+        .map(|i| event_log::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            at: Set(old),
+            kind: Set(app::model::EventKind::Publish),
+            level: Set(app::model::EventLevel::Info),
+            user_id: Set(None),
+            post_id: Set(None),
+            message: Set(format!("old entry {i}")),
+            data: Set(json!({})),
+        })
+        .collect();
+    for chunk in rows.chunks(1_000) {
+        event_log::Entity::insert_many(chunk.to_vec())
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+    let kept_before = app.count("event_log").await - 12_001;
+    let deleted = retention::prune_event_log(&app.db, Utc::now() - Duration::days(90))
+        .await
+        .unwrap();
+    assert_eq!(deleted, 12_001);
+    assert_eq!(app.count("event_log").await, kept_before);
+}

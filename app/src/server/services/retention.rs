@@ -5,6 +5,7 @@
 //! counter on the user row (`services::auth`).
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
@@ -28,16 +29,46 @@ pub struct Pruned {
     pub webhook_events: u64,
 }
 
+/// Rows deleted by one statement: a first run over a large table deletes in steps, so it
+/// never holds SQLite's write lock for long (publishing renews its leases beside it).
+const PRUNE_BATCH: u64 = 5_000;
+
+/// Deletes the rows of `E` matching `condition`, `PRUNE_BATCH` at a time.
+async fn delete_in_batches<E: EntityTrait + Default>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+    condition: Condition,
+) -> Result<u64, AppError> {
+    let mut total = 0;
+    loop {
+        let batch = Query::select()
+            .column(id)
+            .from(E::default())
+            .cond_where(condition.clone())
+            .limit(PRUNE_BATCH)
+            .to_owned();
+        let deleted = E::delete_many()
+            .filter(id.in_subquery(batch))
+            .exec(db)
+            .await?;
+        total += deleted.rows_affected;
+        if deleted.rows_affected < PRUNE_BATCH {
+            return Ok(total);
+        }
+    }
+}
+
 /// Event log entries from before `cutoff`.
 pub async fn prune_event_log(
     db: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, AppError> {
-    let deleted = log::Entity::delete_many()
-        .filter(log::Column::At.lt(cutoff))
-        .exec(db)
-        .await?;
-    Ok(deleted.rows_affected)
+    delete_in_batches::<log::Entity>(
+        db,
+        log::Column::Id,
+        Condition::all().add(log::Column::At.lt(cutoff)),
+    )
+    .await
 }
 
 /// Refresh tokens that expired before `cutoff`. Spent and revoked ones go too, once expired:
@@ -46,11 +77,12 @@ pub async fn prune_refresh_tokens(
     db: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, AppError> {
-    let deleted = refresh_token::Entity::delete_many()
-        .filter(refresh_token::Column::ExpiresAt.lt(cutoff))
-        .exec(db)
-        .await?;
-    Ok(deleted.rows_affected)
+    delete_in_batches::<refresh_token::Entity>(
+        db,
+        refresh_token::Column::Id,
+        Condition::all().add(refresh_token::Column::ExpiresAt.lt(cutoff)),
+    )
+    .await
 }
 
 /// Reset tokens that expired, or were used, before `cutoff`.
@@ -58,15 +90,14 @@ pub async fn prune_reset_tokens(
     db: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, AppError> {
-    let deleted = password_reset_token::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(password_reset_token::Column::ExpiresAt.lt(cutoff))
-                .add(password_reset_token::Column::UsedAt.lt(cutoff)),
-        )
-        .exec(db)
-        .await?;
-    Ok(deleted.rows_affected)
+    delete_in_batches::<password_reset_token::Entity>(
+        db,
+        password_reset_token::Column::Id,
+        Condition::any()
+            .add(password_reset_token::Column::ExpiresAt.lt(cutoff))
+            .add(password_reset_token::Column::UsedAt.lt(cutoff)),
+    )
+    .await
 }
 
 /// Processed webhook ids received before `cutoff`: providers stop retrying long before, so
@@ -75,11 +106,12 @@ pub async fn prune_webhook_events(
     db: &impl ConnectionTrait,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, AppError> {
-    let deleted = webhook_event::Entity::delete_many()
-        .filter(webhook_event::Column::ReceivedAt.lt(cutoff))
-        .exec(db)
-        .await?;
-    Ok(deleted.rows_affected)
+    delete_in_batches::<webhook_event::Entity>(
+        db,
+        webhook_event::Column::Id,
+        Condition::all().add(webhook_event::Column::ReceivedAt.lt(cutoff)),
+    )
+    .await
 }
 
 /// One pruning run as of `now`, logged in the event log when it deleted anything.
