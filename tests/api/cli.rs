@@ -253,9 +253,30 @@ async fn serve_refuses_a_short_jwt_secret_or_a_stripe_key_with_a_clear_message()
         for (key, value) in &env {
             cmd.env(key, value);
         }
-        let out = cmd.output().unwrap();
-        assert!(!out.status.success(), "{env:?} started");
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Refusing is immediate; a server that started anyway is stopped and fails the test.
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if Instant::now() > deadline {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                break None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(
+            status.is_some_and(|s| !s.success()),
+            "{env:?}: postpilot started"
+        );
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
         assert!(stderr.contains(expected), "{env:?}: {stderr}");
         for (_, value) in &env {
             assert!(!stderr.contains(value), "a secret in the message: {stderr}");

@@ -834,3 +834,39 @@ async fn a_backlog_larger_than_one_delete_batch_is_pruned_completely() {
     assert_eq!(deleted, 12_001);
     assert_eq!(app.count("event_log").await, kept_before);
 }
+
+#[tokio::test]
+async fn parallel_guesses_get_no_more_tries_than_a_sequence() {
+    let app = spawn_app().await;
+    let other = app.another_instance().await;
+    app.signed_up("ada@example.com").await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let instance = if i % 2 == 0 { &app } else { &other };
+        let (client, url) = (instance.client.clone(), instance.url("/api/v1/auth/login"));
+        attempts.spawn(async move {
+            let body = json!({ "email": "ada@example.com", "password": "wrong-password" });
+            client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let statuses = attempts.join_all().await;
+    let refused = statuses.iter().filter(|&&s| s == 401).count();
+    let limited = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!((refused, limited), (10, 14), "{statuses:?}");
+
+    use app::server::entities::event_log;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let locks = event_log::Entity::find()
+        .filter(event_log::Column::Message.starts_with("Sign-in locked"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(locks, 1);
+}

@@ -1,9 +1,9 @@
 //! Sign-up, sign-in and sessions: token pairs, refresh rotation with reuse detection, password
 //! reset, provisioning, and resolving the user behind an access token.
 
-use chrono::{Duration, Utc};
 use std::sync::Arc;
 
+use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -78,9 +78,10 @@ pub async fn register(
 }
 
 /// Signs in. After `failed_sign_ins` wrong passwords within the window, the account answers
-/// 429 until the window ends, whatever the password: the count lives on the user row (one
-/// counter and its window start, bounded), so every instance sees it, and the one request
-/// that reaches the limit writes the single "locked" event.
+/// 429 until the window ends, whatever the password. The count lives on the user row (one
+/// counter and its window start, bounded), so every instance sees it. Each attempt claims
+/// its place in the count before the password is checked, so a burst of parallel guesses
+/// gets no more tries than a sequence would; a right password clears the count.
 pub async fn login(
     db: &impl ConnectionTrait,
     keys: &TokenKeys,
@@ -90,47 +91,38 @@ pub async fn login(
 ) -> Result<(user::Model, TokenPair), AppError> {
     let found = users::find_by_email(db, email).await?;
     let window = Duration::minutes(limits.failed_sign_in_window_minutes);
-    if let Some(user) = &found {
-        if let Some(retry_after) = locked_for(user, limits.failed_sign_ins, window) {
-            return Err(AppError::RateLimited {
-                message: format!(
-                    "Too many failed sign-ins for this account. Try again in {} minutes.",
-                    retry_after.num_minutes() + 1
-                ),
-                retry_after_seconds: retry_after.num_seconds().max(1) as u64,
-            });
-        }
-    }
+    let attempt = match &found {
+        Some(user) => Some(claim_attempt(db, user, limits.failed_sign_ins, window).await?),
+        None => None,
+    };
     let matches = password::verify(
         password.to_string(),
         found.as_ref().map(|u| u.hashed_password.clone()),
     )
     .await?;
-    let user = match found {
-        Some(user) if matches => user,
-        Some(user) => {
-            record_failed_sign_in(db, &user, limits.failed_sign_ins, window).await?;
+    let user = match (found, attempt) {
+        (Some(user), Some(_)) if matches => user,
+        (Some(user), Some(attempt)) => {
+            log_failed_sign_in(db, &user, attempt, limits.failed_sign_ins, window).await;
             return Err(AppError::Unauthorized(BAD_CREDENTIALS.into()));
         }
-        None => {
+        _ => {
             // No row per unknown address: the event log would grow with every guess.
             tracing::info!("sign-in refused for an unknown email");
             return Err(AppError::Unauthorized(BAD_CREDENTIALS.into()));
         }
     };
+    user::Entity::update_many()
+        .col_expr(user::Column::FailedSignIns, Expr::value(0))
+        .col_expr(
+            user::Column::FailedSignInsSince,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(user::Column::Id.eq(user.id))
+        .exec(db)
+        .await?;
     if !user.is_active {
         return Err(deactivated());
-    }
-    if user.failed_sign_ins != 0 {
-        user::Entity::update_many()
-            .col_expr(user::Column::FailedSignIns, Expr::value(0))
-            .col_expr(
-                user::Column::FailedSignInsSince,
-                Expr::value(Option::<chrono::DateTime<Utc>>::None),
-            )
-            .filter(user::Column::Id.eq(user.id))
-            .exec(db)
-            .await?;
     }
     let pair = issue_pair(db, keys, user.id, None).await?;
     event_log::record(
@@ -141,27 +133,36 @@ pub async fn login(
     Ok((user, pair))
 }
 
-/// How long `user` stays locked out of signing in, if they are.
-fn locked_for(user: &user::Model, limit: i32, window: Duration) -> Option<Duration> {
+/// The 429 of a locked account, or `None` while it may still try.
+fn lock(user: &user::Model, limit: i32, window: Duration) -> Option<AppError> {
     let since = user.failed_sign_ins_since?;
     let remaining = since + window - Utc::now();
-    (user.failed_sign_ins >= limit && remaining > Duration::zero()).then_some(remaining)
+    (user.failed_sign_ins >= limit && remaining > Duration::zero()).then(|| AppError::RateLimited {
+        message: format!(
+            "Too many failed sign-ins for this account. Try again in {} minutes.",
+            remaining.num_minutes() + 1
+        ),
+        retry_after_seconds: remaining.num_seconds().max(1) as u64,
+    })
 }
 
-/// Counts one wrong password; a window older than `window` starts over. The write is a
-/// compare-and-set on the values read, so each of several concurrent failures (on any
-/// instance) counts exactly once and knows which count it made: the one that makes
-/// `limit` is the one that logs the lock.
-async fn record_failed_sign_in(
+/// Takes the next place in the account's count of attempts (a window older than `window`
+/// starts over), or answers 429 when the count is full. The write is a compare-and-set on
+/// the values read, so concurrent attempts on any instance each take a place of their own.
+async fn claim_attempt(
     db: &impl ConnectionTrait,
     user: &user::Model,
     limit: i32,
     window: Duration,
-) -> Result<(), AppError> {
-    const ATTEMPTS: usize = 8;
+) -> Result<i32, AppError> {
+    // Each round at least one contender wins, so this many rounds outlast as many parallel
+    // attempts on one account; beyond that it is a flood, and refused.
+    const TRIES: usize = 64;
     let mut seen = user.clone();
-    let mut failures = None;
-    for _ in 0..ATTEMPTS {
+    for _ in 0..TRIES {
+        if let Some(locked) = lock(&seen, limit, window) {
+            return Err(locked);
+        }
         let now = Utc::now();
         let fresh = seen
             .failed_sign_ins_since
@@ -184,22 +185,28 @@ async fn record_failed_sign_in(
             .exec(db)
             .await?;
         if written.rows_affected == 1 {
-            failures = Some(count);
-            break;
+            return Ok(count);
         }
-        match users::find_by_id(db, user.id).await? {
-            Some(current) => seen = current,
-            None => return Ok(()),
-        }
+        seen = users::find_by_id(db, user.id)
+            .await?
+            .ok_or_else(|| AppError::Unauthorized(BAD_CREDENTIALS.into()))?;
     }
-    // Under extreme contention the count may miss one failure; the lock still comes.
-    let Some(failures) = failures else {
-        return Ok(());
-    };
-    if failures > limit {
-        return Ok(());
-    }
-    let event = if failures == limit {
+    Err(AppError::RateLimited {
+        message: "Too many sign-ins for this account at once. Try again in a moment.".into(),
+        retry_after_seconds: 1,
+    })
+}
+
+/// The event log keeps the failures up to the limit and one entry for the lock: bounded per
+/// account and window, whatever an attacker sends.
+async fn log_failed_sign_in(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    attempt: i32,
+    limit: i32,
+    window: Duration,
+) {
+    let event = if attempt == limit {
         Event::new(
             EventKind::Auth,
             format!(
@@ -215,10 +222,9 @@ async fn record_failed_sign_in(
         event
             .level(EventLevel::Warn)
             .user(user.id)
-            .data(json!({ "failures": failures })),
+            .data(json!({ "failures": attempt })),
     )
     .await;
-    Ok(())
 }
 
 /// What to do when a spent refresh token comes back.

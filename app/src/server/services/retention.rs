@@ -157,3 +157,20 @@ pub fn job(db: DatabaseConnection, settings: RetentionSettings) -> Result<Job, J
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::config::Settings;
+
+    #[tokio::test]
+    async fn the_shipped_schedule_is_a_valid_daily_job() {
+        let settings = Settings::load_from(None, |_| None).unwrap();
+        assert_eq!(settings.retention.event_log_days, 90);
+        let db = sea_orm::DatabaseConnection::Disconnected;
+        job(db.clone(), settings.retention.clone()).expect("the default cron parses");
+        let mut broken = settings.retention;
+        broken.prune_cron = "every day".into();
+        assert!(job(db, broken).is_err(), "a bad cron is refused at start");
+    }
+}
