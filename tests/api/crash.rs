@@ -10,16 +10,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
 use app::model::{Platform, PostStatus};
-use app::server::auth::vault::TokenGrant;
 use app::server::entities::post;
-use app::server::services::accounts;
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
-use serde_json::{json, Value};
-use uuid::Uuid;
 
 use crate::fake_platform::FakePlatform;
-use crate::helpers::{insert_posts, marketer, spawn_app_with, TestApp};
+use crate::helpers::{insert_posts, marketer, real_account, spawn_app_with, TestApp};
 
 const TOKEN: &str = "crash-test-token";
 const MAX_LATENESS: Duration = Duration::seconds(15);
@@ -66,33 +62,6 @@ fn serve(app: &TestApp, fake: &FakePlatform, instance: &str, port: u16) -> Proce
         .expect("start postpilot serve")
 }
 
-/// A Facebook page with a real token: its posts go to the fake platform.
-async fn page(app: &TestApp, token: &str, owner: &app::server::entities::user::Model) -> Uuid {
-    let res = app
-        .post_bearer(
-            "/api/v1/accounts",
-            token,
-            &json!({"platform": "facebook", "account_name": "Crash shop",
-                    "account_id_external": format!("page-{}", Uuid::new_v4().simple())}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let id: Uuid = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let grant = TokenGrant {
-        access_token: TOKEN.into(),
-        refresh_token: None,
-        expires_at: Some(Utc::now() + Duration::days(30)),
-    };
-    accounts::attach_tokens(&app.db, &app.state.vault, owner, id, &grant)
-        .await
-        .unwrap();
-    id
-}
-
 async fn count(app: &TestApp, status: PostStatus) -> u64 {
     post::Entity::find()
         .filter(post::Column::Status.eq(status))
@@ -114,7 +83,7 @@ async fn a_killed_instance_loses_and_doubles_nothing() {
     let app = spawn_app_with(|_| {}).await;
     let who = marketer(&app).await;
     let owner = app.user(&who.email).await;
-    let account = page(&app, &who.token, &owner).await;
+    let account = real_account(&app, &who, "facebook", TOKEN, None).await;
 
     let mut processes = Vec::new();
     for n in 1..=3 {

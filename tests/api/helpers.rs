@@ -337,3 +337,36 @@ pub async fn detail(res: Response) -> String {
         .expect("error bodies have a detail string")
         .to_string()
 }
+
+/// An account with real tokens: its posts go to the fake platform.
+pub async fn real_account(
+    app: &TestApp,
+    who: &Marketer,
+    platform: &str,
+    access: &str,
+    refresh: Option<&str>,
+) -> Uuid {
+    let res = app
+        .post_bearer(
+            "/api/v1/accounts",
+            &who.token,
+            &json!({"platform": platform, "account_name": format!("{platform} shop"), "account_id_external": format!("{platform}-{}", Uuid::new_v4().simple())}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id: Uuid = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let owner = app.user(&who.email).await;
+    let grant = app::server::auth::vault::TokenGrant {
+        access_token: access.into(),
+        refresh_token: refresh.map(str::to_string),
+        expires_at: Some(chrono::Utc::now() + chrono::Duration::days(30)),
+    };
+    app::server::services::accounts::attach_tokens(&app.db, &app.state.vault, &owner, id, &grant)
+        .await
+        .unwrap();
+    id
+}

@@ -10,7 +10,6 @@ use app::server::publishing::adapter::{
     AccountAuth, Metrics, OutgoingPost, PublishError, Publisher, Started, TokenGrant,
 };
 use app::server::publishing::{Engine, Platforms, TickReport};
-use app::server::services::accounts;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -19,7 +18,7 @@ use uuid::Uuid;
 
 use crate::fake_platform::{FakePlatform, Scripted};
 use crate::helpers::{
-    engine_on_own_pool, insert_posts, marketer, spawn_app_with, Marketer, TestApp,
+    engine_on_own_pool, insert_posts, marketer, real_account, spawn_app_with, Marketer, TestApp,
 };
 
 const GOOD_TOKEN: &str = "valid-token";
@@ -49,39 +48,6 @@ async fn publishing_app_with(
         adjust(s);
     })
     .await
-}
-
-/// An account with real tokens: its posts go to the fake platform.
-async fn real_account(
-    app: &TestApp,
-    who: &Marketer,
-    platform: &str,
-    access: &str,
-    refresh: Option<&str>,
-) -> Uuid {
-    let res = app
-        .post_bearer(
-            "/api/v1/accounts",
-            &who.token,
-            &json!({"platform": platform, "account_name": format!("{platform} shop"), "account_id_external": format!("{platform}-{}", Uuid::new_v4().simple())}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let id: Uuid = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let owner = app.user(&who.email).await;
-    let grant = TokenGrant {
-        access_token: access.into(),
-        refresh_token: refresh.map(str::to_string),
-        expires_at: Some(Utc::now() + Duration::days(30)),
-    };
-    accounts::attach_tokens(&app.db, &app.state.vault, &owner, id, &grant)
-        .await
-        .unwrap();
-    id
 }
 
 /// A scheduled post that is due now.
