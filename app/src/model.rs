@@ -468,3 +468,95 @@ pub struct Page<T> {
     pub page: u64,
     pub per_page: u64,
 }
+
+/// How the dashboard's post list is ordered (`?sort=` in its URL).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PostSort {
+    /// Newest created first.
+    #[default]
+    Newest,
+    Oldest,
+    /// Soonest scheduled time first (posts without one last).
+    Soonest,
+    /// Latest scheduled time first.
+    Latest,
+}
+
+impl PostSort {
+    pub const ALL: &'static [PostSort] = &[
+        PostSort::Newest,
+        PostSort::Oldest,
+        PostSort::Soonest,
+        PostSort::Latest,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostSort::Newest => "newest",
+            PostSort::Oldest => "oldest",
+            PostSort::Soonest => "soonest",
+            PostSort::Latest => "latest",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PostSort::Newest => "Newest first",
+            PostSort::Oldest => "Oldest first",
+            PostSort::Soonest => "Scheduled soonest",
+            PostSort::Latest => "Scheduled latest",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|s| s.as_str() == value)
+    }
+}
+
+/// A suggested publishing slot for the composer's "Best times".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BestTime {
+    pub platform: Platform,
+    /// "Tue 11:00 AM", in the user's time zone.
+    pub label: String,
+    /// The next such slot after now, as a `datetime-local` value in the user's zone
+    /// ("2026-11-24T11:00").
+    pub next_local: String,
+    /// Whether it comes from the user's own engagement (else a sensible default).
+    pub from_history: bool,
+}
+
+/// What a bulk action did: how many posts it changed and why it left the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    pub done: u64,
+    pub refused: Vec<BulkRefusal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkRefusal {
+    pub id: Uuid,
+    pub reason: String,
+}
+
+/// A CSV import checked before anything is saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    pub rows: Vec<ImportRow>,
+    pub valid: u64,
+    pub invalid: u64,
+}
+
+/// One data row of an import file, as read, with the reason it would be refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRow {
+    /// The line in the file (the header is line 1).
+    pub line: u64,
+    pub account: String,
+    pub content: String,
+    pub hashtags: Vec<String>,
+    pub media_urls: Vec<String>,
+    /// The time as written ("2026-12-01 09:30", in the user's zone); empty for a draft.
+    pub time: String,
+    pub error: Option<String>,
+}

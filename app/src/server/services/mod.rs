@@ -9,6 +9,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod billing;
 pub mod event_log;
+pub mod local_time;
 pub mod paging;
 pub mod post_reads;
 pub mod posts;
