@@ -8,6 +8,9 @@ source scripts/env.sh
 data_dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export E2E_BASE_URL="http://127.0.0.1:${port}"
+# The demo marketer (Pro, three sandbox accounts, New York) is who the scheduling tests use.
+POSTPILOT_DATABASE_DATA_DIR="$data_dir" "$POSTPILOT_BIN" seed-demo > "$data_dir/seed.log" 2>&1 \
+  || { cat "$data_dir/seed.log"; exit 1; }
 POSTPILOT_SERVER_ADDR="127.0.0.1:${port}" \
 POSTPILOT_SERVER_PUBLIC_URL="$E2E_BASE_URL" \
 POSTPILOT_DATABASE_DATA_DIR="$data_dir" \

@@ -22,11 +22,14 @@ pub use root::{shell, App};
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
-    // Browser tests wait for this mark before interacting.
-    if let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    {
-        let _ = body.set_attribute("data-hydrated", "true");
+    // Browser tests wait for this mark on <html> before interacting (and on <body>, where
+    // earlier tests look for it).
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        if let Some(root) = document.document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+        if let Some(body) = document.body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
     }
 }

@@ -12,7 +12,7 @@ pub use crate::plans::PlanTier;
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $value:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[cfg_attr(
             feature = "ssr",
             derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum, utoipa::ToSchema)

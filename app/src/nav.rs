@@ -30,6 +30,7 @@ pub enum Icon {
     Sun,
     Moon,
     Menu,
+    Send,
 }
 
 impl Icon {
@@ -97,6 +98,10 @@ impl Icon {
             ],
             Icon::Moon => &["M12 3a6 6 0 0 0 9 9 9 9 0 1 1-9-9z"],
             Icon::Menu => &["M4 6h16", "M4 12h16", "M4 18h16"],
+            Icon::Send => &[
+                "M14.536 21.686a.5.5 0 0 0 .937-.024l6.5-19a.496.496 0 0 0-.635-.635l-19 6.5a.5.5 0 0 0-.024.937l7.93 3.18a2 2 0 0 1 1.112 1.11z",
+                "M21.854 2.147l-10.94 10.939",
+            ],
         }
     }
 }
@@ -108,11 +113,16 @@ pub struct NavItem {
 }
 
 /// The dashboard sidebar, in order.
-pub const NAV_ITEMS: [NavItem; 9] = [
+pub const NAV_ITEMS: [NavItem; 10] = [
     NavItem {
         label: "Dashboard",
         href: "/dashboard",
         icon: Icon::LayoutDashboard,
+    },
+    NavItem {
+        label: "Posts",
+        href: "/posts",
+        icon: Icon::Send,
     },
     NavItem {
         label: "Queue",
@@ -157,7 +167,7 @@ pub const NAV_ITEMS: [NavItem; 9] = [
 ];
 
 /// Signed-in pages beyond the sidebar's.
-const OTHER_PROTECTED: [&str; 2] = ["/compose", "/posts"];
+const OTHER_PROTECTED: [&str; 1] = ["/compose"];
 
 /// Pages only admins see (others get the not-found page).
 pub const ADMIN_PREFIX: &str = "/admin";

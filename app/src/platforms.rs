@@ -15,6 +15,9 @@ pub struct PlatformRules {
     /// Most posts an account may publish in any 24 hours (Instagram's content-publishing
     /// limit, TikTok's per-creator cap); the engine defers posts beyond it.
     pub daily_publish_cap: Option<u32>,
+    /// Characters of the caption a feed shows before "… more" (the composer's preview cuts
+    /// there).
+    pub preview_chars: usize,
 }
 
 impl Platform {
@@ -25,18 +28,21 @@ impl Platform {
                 max_hashtags: Some(30),
                 media_required: true,
                 daily_publish_cap: Some(25),
+                preview_chars: 125,
             },
             Platform::Tiktok => PlatformRules {
                 max_content_chars: 2200,
                 max_hashtags: None,
                 media_required: true,
                 daily_publish_cap: Some(15),
+                preview_chars: 100,
             },
             Platform::Facebook => PlatformRules {
                 max_content_chars: 63206,
                 max_hashtags: None,
                 media_required: false,
                 daily_publish_cap: None,
+                preview_chars: 480,
             },
         }
     }

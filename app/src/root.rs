@@ -6,9 +6,12 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::pages::auth::{ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage};
+use crate::pages::calendar::CalendarPage;
+use crate::pages::compose::{ComposePage, EditPostPage};
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::landing::LandingPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::posts::PostsPage;
 
 /// Applies the saved (or the system's) theme before the first paint, so dark mode never flashes.
 const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('theme');if(t==='dark'||(!t&&matchMedia('(prefers-color-scheme: dark)').matches))document.documentElement.classList.add('dark')}catch(e){}";
@@ -53,6 +56,10 @@ pub fn App() -> impl IntoView {
                 // Signed-in pages render once their data is loaded (SsrMode::Async), so they are
                 // complete without JavaScript and can still set a status or redirect.
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                <Route path=path!("/compose") view=ComposePage ssr=SsrMode::Async />
+                <Route path=path!("/posts") view=PostsPage ssr=SsrMode::Async />
+                <Route path=path!("/posts/:id/edit") view=EditPostPage ssr=SsrMode::Async />
+                <Route path=path!("/calendar") view=CalendarPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -22,7 +22,7 @@ function watchErrors(page: Page): string[] {
 
 /** Waits until the wasm app has hydrated the page. */
 async function hydrated(page: Page) {
-  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
 }
 
 const password = "correct-horse-1";
@@ -41,7 +41,7 @@ test("register, land on the dashboard, stay signed in, sign out and back in", as
   await expect(page).toHaveURL(/\/dashboard$/);
   const name = email.split("@")[0];
   await expect(page.getByTestId("greeting")).toHaveText(`Welcome, ${name}!`);
-  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link")).toHaveCount(9);
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link")).toHaveCount(10);
   await snap(page, "02-dashboard");
 
   await page.reload();

@@ -85,7 +85,10 @@ async fn a_post_is_a_draft_or_scheduled_and_takes_its_platform_from_the_account(
 
     let past = create(&app, &pair.access_token, json!({"account_id": account, "content": "x", "scheduled_for": (Utc::now() - Duration::minutes(1)).to_rfc3339()})).await;
     assert_eq!(past.status(), 400);
-    assert_eq!(detail(past).await, "scheduled_for must be in the future");
+    assert_eq!(
+        detail(past).await,
+        "The scheduled time must be in the future: that one has already passed"
+    );
 
     let got: Value = app
         .get_bearer(

@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_location;
 
+use super::button::{button_class, Size, Variant};
+use super::feedback::{Toaster, Toasts};
 use super::icon::IconSvg;
 use crate::error::AppError;
 use crate::fns::auth::{current_user, Logout};
@@ -20,6 +22,7 @@ pub struct UserResource(pub Resource<Result<Option<UserProfile>, AppError>>);
 pub fn DashboardShell(children: ChildrenFn) -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
     provide_context(UserResource(user));
+    Toasts::provide();
     let location = use_location();
     let children = StoredValue::new(children);
 
@@ -41,8 +44,9 @@ pub fn DashboardShell(children: ChildrenFn) -> impl IntoView {
                         }
                     })}
                 </Suspense>
-                <main class="flex-1 px-4 py-6 sm:px-8">{move || children.read_value()()}</main>
+                <main id="main" class="min-w-0 flex-1 px-4 py-6 sm:px-8">{move || children.read_value()()}</main>
             </div>
+            <Toaster />
         </div>
     }
 }
@@ -78,7 +82,7 @@ fn NavLinks() -> impl IntoView {
                             href=href
                             attr:class=move || {
                                 if active() {
-                                    "flex items-center gap-3 rounded-lg bg-primary/10 px-3 py-2 text-sm font-semibold text-primary"
+                                    "flex items-center gap-3 rounded-lg bg-primary/10 px-3 py-2 text-sm font-semibold text-brand"
                                 } else {
                                     "flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
                                 }
@@ -109,10 +113,11 @@ fn TopBar(user: UserProfile) -> impl IntoView {
                 </div>
             </details>
             <div class="flex-1"></div>
+            <a href="/compose" class=button_class(Variant::Primary, Size::Medium) data-testid="new-post">"New post"</a>
             <ThemeToggle />
             <details class="relative" data-testid="user-menu">
                 <summary class="flex cursor-pointer list-none items-center gap-2 rounded-lg px-2 py-1.5 hover:bg-zinc-100 dark:hover:bg-zinc-800">
-                    <span class="grid h-8 w-8 place-items-center rounded-full bg-accent/20 text-sm font-semibold text-primary">
+                    <span class="grid h-8 w-8 place-items-center rounded-full bg-accent/20 text-sm font-semibold text-brand">
                         {user.email.chars().next().unwrap_or('?').to_ascii_uppercase().to_string()}
                     </span>
                     <span class="hidden text-sm font-medium sm:inline">{user.email.clone()}</span>

@@ -71,12 +71,22 @@ pub async fn register(
     email: String,
     password: String,
     next: Option<String>,
+    timezone: Option<String>,
 ) -> Result<(), AppError> {
     super::with_status(
         async move {
-            use crate::server::{services::auth, state::app_state};
+            use crate::server::services::{auth, users};
+            use crate::server::state::app_state;
             let state = app_state()?;
-            let (_, pair) = auth::register(&state.db, &state.tokens, &email, &password).await?;
+            let (user, pair) =
+                auth::register(&state.db, &state.tokens, &email, &password).await?;
+            // The browser's zone, sent by the page once hydrated; without it (no JavaScript,
+            // or a name we do not know) the account stays on UTC until changed in settings.
+            if let Some(zone) = timezone.filter(|z| !z.is_empty() && z != "UTC") {
+                if let Err(err) = users::set_timezone(&state.db, user, &zone).await {
+                    tracing::info!(error = %err, "registration kept UTC");
+                }
+            }
             session::sign_in(&state, &pair);
             leptos_axum::redirect(&crate::nav::safe_next(next.as_deref()));
             Ok(())

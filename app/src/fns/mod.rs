@@ -2,6 +2,8 @@
 //! live under `/fn/` so they never collide with the REST API under `/api/v1/`.
 
 pub mod auth;
+pub mod calendar;
+pub mod posts;
 
 /// Gives a failed server-function call the error's HTTP status (server_fn answers 500 for
 /// every error otherwise). Plain form posts keep the redirect that carries the error back to

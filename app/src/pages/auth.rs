@@ -61,20 +61,40 @@ pub fn LoginPage() -> impl IntoView {
                 <TextField name="email" label="Email" kind="email" autocomplete="email" required=true error />
                 <TextField name="password" label="Password" kind="password" autocomplete="current-password" required=true error />
                 <div class="flex justify-end text-sm">
-                    <a href="/forgot-password" class="font-medium text-primary hover:text-accent">"Forgot password?"</a>
+                    <a href="/forgot-password" class="font-medium text-brand hover:underline">"Forgot password?"</a>
                 </div>
                 <SubmitButton label="Sign in" pending=action.pending().into() />
             </ActionForm>
             <p class="mt-6 text-center text-sm text-zinc-500">
                 "New to PostPilot? "
-                <a href="/register" class="font-semibold text-primary hover:text-accent">"Create an account"</a>
+                <a href="/register" class="font-semibold text-brand hover:underline">"Create an account"</a>
             </p>
         </AuthCard>
     }
 }
 
+/// The browser's IANA time zone, once hydrated (empty on the server).
+fn browser_zone() -> RwSignal<String> {
+    let zone = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+                .resolved_options();
+            if let Some(name) = js_sys::Reflect::get(&options, &"timeZone".into())
+                .ok()
+                .and_then(|v| v.as_string())
+            {
+                zone.set(name);
+            }
+        }
+    });
+    zone
+}
+
 #[component]
 pub fn RegisterPage() -> impl IntoView {
+    let browser_zone = browser_zone();
     let action = ServerAction::<Register>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let next = query("next");
@@ -83,6 +103,7 @@ pub fn RegisterPage() -> impl IntoView {
         <AuthCard title="Create your account" subtitle="Free forever for 10 posts a month. No card needed.">
             <ActionForm action=action attr:class="space-y-4" attr:data-testid="register-form">
                 <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
+                <input type="hidden" name="timezone" value=move || browser_zone.get() />
                 <FormAlert error />
                 <TextField name="email" label="Email" kind="email" autocomplete="email" required=true error />
                 <TextField name="password" label="Password (8 characters or more)" kind="password" autocomplete="new-password" required=true error />
@@ -90,7 +111,7 @@ pub fn RegisterPage() -> impl IntoView {
             </ActionForm>
             <p class="mt-6 text-center text-sm text-zinc-500">
                 "Already have an account? "
-                <a href="/login" class="font-semibold text-primary hover:text-accent">"Sign in"</a>
+                <a href="/login" class="font-semibold text-brand hover:underline">"Sign in"</a>
             </p>
         </AuthCard>
     }
@@ -119,7 +140,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 </p>
             </Show>
             <p class="mt-6 text-center text-sm text-zinc-500">
-                <a href="/login" class="font-semibold text-primary hover:text-accent">"Back to sign in"</a>
+                <a href="/login" class="font-semibold text-brand hover:underline">"Back to sign in"</a>
             </p>
         </AuthCard>
     }

@@ -48,10 +48,10 @@ fn DashboardHome() -> impl IntoView {
                                         href=item.href
                                         class="group rounded-2xl border border-zinc-200 bg-white p-5 shadow-sm transition hover:border-primary/40 hover:shadow-md dark:border-zinc-800 dark:bg-zinc-900"
                                     >
-                                        <span class="grid h-10 w-10 place-items-center rounded-xl bg-primary/10 text-primary">
+                                        <span class="grid h-10 w-10 place-items-center rounded-xl bg-primary/10 text-brand">
                                             <IconSvg icon=item.icon />
                                         </span>
-                                        <p class="mt-3 font-heading font-semibold group-hover:text-primary">{item.label}</p>
+                                        <p class="mt-3 font-heading font-semibold group-hover:text-brand">{item.label}</p>
                                     </a>
                                 })
                                 .collect_view()}

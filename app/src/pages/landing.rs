@@ -18,12 +18,12 @@ pub fn LandingPage() -> impl IntoView {
                 </a>
                 <nav class="flex items-center gap-2 text-sm font-medium">
                     <ThemeToggle />
-                    <a href="/login" class="rounded-lg px-3 py-2 hover:text-primary">"Sign in"</a>
+                    <a href="/login" class="rounded-lg px-3 py-2 hover:text-brand">"Sign in"</a>
                     <a href="/register" class="rounded-lg bg-primary px-4 py-2 font-semibold text-white hover:bg-accent">"Start free"</a>
                 </nav>
             </header>
             <main class="mx-auto max-w-4xl px-6 pt-20 pb-32 text-center">
-                <p class="font-semibold text-primary">{BRAND.tagline}</p>
+                <p class="font-semibold text-brand">{BRAND.tagline}</p>
                 <h1 class="mt-4 font-heading text-5xl font-extrabold tracking-tight sm:text-6xl">
                     "Your products, posted everywhere. On time. Once."
                 </h1>
@@ -32,7 +32,7 @@ pub fn LandingPage() -> impl IntoView {
                     <a href="/register" class="rounded-xl bg-primary px-6 py-3 font-semibold text-white shadow-lg shadow-pink-200 hover:bg-accent dark:shadow-none">
                         "Create a free account"
                     </a>
-                    <a href="/login" class="rounded-xl border border-zinc-300 px-6 py-3 font-semibold hover:border-primary hover:text-primary dark:border-zinc-700">
+                    <a href="/login" class="rounded-xl border border-zinc-300 px-6 py-3 font-semibold hover:border-primary hover:text-brand dark:border-zinc-700">
                         "Sign in"
                     </a>
                 </div>

@@ -11,9 +11,9 @@ pub fn NotFoundPage() -> impl IntoView {
         <Title text="Page not found · PostPilot" />
         <main class="grid min-h-screen place-items-center bg-zinc-50 px-6 text-center dark:bg-zinc-950 dark:text-white">
             <div>
-                <p class="font-heading text-6xl font-extrabold text-primary">"404"</p>
+                <p class="font-heading text-6xl font-extrabold text-brand">"404"</p>
                 <h1 class="mt-4 font-heading text-2xl font-bold">"This page does not exist"</h1>
-                <a href="/" class="mt-6 inline-block font-semibold text-primary hover:text-accent">"Go home"</a>
+                <a href="/" class="mt-6 inline-block font-semibold text-brand hover:underline">"Go home"</a>
             </div>
         </main>
     }

@@ -17,6 +17,7 @@ use crate::model::{PlanTier, Platform, PostStatus, QueueStatus, Role, Subscripti
 
 pub const DEMO_EMAIL: &str = "demo@postpilot.app";
 pub const DEMO_PASSWORD: &str = "postpilot-demo";
+pub const DEMO_TIMEZONE: &str = "America/New_York";
 
 pub enum Seeded {
     Created { posts: usize, queue_items: usize },
@@ -88,6 +89,8 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded, AppError> {
         },
     )
     .await?;
+    // A marketer in New York: every page shows times in a zone with daylight saving.
+    let user = users::set_timezone(&txn, user, DEMO_TIMEZONE).await?;
     let now = Utc::now();
     subscription::ActiveModel {
         id: Set(Uuid::new_v4()),

@@ -14,7 +14,7 @@ pub const DEFAULT_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
 pub fn page_policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self'; \
          connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
          frame-ancestors 'none'"
     )

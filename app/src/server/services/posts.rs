@@ -178,7 +178,7 @@ fn is_http_url(url: &str) -> bool {
 fn require_future(at: DateTime<Utc>) -> Result<(), AppError> {
     if at <= Utc::now() {
         return Err(AppError::BadRequest(
-            "scheduled_for must be in the future".into(),
+            "The scheduled time must be in the future: that one has already passed".into(),
         ));
     }
     Ok(())
@@ -234,6 +234,41 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
         record_scheduled(db, &created).await;
     }
     Ok(created.view())
+}
+
+/// Creates one post per account from the composer: every post is checked first, then all are
+/// inserted in one transaction, so either every account gets its post or none does.
+pub async fn create_many<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner: &user::Model,
+    posts: Vec<NewPost>,
+) -> Result<Vec<PostView>, AppError> {
+    if posts.is_empty() {
+        return Err(AppError::validation(
+            "account_ids",
+            "Choose at least one account",
+        ));
+    }
+    let mut checked = Vec::with_capacity(posts.len());
+    for new in posts {
+        checked.push(check_new(db, owner, new).await?);
+    }
+    let created = db::retry_busy(|| async {
+        let txn = db::begin_owner_write(db, owner.id).await?;
+        let mut created = Vec::with_capacity(checked.len());
+        for post in &checked {
+            created.push(insert_within_allowance(&txn, owner, post).await?);
+        }
+        txn.commit().await?;
+        Ok(created)
+    })
+    .await?;
+    for post in &created {
+        if post.status == PostStatus::Scheduled {
+            record_scheduled(db, post).await;
+        }
+    }
+    Ok(created.iter().map(post::Model::view).collect())
 }
 
 /// A new post that passed its platform's rules, ready to be inserted.
@@ -322,10 +357,14 @@ pub(super) async fn record_scheduled(db: &impl ConnectionTrait, post: &post::Mod
     .await;
 }
 
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct PostFilter {
     pub status: Option<PostStatus>,
     pub platform: Option<Platform>,
+    // MERGE-SVC: the svc branch implements these.
+    pub account_id: Option<Uuid>,
+    pub search: Option<String>,
+    pub sort: crate::model::PostSort,
 }
 
 /// The owner's posts, newest first.

@@ -145,6 +145,25 @@ pub async fn set_password(
     Ok(active.update(db).await?)
 }
 
+/// Sets the zone every page shows times in; an IANA name chrono-tz knows ("Europe/Paris").
+pub async fn set_timezone(
+    db: &impl ConnectionTrait,
+    user: user::Model,
+    zone: &str,
+) -> Result<user::Model, AppError> {
+    let zone = zone.trim();
+    if zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(AppError::validation(
+            "timezone",
+            format!("Unknown time zone {zone:?}"),
+        ));
+    }
+    let mut active = user.into_active_model();
+    active.timezone = Set(zone.to_string());
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
+}
+
 pub enum AdminOutcome {
     Created(user::Model),
     Promoted(user::Model),

@@ -1,0 +1,526 @@
+//! The calendar (`/calendar`): a month or week of posts in the user's zone (or another one
+//! chosen in the page), navigated through the URL. Chips are coloured by platform; dragging
+//! one to another day or hour reschedules it, and "Move to…" does the same without dragging
+//! (WCAG 2.5.7). The chip moves at once; if the server refuses, it goes back with the reason.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use leptos::html;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use uuid::Uuid;
+
+use crate::components::button::{button_class, Size, Variant};
+use crate::components::display::{platform_class, platform_initial, status_label, status_mark, PageHeader};
+use crate::components::feedback::{ErrorPanel, Skeleton, Toasts};
+use crate::components::forms::CONTROL_CLASS;
+use crate::components::shell::DashboardShell;
+use crate::components::url_state::{current_query, href_with, Tabs};
+use crate::fns::calendar::{
+    calendar_data, move_post, move_post_to, CalendarChip, CalendarPage as CalendarData,
+    CalendarView,
+};
+
+/// Chips a month cell shows before "+N more".
+const CHIPS_PER_DAY: usize = 3;
+
+#[component]
+pub fn CalendarPage() -> impl IntoView {
+    view! {
+        <Title text="Calendar · PostPilot" />
+        <DashboardShell>
+            <Calendar />
+        </DashboardShell>
+    }
+}
+
+#[component]
+fn Calendar() -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            let q = query.read();
+            (q.get("view"), q.get("date"), q.get("tz"))
+        },
+        |(view, date, tz)| calendar_data(view, date, tz),
+    );
+    view! {
+        <PageHeader title="Calendar" subtitle="Drag a post to another day or hour to move it.">
+            <a href="/compose" class=button_class(Variant::Primary, Size::Medium)>"New post"</a>
+        </PageHeader>
+        <Transition fallback=|| view! { <Skeleton class="h-[36rem] w-full" /> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(page) => view! { <Board page /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error retry=Callback::new(move |_| data.refetch()) /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// What a drop or a "Move to…" asks the server.
+#[derive(Clone)]
+enum Move {
+    ToDay { date: NaiveDate, hour: Option<u32> },
+    ToTime(String),
+}
+
+#[component]
+fn Board(page: CalendarData) -> impl IntoView {
+    let toasts = Toasts::get();
+    let query = current_query();
+    let navigate = leptos_router::hooks::use_navigate();
+    let chips = RwSignal::new(page.chips.clone());
+    let zone = StoredValue::new(page.zone.clone());
+    let board = NodeRef::<html::Div>::new();
+
+    // The chip being moved, to put back if the server refuses.
+    let moving = StoredValue::new(None::<CalendarChip>);
+    let mover = Action::new(move |(id, target): &(Uuid, Move)| {
+        let (id, target, tz) = (*id, target.clone(), zone.get_value());
+        async move {
+            match target {
+                Move::ToDay { date, hour } => move_post(id, date.to_string(), hour, tz).await,
+                Move::ToTime(local) => move_post_to(id, local, tz).await,
+            }
+        }
+    });
+    Effect::new(move |_| match mover.value().get() {
+        Some(Ok(moved)) => {
+            chips.update(|all| {
+                if let Some(chip) = all.iter_mut().find(|c| c.id == moved.id) {
+                    *chip = moved.clone();
+                }
+            });
+            toasts.success(format!("Moved to {} at {}.", moved.date.format("%a, %b %-d"), moved.time));
+        }
+        Some(Err(err)) => {
+            if let Some(before) = moving.get_value() {
+                chips.update(|all| {
+                    if let Some(chip) = all.iter_mut().find(|c| c.id == before.id) {
+                        *chip = before.clone();
+                    }
+                });
+            }
+            toasts.error(err.to_string());
+        }
+        None => {}
+    });
+
+    // Moves the chip at once, then asks the server.
+    let move_chip = Callback::new(move |(id, target): (Uuid, Move)| {
+        #[cfg(feature = "hydrate")]
+        let started = window().performance().map(|p| p.now());
+        let Some(before) = chips.with_untracked(|all| all.iter().find(|c| c.id == id).cloned()) else {
+            return;
+        };
+        if !before.movable {
+            toasts.error(format!("A {} post cannot be moved.", status_label(before.status).to_lowercase()));
+            return;
+        }
+        moving.set_value(Some(before));
+        let place = match &target {
+            Move::ToDay { date, hour } => Some((*date, *hour)),
+            Move::ToTime(local) => chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M")
+                .ok()
+                .map(|t| {
+                    use chrono::Timelike;
+                    (t.date(), Some(t.hour()))
+                }),
+        };
+        if let Some((date, hour)) = place {
+            chips.update(|all| {
+                if let Some(chip) = all.iter_mut().find(|c| c.id == id) {
+                    chip.date = date;
+                    if let Some(hour) = hour {
+                        chip.hour = hour;
+                    }
+                }
+            });
+            // The browser suite reads how long the chip took to show in its new place.
+            #[cfg(feature = "hydrate")]
+            if let (Some(started), Some(board)) = (started, board.get_untracked()) {
+                request_animation_frame(move || {
+                    if let Some(now) = window().performance().map(|p| p.now()) {
+                        let _ = board.set_attribute("data-last-move-ms", &format!("{:.1}", now - started));
+                    }
+                });
+            }
+        }
+        mover.dispatch((id, target));
+    });
+
+    // "Move to…" and "+N more" dialogs.
+    let move_dialog = NodeRef::<html::Dialog>::new();
+    let move_target = RwSignal::new(None::<CalendarChip>);
+    let move_value = RwSignal::new(String::new());
+    let open_move = Callback::new(move |chip: CalendarChip| {
+        move_value.set(format!("{}T{:02}:00", chip.date, chip.hour));
+        move_target.set(Some(chip));
+        if let Some(d) = move_dialog.get() {
+            let _ = d.show_modal();
+        }
+    });
+    let day_dialog = NodeRef::<html::Dialog>::new();
+    let day_open = RwSignal::new(None::<NaiveDate>);
+    let open_day = Callback::new(move |date: NaiveDate| {
+        day_open.set(Some(date));
+        if let Some(d) = day_dialog.get() {
+            let _ = d.show_modal();
+        }
+    });
+
+    let CalendarData { zone: zone_name, user_zone, zones, view, title, today, start, end, month, prev, next, .. } = page;
+    let nav_href = move |date: NaiveDate| {
+        let path = "/calendar";
+        href_with(path, &query.get(), "date", &date.to_string())
+    };
+    let today_href = move || href_with("/calendar", &query.get(), "date", "");
+    let days: Vec<NaiveDate> = (0..=(end - start).num_days()).map(|i| start + Duration::days(i)).collect();
+    let other_zone = (zone_name != user_zone).then(|| (zone_name.clone(), user_zone.clone()));
+    let zone_attr = zone_name.clone();
+    view! {
+        <div class="mb-4 flex flex-col gap-3 lg:flex-row lg:items-center lg:justify-between">
+            <div class="flex flex-wrap items-center gap-2">
+                <a href=move || nav_href(prev) class=button_class(Variant::Secondary, Size::Small) aria-label=if view == CalendarView::Month { "Previous month" } else { "Previous week" }>"‹"</a>
+                <a href=today_href class=button_class(Variant::Secondary, Size::Small)>"Today"</a>
+                <a href=move || nav_href(next) class=button_class(Variant::Secondary, Size::Small) aria-label=if view == CalendarView::Month { "Next month" } else { "Next week" }>"›"</a>
+                <h2 class="ml-2 font-heading text-xl font-bold" data-testid="calendar-title">{title}</h2>
+            </div>
+            <div class="flex flex-wrap items-center gap-3">
+                <Tabs param="view" options=vec![("month", "Month"), ("week", "Week")] label="Calendar view" />
+                <Form method="GET" action="/calendar" attr:class="flex items-center gap-2" attr:data-testid="zone-form">
+                    {move || query.get().into_iter().filter(|(k, _)| k != "tz").map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
+                    <label for="calendar-zone" class="text-sm font-medium">"Time zone"</label>
+                    <select id="calendar-zone" name="tz" class=format!("{CONTROL_CLASS} w-auto") on:change=move |ev| {
+                        navigate(&href_with("/calendar", &query.get_untracked(), "tz", &event_target_value(&ev)), Default::default());
+                    }>
+                        {zones.into_iter().map(|z| {
+                            let selected = z == zone_name;
+                            let label = if z == user_zone { format!("{z} (yours)") } else { z.clone() };
+                            view! { <option value=z selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                    <button type="submit" class=button_class(Variant::Secondary, Size::Small)>"Show"</button>
+                </Form>
+            </div>
+        </div>
+        {other_zone.map(|(shown, own)| view! {
+            <p role="status" class="mb-3 rounded-lg border border-sky-300 bg-sky-50 px-3 py-2 text-sm text-sky-900 dark:border-sky-800 dark:bg-sky-950 dark:text-sky-100">
+                {format!("Showing times in {shown}. Your own zone is {own}.")}
+            </p>
+        })}
+        <div node_ref=board data-testid="calendar" data-view=if view == CalendarView::Month { "month" } else { "week" } data-zone=zone_attr>
+            {match view {
+                CalendarView::Month => view! { <MonthGrid days month today chips move_chip open_move open_day /> }.into_any(),
+                CalendarView::Week => view! { <WeekGrid days today chips move_chip open_move /> }.into_any(),
+            }}
+        </div>
+
+        <dialog node_ref=move_dialog aria-labelledby="move-title" class="m-auto w-[min(26rem,calc(100vw-2rem))] rounded-2xl border border-zinc-200 bg-white p-6 text-zinc-900 shadow-2xl backdrop:bg-black/50 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100">
+            <h2 id="move-title" class="font-heading text-lg font-bold">"Move to…"</h2>
+            <p class="mt-1 text-sm text-zinc-700 dark:text-zinc-300">{move || move_target.get().map(|c| c.excerpt).unwrap_or_default()}</p>
+            <form method="dialog" class="mt-4 space-y-4" on:submit=move |ev| {
+                ev.prevent_default();
+                if let Some(chip) = move_target.get_untracked() {
+                    move_chip.run((chip.id, Move::ToTime(move_value.get_untracked())));
+                }
+                if let Some(d) = move_dialog.get() { d.close(); }
+            }>
+                <label for="move-to" class="block text-sm font-medium">{move || format!("New date and time ({})", zone.get_value())}</label>
+                <input id="move-to" type="datetime-local" class=CONTROL_CLASS prop:value=move || move_value.get() on:input=move |ev| move_value.set(event_target_value(&ev)) />
+                <div class="flex justify-end gap-2">
+                    <button type="button" class=button_class(Variant::Secondary, Size::Medium) on:click=move |_| { if let Some(d) = move_dialog.get() { d.close(); } }>"Cancel"</button>
+                    <button type="submit" class=button_class(Variant::Primary, Size::Medium)>"Move"</button>
+                </div>
+            </form>
+        </dialog>
+
+        <dialog node_ref=day_dialog aria-labelledby="day-title" class="m-auto w-[min(30rem,calc(100vw-2rem))] rounded-2xl border border-zinc-200 bg-white p-6 text-zinc-900 shadow-2xl backdrop:bg-black/50 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100">
+            <h2 id="day-title" class="font-heading text-lg font-bold">{move || day_open.get().map(|d| d.format("%A, %B %-d").to_string()).unwrap_or_default()}</h2>
+            <ul class="mt-4 max-h-[60vh] space-y-2 overflow-y-auto" data-testid="day-list">
+                {move || {
+                    let Some(day) = day_open.get() else { return ().into_any() };
+                    chips.with(|all| {
+                        let mut of_day: Vec<CalendarChip> = all.iter().filter(|c| c.date == day).cloned().collect();
+                        of_day.sort_by_key(|c| (c.hour, c.time.clone()));
+                        of_day
+                    }).into_iter().map(|chip| view! { <li><Chip chip open_move /></li> }).collect_view().into_any()
+                }}
+            </ul>
+            <div class="mt-4 flex justify-end">
+                <button type="button" class=button_class(Variant::Secondary, Size::Medium) on:click=move |_| { if let Some(d) = day_dialog.get() { d.close(); } }>"Close"</button>
+            </div>
+        </dialog>
+    }
+}
+
+/// Lets a cell accept dropped chips.
+fn drop_handlers(
+    date: NaiveDate,
+    hour: Option<u32>,
+    move_chip: Callback<(Uuid, Move)>,
+    over: RwSignal<bool>,
+) -> (
+    impl Fn(leptos::ev::DragEvent) + Clone + 'static,
+    impl Fn(leptos::ev::DragEvent) + Clone + 'static,
+    impl Fn(leptos::ev::DragEvent) + Clone + 'static,
+) {
+    let on_over = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        over.set(true);
+    };
+    let on_leave = move |_: leptos::ev::DragEvent| over.set(false);
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        over.set(false);
+        #[cfg(feature = "hydrate")]
+        if let Some(id) = ev
+            .data_transfer()
+            .and_then(|dt| dt.get_data("text/plain").ok())
+            .and_then(|id| Uuid::parse_str(&id).ok())
+        {
+            move_chip.run((id, Move::ToDay { date, hour }));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (date, hour, move_chip);
+    };
+    (on_over, on_leave, on_drop)
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+#[component]
+fn MonthGrid(
+    days: Vec<NaiveDate>,
+    month: u32,
+    today: NaiveDate,
+    chips: RwSignal<Vec<CalendarChip>>,
+    move_chip: Callback<(Uuid, Move)>,
+    open_move: Callback<CalendarChip>,
+    open_day: Callback<NaiveDate>,
+) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+            <div class="grid min-w-[44rem] grid-cols-7" role="grid" aria-label="Month">
+                <div role="row" class="contents">
+                    {WEEKDAYS.iter().map(|d| view! {
+                        <div role="columnheader" class="border-b border-zinc-200 px-2 py-2 text-center text-xs font-semibold uppercase tracking-wide text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">{*d}</div>
+                    }).collect_view()}
+                </div>
+                {days.chunks(7).map(|week| view! {
+                    <div role="row" class="contents">
+                        {week.iter().map(|date| {
+                            let date = *date;
+                            view! { <DayCell date in_month=date.month() == month today chips move_chip open_move open_day /> }
+                        }).collect_view()}
+                    </div>
+                }).collect_view()}
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn DayCell(
+    date: NaiveDate,
+    in_month: bool,
+    today: NaiveDate,
+    chips: RwSignal<Vec<CalendarChip>>,
+    move_chip: Callback<(Uuid, Move)>,
+    open_move: Callback<CalendarChip>,
+    open_day: Callback<NaiveDate>,
+) -> impl IntoView {
+    let over = RwSignal::new(false);
+    let (on_over, on_leave, on_drop) = drop_handlers(date, None, move_chip, over);
+    let of_day = Memo::new(move |_| {
+        chips.with(|all| {
+            let mut of_day: Vec<CalendarChip> = all.iter().filter(|c| c.date == date).cloned().collect();
+            of_day.sort_by_key(|c| (c.hour, c.time.clone(), c.id));
+            of_day
+        })
+    });
+    let is_today = date == today;
+    let label = date.format("%A, %B %-d").to_string();
+    view! {
+        <div
+            role="gridcell"
+            data-date=date.to_string()
+            data-testid="day"
+            class=move || format!(
+                "group relative min-h-28 border-b border-r border-zinc-200 p-1.5 dark:border-zinc-800 {} {}",
+                if in_month { "" } else { "bg-zinc-50 dark:bg-zinc-950/60" },
+                if over.get() { "ring-2 ring-inset ring-primary" } else { "" },
+            )
+            on:dragover=on_over
+            on:dragleave=on_leave
+            on:drop=on_drop
+        >
+            <div class="mb-1 flex items-center justify-between">
+                <span
+                    aria-current=is_today.then_some("date")
+                    class=if is_today {
+                        "grid h-7 w-7 place-items-center rounded-full bg-primary text-xs font-bold text-white"
+                    } else if in_month {
+                        "px-1 text-xs font-semibold text-zinc-800 dark:text-zinc-200"
+                    } else {
+                        "px-1 text-xs text-zinc-600 dark:text-zinc-400"
+                    }
+                >
+                    {date.day()}
+                </span>
+                <a
+                    href=format!("/compose?date={date}")
+                    class="rounded px-1.5 text-sm font-semibold text-brand opacity-0 group-hover:opacity-100 focus:opacity-100"
+                    aria-label=format!("New post on {label}")
+                >"+"</a>
+            </div>
+            <ul class="space-y-1">
+                {move || of_day.get().into_iter().take(CHIPS_PER_DAY).map(|chip| view! { <li><Chip chip open_move /></li> }).collect_view()}
+            </ul>
+            {move || {
+                let extra = of_day.with(Vec::len).saturating_sub(CHIPS_PER_DAY);
+                (extra > 0).then(|| view! {
+                    <button type="button" data-testid="more" class="mt-1 w-full rounded px-1 text-left text-xs font-semibold text-brand hover:underline" on:click=move |_| open_day.run(date)>
+                        {format!("+{extra} more")}
+                    </button>
+                })
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn WeekGrid(
+    days: Vec<NaiveDate>,
+    today: NaiveDate,
+    chips: RwSignal<Vec<CalendarChip>>,
+    move_chip: Callback<(Uuid, Move)>,
+    open_move: Callback<CalendarChip>,
+) -> impl IntoView {
+    let days = StoredValue::new(days);
+    view! {
+        <div class="overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+            <div class="grid min-w-[52rem] grid-cols-[4rem_repeat(7,minmax(0,1fr))]" role="grid" aria-label="Week">
+                <div role="row" class="contents">
+                    <div role="columnheader" class="border-b border-zinc-200 dark:border-zinc-800"><span class="sr-only">"Hour"</span></div>
+                    {days.get_value().into_iter().map(|date| {
+                        let is_today = date == today;
+                        view! {
+                            <div role="columnheader" aria-current=is_today.then_some("date") class=format!("border-b border-zinc-200 px-2 py-2 text-center text-xs font-semibold dark:border-zinc-800 {}", if is_today { "text-brand" } else { "text-zinc-700 dark:text-zinc-300" })>
+                                {date.format("%a %-d").to_string()}
+                            </div>
+                        }
+                    }).collect_view()}
+                </div>
+                {(0..24u32).map(|hour| view! {
+                    <div role="row" class="contents">
+                        <div role="rowheader" class="border-b border-r border-zinc-200 px-2 py-1 text-right text-xs text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
+                            {hour_label(hour)}
+                        </div>
+                        {days.get_value().into_iter().map(|date| view! { <HourCell date hour chips move_chip open_move /> }).collect_view()}
+                    </div>
+                }).collect_view()}
+            </div>
+        </div>
+    }
+}
+
+fn hour_label(hour: u32) -> String {
+    match hour {
+        0 => "12 AM".into(),
+        12 => "12 PM".into(),
+        h if h < 12 => format!("{h} AM"),
+        h => format!("{} PM", h - 12),
+    }
+}
+
+#[component]
+fn HourCell(
+    date: NaiveDate,
+    hour: u32,
+    chips: RwSignal<Vec<CalendarChip>>,
+    move_chip: Callback<(Uuid, Move)>,
+    open_move: Callback<CalendarChip>,
+) -> impl IntoView {
+    let over = RwSignal::new(false);
+    let (on_over, on_leave, on_drop) = drop_handlers(date, Some(hour), move_chip, over);
+    let in_slot = Memo::new(move |_| {
+        chips.with(|all| all.iter().filter(|c| c.date == date && c.hour == hour).cloned().collect::<Vec<_>>())
+    });
+    view! {
+        <div
+            role="gridcell"
+            data-date=date.to_string()
+            data-hour=hour
+            data-testid="slot"
+            class=move || format!("group relative min-h-12 border-b border-r border-zinc-100 p-0.5 dark:border-zinc-800 {}", if over.get() { "bg-primary/10" } else { "" })
+            on:dragover=on_over
+            on:dragleave=on_leave
+            on:drop=on_drop
+        >
+            <a
+                href=format!("/compose?at={date}T{hour:02}:00")
+                class="absolute inset-0 opacity-0 focus:opacity-100"
+                aria-label=format!("New post on {} at {}", date.format("%A, %B %-d"), hour_label(hour))
+            ></a>
+            <ul class="relative space-y-0.5">
+                {move || in_slot.get().into_iter().map(|chip| view! { <li><Chip chip open_move /></li> }).collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+/// A post on the calendar: a link to edit it, draggable while it can move, and its "Move to…"
+/// button.
+#[component]
+fn Chip(chip: CalendarChip, open_move: Callback<CalendarChip>) -> impl IntoView {
+    let id = chip.id;
+    let movable = chip.movable;
+    let on_drag_start = move |ev: leptos::ev::DragEvent| {
+        #[cfg(feature = "hydrate")]
+        if let Some(dt) = ev.data_transfer() {
+            let _ = dt.set_data("text/plain", &id.to_string());
+            dt.set_effect_allowed("move");
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let label = format!(
+        "{} {} at {}, {}: {}",
+        chip.platform.label(),
+        status_label(chip.status).to_lowercase(),
+        chip.time,
+        chip.account_name,
+        chip.excerpt
+    );
+    let for_dialog = chip.clone();
+    view! {
+        <div
+            class=format!("flex items-stretch overflow-hidden rounded-md text-xs shadow-sm {}", platform_class(chip.platform))
+            data-testid="chip"
+            data-post-id=id.to_string()
+            data-status=chip.status.as_str()
+            draggable=if movable { "true" } else { "false" }
+            on:dragstart=on_drag_start
+        >
+            <a href=format!("/posts/{id}/edit") class="flex min-w-0 flex-1 items-center gap-1 px-1.5 py-1" aria-label=label title=chip.excerpt.clone()>
+                <span aria-hidden="true" class="font-bold">{platform_initial(chip.platform)}</span>
+                <span aria-hidden="true">{status_mark(chip.status)}</span>
+                <span class="font-semibold" data-testid="chip-time">{chip.time.clone()}</span>
+                <span class="truncate">{chip.excerpt.clone()}</span>
+            </a>
+            {movable.then(|| view! {
+                <button
+                    type="button"
+                    class="border-l border-white/30 px-1.5 font-bold hover:bg-black/20"
+                    aria-label="Move to…"
+                    title="Move to…"
+                    on:click=move |_| open_move.run(for_dialog.clone())
+                >"⋯"</button>
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,205 @@
+import { expect, test } from "@playwright/test";
+import { addDays, demo, expectAccessible, hydrated, localDate, shots, signIn, watchErrors } from "./support";
+
+// The scheduling pages (issue 9), as the demo marketer (Pro, three sandbox accounts, New
+// York). Tests run one after another against one server: each makes the posts it checks.
+
+test.describe.configure({ mode: "serial" });
+
+function monthDay(ymd: string): string {
+  const [y, m, d] = ymd.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+}
+
+test("compose for two accounts with a preview, see it on the calendar, drag it, find the new time on the posts page", async ({ page, baseURL }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+
+  await page.goto("/compose");
+  await hydrated(page);
+  await page.getByLabel(/\(Instagram\)/).check();
+  await page.getByLabel(/\(Facebook\)/).check();
+  const caption = `E2E launch ${Date.now()}: the linen dress, now in three colours.`;
+  await page.getByLabel("Caption").fill(caption);
+  await page.getByLabel("Hashtags").fill("linen, summer #newin");
+  await expect(page.getByTestId("hashtag-chips")).toContainText("#newin");
+  await page.getByLabel("Media URLs").fill(`${baseURL}/favicon.svg`);
+  await expect(page.getByTestId("media-state")).toHaveText("Loads");
+  await expect(page.getByTestId("preview")).toHaveCount(2);
+  await expect(page.locator('[data-testid="preview"][data-platform="instagram"]')).toContainText(caption);
+  await expect(page.getByTestId("caption-counters")).toContainText("Instagram");
+
+  // Two days ahead at 10:00 in New York; the move goes to a day in the same week.
+  const day = addDays(localDate(new Date()), 2);
+  const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
+  const dest = weekday === 0 ? addDays(day, -1) : addDays(day, 1);
+  await page.getByLabel("When to publish").fill(`${day}T10:00`);
+  await expect(page.getByTestId("utc-note")).toContainText("UTC");
+  await shots(page, "30-compose");
+  await expectAccessible(page, "/compose");
+
+  await page.getByRole("button", { name: "Schedule" }).click();
+  await expect(page).toHaveURL(/\/posts\?notice=scheduled&count=2/);
+  await expect(page.getByTestId("notice")).toHaveText("2 posts scheduled.");
+
+  await page.goto(`/calendar?date=${day}`);
+  await hydrated(page);
+  const cell = page.locator(`[data-testid="day"][data-date="${day}"]`);
+  // The day may hold more than three posts: ours are then behind "+N more".
+  const mine = cell.locator('[data-testid="chip"]', { hasText: caption.slice(0, 20) });
+  await expect(mine.first()).toBeVisible();
+  await shots(page, "31-calendar-month");
+  await expectAccessible(page, "/calendar (month)");
+
+  const chip = mine.first();
+  const postId = await chip.getAttribute("data-post-id");
+  const target = page.locator(`[data-testid="day"][data-date="${dest}"]`);
+  await chip.dragTo(target);
+  await expect(target.locator(`[data-post-id="${postId}"]`)).toBeVisible();
+  const moveMs = Number(await page.getByTestId("calendar").getAttribute("data-last-move-ms"));
+  console.log(`drop → chip shown in its new day: ${moveMs} ms`);
+  expect(moveMs).toBeLessThan(300);
+  await expect(page.getByTestId("toast").first()).toContainText("Moved to");
+
+  await page.goto(`/posts?q=${encodeURIComponent(caption.slice(0, 24))}`);
+  await hydrated(page);
+  await expect(page.getByTestId("post-row")).toHaveCount(2);
+  // Newest first: both posts, one still on the first day and the moved one on its new day.
+  const texts = await page.getByTestId("post-when").allInnerTexts();
+  expect(texts.filter((t) => t.includes(`${monthDay(dest)}, `) && t.includes("10:00 AM"))).toHaveLength(1);
+  expect(texts.filter((t) => t.includes(`${monthDay(day)}, `) && t.includes("10:00 AM"))).toHaveLength(1);
+  await shots(page, "32-posts");
+  await expectAccessible(page, "/posts");
+  expect(errors).toEqual([]);
+});
+
+test("an Instagram caption over 2,200 characters is refused at the field", async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+  await page.goto("/compose");
+  await hydrated(page);
+  await page.getByLabel(/\(Instagram\)/).check();
+  await page.getByLabel("Caption").fill("a".repeat(2201));
+  await expect(page.locator('[data-testid="caption-counters"] [data-platform="instagram"]')).toContainText("1 too many");
+  await page.getByLabel("Media URLs").fill("https://cdn.example.com/dress.jpg");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.locator("#field-content-error")).toHaveText(
+    "Instagram captions are limited to 2200 characters (this one has 2201)",
+  );
+  await expect(page).toHaveURL(/\/compose/);
+  await shots(page, "33-compose-too-long");
+  expect(errors).toEqual([]);
+});
+
+test("a time skipped by daylight saving gets a clear message", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/compose");
+  await hydrated(page);
+  await page.getByLabel(/\(Facebook\)/).check();
+  await page.getByLabel("Caption").fill("Spring forward sale");
+  // US clocks jump from 2:00 to 3:00 on March 14, 2027.
+  await page.getByLabel("When to publish").fill("2027-03-14T02:30");
+  await expect(page.getByTestId("time-problem")).toContainText(
+    "2:30 AM on Sunday, March 14, 2027 does not exist in America/New_York: clocks jump from 2:00 AM to 3:00 AM",
+  );
+  await page.getByRole("button", { name: "Schedule" }).click();
+  await expect(page.locator("#field-scheduled_for-error")).toContainText("does not exist in America/New_York");
+  await shots(page, "34-compose-dst-gap");
+});
+
+test("a failed post shows its reason and can be retried", async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+  await page.goto("/posts?status=failed");
+  await hydrated(page);
+  const row = page.getByTestId("post-row").first();
+  await expect(row.getByTestId("failure-reason")).toContainText("could not be downloaded");
+  await shots(page, "35-posts-failed");
+  const before = await page.getByTestId("post-row").count();
+  await row.getByRole("button", { name: "Retry" }).click();
+  await expect(page.getByTestId("toast").first()).toContainText("Retrying");
+  await expect(page.getByTestId("post-row")).toHaveCount(before - 1);
+  expect(errors).toEqual([]);
+});
+
+test("a CSV import names the bad row and saves nothing until every row is good", async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+  await page.goto("/posts");
+  await hydrated(page);
+  const day = addDays(localDate(new Date()), 5);
+  const good = [
+    `Demo Store,"CSV one: new arrivals, fresh in",sale new,,${day} 09:30`,
+    `@demo.store,CSV two: linen season,linen,https://cdn.example.com/a.jpg,${day} 12:00`,
+  ];
+  const bad = `nobody-here,CSV three: who posts this?,,,${day} 15:00`;
+  await page.getByTestId("import-panel").locator("summary").click();
+  await page.getByLabel("…or paste its content").fill(["account,content,hashtags,media,time", good[0], bad, good[1]].join("\n"));
+  await page.getByRole("button", { name: "Check rows" }).click();
+  const preview = page.getByTestId("import-preview");
+  await expect(preview).toContainText("1 of 3 rows have a problem");
+  const badRow = preview.locator('[data-testid="import-row"][data-valid="false"]');
+  await expect(badRow).toHaveCount(1);
+  await expect(badRow).toContainText("3");
+  await expect(badRow).toContainText("nobody-here");
+  await expect(page.getByRole("button", { name: /^Import/ })).toBeDisabled();
+  await shots(page, "36-posts-import-preview");
+
+  await page.getByLabel("…or paste its content").fill(["account,content,hashtags,media,time", ...good].join("\n"));
+  await page.getByRole("button", { name: "Check rows" }).click();
+  await expect(preview).toContainText("All 2 rows are ready");
+  await page.getByRole("button", { name: "Import 2 posts" }).click();
+  await expect(page.getByTestId("toast").first()).toContainText("2 posts imported");
+  await page.goto("/posts?q=CSV");
+  await expect(page.getByTestId("post-row")).toHaveCount(2);
+  expect(errors).toEqual([]);
+});
+
+test("switching the calendar's time zone moves the chips", async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+  const day = addDays(localDate(new Date()), 2);
+  await page.goto(`/calendar?view=week&date=${day}`);
+  await hydrated(page);
+  const chip = page.getByTestId("chip").first();
+  const id = await chip.getAttribute("data-post-id");
+  const slot = page.locator(`[data-testid="slot"]:has([data-post-id="${id}"])`);
+  const before = `${await slot.getAttribute("data-date")} ${await slot.getAttribute("data-hour")}`;
+  await shots(page, "37-calendar-week");
+  await expectAccessible(page, "/calendar (week)");
+
+  await page.getByLabel("Time zone").selectOption("Asia/Tokyo");
+  await expect(page).toHaveURL(/tz=Asia%2FTokyo/);
+  await expect(page.getByTestId("calendar")).toHaveAttribute("data-zone", "Asia/Tokyo");
+  const moved = page.locator(`[data-testid="slot"]:has([data-post-id="${id}"])`);
+  // New York to Tokyo is 13 or 14 hours later: the same post sits in another slot (or week).
+  if (await moved.count()) {
+    const after = `${await moved.getAttribute("data-date")} ${await moved.getAttribute("data-hour")}`;
+    expect(after).not.toEqual(before);
+  }
+  await expect(page.getByRole("status").filter({ hasText: "Showing times in Asia/Tokyo" })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test("without JavaScript the composer saves a draft and shows errors on the page", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(demo.email);
+  await page.getByLabel("Password").fill(demo.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  await page.goto("/compose");
+  await page.getByLabel(/\(Facebook\)/).check();
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.locator("#field-content-error")).toHaveText("Content is required");
+
+  await page.getByLabel(/\(Facebook\)/).check();
+  await page.getByLabel("Caption").fill("Written without JavaScript");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page).toHaveURL(/\/posts\?notice=drafted&count=1/);
+  await expect(page.getByTestId("notice")).toHaveText("1 post saved as draft.");
+  await shots(page, "38-compose-no-js-saved");
+  await context.close();
+});
