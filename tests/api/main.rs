@@ -20,6 +20,7 @@ mod posts;
 mod product_import;
 mod publishing;
 mod queue;
+mod scheduling_pages;
 mod security;
 mod templates;
 mod webhooks;

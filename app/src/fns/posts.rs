@@ -165,6 +165,8 @@ pub fn split_media(raw: &str) -> Vec<String> {
 /// Saves the composer: a draft, a scheduled post or one published now, one post per chosen
 /// account (all or none). Editing (`post_id`) changes that one post. On success the browser
 /// goes to the posts page with a notice, also without JavaScript.
+// One argument per form field: the form posts them by name, also without JavaScript.
+#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/fn", endpoint = "posts/save")]
 pub async fn save_post(
     post_id: Option<String>,

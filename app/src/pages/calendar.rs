@@ -62,6 +62,8 @@ fn Calendar() -> impl IntoView {
 
 /// What a drop or a "Move to…" asks the server.
 #[derive(Clone)]
+// Drops only happen in the browser.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 enum Move {
     ToDay { date: NaiveDate, hour: Option<u32> },
     ToTime(String),

@@ -1,0 +1,450 @@
+//! The composer's, the posts page's and the calendar's server functions through the real
+//! router, as the browser calls them (form posts with the session cookies): one post per
+//! chosen account or none, times read in the user's zone with DST answered, calendar moves
+//! that keep the time of day, the browser's zone taken at registration, and the pages
+//! rendering complete on the server.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use reqwest::header::{ACCEPT, COOKIE, SET_COOKIE};
+use reqwest::Response;
+use serde_json::Value;
+use uuid::Uuid;
+
+use app::model::{PlanTier, PostStatus};
+use app::server::entities::post;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::helpers::{detail, spawn_app, TestApp};
+
+/// A signed-in browser: its cookies, its user's email and a bearer token for set-up calls.
+struct Browser {
+    cookie: String,
+    email: String,
+    token: String,
+}
+
+async fn browser(app: &TestApp, plan: PlanTier, timezone: &str) -> Browser {
+    let email = format!("b-{}@example.com", Uuid::new_v4().simple());
+    let res = app
+        .client
+        .post(app.url("/fn/auth/register"))
+        .header(ACCEPT, "text/html")
+        .header("origin", app.address.clone())
+        .form(&[
+            ("email", email.as_str()),
+            ("password", "correct-horse-1"),
+            ("next", ""),
+            ("timezone", timezone),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302, "register");
+    let cookie = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("; ");
+    app.set_plan(&email, plan).await;
+    let login = app
+        .post_json(
+            "/api/v1/auth/login",
+            &serde_json::json!({"email": email, "password": "correct-horse-1"}),
+        )
+        .await;
+    let token = login.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    Browser {
+        cookie,
+        email,
+        token,
+    }
+}
+
+/// A server function called as the hydrated page calls it (JSON answer, real status).
+async fn call(app: &TestApp, who: &Browser, path: &str, form: &[(&str, &str)]) -> Response {
+    app.client
+        .post(app.url(path))
+        .header(COOKIE, &who.cookie)
+        .header("origin", app.address.clone())
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn page(app: &TestApp, who: &Browser, path: &str) -> (u16, String) {
+    let res = app
+        .client
+        .get(app.url(path))
+        .header(ACCEPT, "text/html")
+        .header(COOKIE, &who.cookie)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+async fn posts_of(app: &TestApp, who: &Browser) -> Vec<post::Model> {
+    let user = app.user(&who.email).await;
+    post::Entity::find()
+        .filter(post::Column::UserId.eq(user.id))
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_composer_makes_one_post_per_account_or_none() {
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Pro, "UTC").await;
+    let instagram = app.account(&who.token, "instagram").await;
+    let facebook = app.account(&who.token, "facebook").await;
+
+    // Fine for Facebook, too long for Instagram: neither post is made.
+    let long = "a".repeat(2300);
+    let res = call(
+        &app,
+        &who,
+        "/fn/posts/save",
+        &[
+            ("account_ids[]", &facebook),
+            ("account_ids[]", &instagram),
+            ("content", &long),
+            ("hashtags", ""),
+            ("media_urls", ""),
+            ("scheduled_for", ""),
+            ("intent", "draft"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["Validation"]["field"], "content",
+        "the error names the field: {body}"
+    );
+    assert_eq!(
+        body["Validation"]["message"],
+        "Instagram captions are limited to 2200 characters (this one has 2300)"
+    );
+    assert!(posts_of(&app, &who).await.is_empty(), "nothing was saved");
+
+    let res = call(
+        &app,
+        &who,
+        "/fn/posts/save",
+        &[
+            ("account_ids[]", &facebook),
+            ("account_ids[]", &instagram),
+            ("content", "New in: linen"),
+            ("hashtags", "#linen, summer"),
+            ("media_urls", "https://cdn.example.com/a.jpg\nhttps://cdn.example.com/b.jpg"),
+            ("scheduled_for", ""),
+            ("intent", "draft"),
+        ],
+    )
+    .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let saved = posts_of(&app, &who).await;
+    assert_eq!(saved.len(), 2);
+    for post in &saved {
+        assert_eq!(post.status, PostStatus::Draft);
+        assert_eq!(post.hashtags.0, ["linen", "summer"]);
+        assert_eq!(post.media_urls.0.len(), 2);
+    }
+
+    // No account chosen: said at the accounts field.
+    let res = call(
+        &app,
+        &who,
+        "/fn/posts/save",
+        &[
+            ("content", "x"),
+            ("hashtags", ""),
+            ("media_urls", ""),
+            ("scheduled_for", ""),
+            ("intent", "draft"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["Validation"]["field"],
+        "account_ids"
+    );
+}
+
+#[tokio::test]
+async fn composer_times_are_read_in_the_users_zone_and_dst_gaps_are_refused() {
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Pro, "America/New_York").await;
+    assert_eq!(app.user(&who.email).await.timezone, "America/New_York");
+    let facebook = app.account(&who.token, "facebook").await;
+    let save = |at: &'static str| {
+        let facebook = facebook.clone();
+        let app = &app;
+        let who = &who;
+        async move {
+            call(
+                app,
+                who,
+                "/fn/posts/save",
+                &[
+                    ("account_ids[]", &facebook),
+                    ("content", "Spring sale"),
+                    ("hashtags", ""),
+                    ("media_urls", ""),
+                    ("scheduled_for", at),
+                    ("intent", "schedule"),
+                ],
+            )
+            .await
+        }
+    };
+
+    // 2:30 AM on March 10, 2030 does not exist in New York.
+    let res = save("2030-03-10T02:30").await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["Validation"]["field"], "scheduled_for");
+    assert_eq!(
+        body["Validation"]["message"],
+        "2:30 AM on Sunday, March 10, 2030 does not exist in America/New_York: clocks jump \
+         from 2:00 AM to 3:00 AM that night. Pick another time."
+    );
+
+    // 1:30 AM on November 3, 2030 happens twice: the choice decides.
+    let res = save("2030-11-03T01:30").await;
+    assert_eq!(res.status(), 422);
+    assert!(detail_text(res).await.contains("happens twice"));
+
+    let res = save("2030-07-01T10:00").await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let saved = posts_of(&app, &who).await;
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].status, PostStatus::Scheduled);
+    assert_eq!(
+        saved[0].scheduled_for,
+        Some(Utc.with_ymd_and_hms(2030, 7, 1, 14, 0, 0).unwrap())
+    );
+
+    // The UTC line beside the field.
+    let res = call(
+        &app,
+        &who,
+        "/fn/posts/check-time",
+        &[("local", "2030-07-01T10:00")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<String>().await.unwrap(), "= 2030-07-01 14:00 UTC");
+}
+
+async fn detail_text(res: Response) -> String {
+    res.text().await.unwrap()
+}
+
+/// A scheduled post of `who` at `at`, made through the REST API.
+async fn scheduled(app: &TestApp, who: &Browser, account: &str, at: DateTime<Utc>) -> String {
+    let res = app
+        .post_bearer(
+            "/api/v1/posts",
+            &who.token,
+            &serde_json::json!({"account_id": account, "content": "On the calendar", "scheduled_for": at.to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn calendar_moves_keep_the_time_of_day_in_the_zone_shown() {
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Pro, "America/New_York").await;
+    let facebook = app.account(&who.token, "facebook").await;
+    let at = Utc.with_ymd_and_hms(2030, 7, 1, 14, 30, 0).unwrap(); // 10:30 in New York
+    let id = scheduled(&app, &who, &facebook, at).await;
+
+    // To another day: same wall-clock time in the zone the calendar shows.
+    let res = call(
+        &app,
+        &who,
+        "/fn/calendar/move",
+        &[("id", &id), ("date", "2030-07-03"), ("tz", "America/New_York")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let chip: Value = res.json().await.unwrap();
+    assert_eq!(chip["date"], "2030-07-03");
+    assert_eq!(chip["time"], "10:30 AM");
+    let stored = |app: &TestApp| {
+        let id = Uuid::parse_str(&id).unwrap();
+        let db = app.db.clone();
+        async move {
+            post::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .scheduled_for
+        }
+    };
+    assert_eq!(stored(&app).await, Some(at + Duration::days(2)));
+
+    // To an hour of the week view, in another zone: minutes kept.
+    let res = call(
+        &app,
+        &who,
+        "/fn/calendar/move",
+        &[
+            ("id", &id),
+            ("date", "2030-07-03"),
+            ("hour", "18"),
+            ("tz", "Europe/Paris"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        stored(&app).await,
+        Some(Utc.with_ymd_and_hms(2030, 7, 3, 16, 30, 0).unwrap())
+    );
+
+    // Into the past: refused, the post stays where it was.
+    let res = call(
+        &app,
+        &who,
+        "/fn/calendar/move",
+        &[("id", &id), ("date", "2020-01-01"), ("tz", "UTC")],
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("must be in the future"));
+    assert_eq!(
+        stored(&app).await,
+        Some(Utc.with_ymd_and_hms(2030, 7, 3, 16, 30, 0).unwrap())
+    );
+
+    // "Move to…" a typed time; someone else's post is not found.
+    let res = call(
+        &app,
+        &who,
+        "/fn/calendar/move-to",
+        &[("id", &id), ("local", "2030-08-01T09:15"), ("tz", "America/New_York")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        stored(&app).await,
+        Some(Utc.with_ymd_and_hms(2030, 8, 1, 13, 15, 0).unwrap())
+    );
+    let stranger = browser(&app, PlanTier::Pro, "UTC").await;
+    let res = call(
+        &app,
+        &stranger,
+        "/fn/calendar/move",
+        &[("id", &id), ("date", "2030-09-01"), ("tz", "UTC")],
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn the_calendar_places_posts_in_the_zone_it_is_asked_for() {
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Pro, "America/New_York").await;
+    let facebook = app.account(&who.token, "facebook").await;
+    // 02:00 UTC on July 2 is still July 1 (22:00) in New York.
+    let at = Utc.with_ymd_and_hms(2030, 7, 2, 2, 0, 0).unwrap();
+    scheduled(&app, &who, &facebook, at).await;
+    for (tz, date, hour) in [("", "2030-07-01", 22), ("UTC", "2030-07-02", 2)] {
+        let res = call(
+            &app,
+            &who,
+            "/fn/calendar/data",
+            &[("view", "week"), ("date", "2030-07-01"), ("tz", tz)],
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+        let page: Value = res.json().await.unwrap();
+        let chips = page["chips"].as_array().unwrap();
+        assert_eq!(chips.len(), 1, "{tz}: {page}");
+        assert_eq!(chips[0]["date"], date, "{tz}");
+        assert_eq!(chips[0]["hour"], hour, "{tz}");
+        assert_eq!(chips[0]["movable"], true);
+    }
+    let res = call(&app, &who, "/fn/calendar/data", &[("tz", "Mars/Olympus")]).await;
+    assert_eq!(res.status(), 422);
+}
+
+#[tokio::test]
+async fn registration_keeps_a_known_browser_zone_and_ignores_others() {
+    let app = spawn_app().await;
+    let paris = browser(&app, PlanTier::Free, "Europe/Paris").await;
+    assert_eq!(app.user(&paris.email).await.timezone, "Europe/Paris");
+    let nowhere = browser(&app, PlanTier::Free, "Mars/Olympus").await;
+    assert_eq!(app.user(&nowhere.email).await.timezone, "UTC");
+}
+
+#[tokio::test]
+async fn the_scheduling_pages_render_complete_on_the_server() {
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Pro, "Europe/Paris").await;
+    let instagram = app.account(&who.token, "instagram").await;
+    let at = Utc::now() + Duration::days(3);
+    let id = scheduled_with_media(&app, &who, &instagram, at).await;
+
+    let (status, html) = page(&app, &who, "/compose").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Europe/Paris"), "the zone is named beside the time");
+    assert!(html.contains(r#"name="account_ids[]""#));
+
+    let (status, html) = page(&app, &who, &format!("/posts/{id}/edit")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Edit post"));
+    assert!(html.contains("On the calendar"), "the caption is in the form");
+
+    let (status, html) = page(&app, &who, "/posts").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"data-testid="post-row""#));
+
+    let (status, html) = page(&app, &who, "/posts?status=nonsense").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Unknown status"), "a bad filter says so");
+
+    for view in ["month", "week"] {
+        let (status, html) = page(&app, &who, &format!("/calendar?view={view}")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains(&format!(r#"data-post-id="{id}""#)), "{view}");
+    }
+}
+
+async fn scheduled_with_media(
+    app: &TestApp,
+    who: &Browser,
+    account: &str,
+    at: DateTime<Utc>,
+) -> String {
+    let res = app
+        .post_bearer(
+            "/api/v1/posts",
+            &who.token,
+            &serde_json::json!({"account_id": account, "content": "On the calendar", "media_urls": ["https://cdn.example.com/a.jpg"], "scheduled_for": at.to_rfc3339()}),
+        )
+        .await;
+    if res.status() != 201 {
+        panic!("create: {}", detail(res).await);
+    }
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
