@@ -71,6 +71,7 @@ pub async fn list(
     let filter = PostFilter {
         status: query.status,
         platform: query.platform,
+        ..PostFilter::default()
     };
     let answer = state
         .post_reads
