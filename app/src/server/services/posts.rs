@@ -419,23 +419,23 @@ fn filtered(
         }
         let pattern = contains_pattern(&text);
         // One hashtag at a time (not the JSON text of the list), so a search never matches
-        // across two tags or the list's punctuation.
-        let in_hashtags = match backend {
-            DbBackend::Postgres => {
+        // across two tags or the list's punctuation. sea-query numbers PostgreSQL's
+        // placeholders (`$1`) itself; SQLite's are `?`.
+        let (in_content, in_hashtags) = match backend {
+            DbBackend::Postgres => (
+                "LOWER(\"posts\".\"content\") LIKE $1 ESCAPE '!'",
                 "EXISTS (SELECT 1 FROM jsonb_array_elements_text(\"posts\".\"hashtags\") \
-                 AS tag(value) WHERE LOWER(tag.value) LIKE ? ESCAPE '!')"
-            }
-            _ => {
+                 AS tag(value) WHERE LOWER(tag.value) LIKE $1 ESCAPE '!')",
+            ),
+            _ => (
+                "LOWER(\"posts\".\"content\") LIKE ? ESCAPE '!'",
                 "EXISTS (SELECT 1 FROM json_each(\"posts\".\"hashtags\") AS tag \
-                 WHERE LOWER(tag.value) LIKE ? ESCAPE '!')"
-            }
+                 WHERE LOWER(tag.value) LIKE ? ESCAPE '!')",
+            ),
         };
         select = select.filter(
             Condition::any()
-                .add(Expr::cust_with_values(
-                    "LOWER(\"posts\".\"content\") LIKE ? ESCAPE '!'",
-                    [pattern.clone()],
-                ))
+                .add(Expr::cust_with_values(in_content, [pattern.clone()]))
                 .add(Expr::cust_with_values(in_hashtags, [pattern])),
         );
     }
