@@ -4,9 +4,9 @@
 use app::error::AppError;
 use app::model::{Platform, PostSort, PostStatus};
 use app::server::auth::session::SessionUser;
+use app::server::services::local_time;
 use app::server::services::post_import::TEMPLATE_CSV;
 use app::server::services::posts::{self, PostFilter};
-use app::server::services::local_time;
 use app::server::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -44,12 +44,7 @@ pub async fn export_posts(
 
 /// The export's filter from its query (the posts page's own parameter names).
 fn export_filter(query: &HashMap<String, String>) -> Result<PostFilter, AppError> {
-    let value = |key: &str| {
-        query
-            .get(key)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
-    };
+    let value = |key: &str| query.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
     fn parsed<T>(
         field: &str,
         value: Option<&str>,
@@ -57,9 +52,8 @@ fn export_filter(query: &HashMap<String, String>) -> Result<PostFilter, AppError
     ) -> Result<Option<T>, AppError> {
         value
             .map(|v| {
-                parse(v).ok_or_else(|| {
-                    AppError::validation(field, format!("Unknown {field} {v:?}"))
-                })
+                parse(v)
+                    .ok_or_else(|| AppError::validation(field, format!("Unknown {field} {v:?}")))
             })
             .transpose()
     }

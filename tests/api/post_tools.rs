@@ -79,17 +79,65 @@ async fn the_list_filters_by_account_and_search_and_sorts() {
     let stranger = app.user(&other.email).await;
     let now = Utc::now();
     let d = Duration::days;
-    let mut with_tags = row(&owner, ig, Platform::Instagram, "Tagged", PostStatus::Draft, None, d(5));
+    let mut with_tags = row(
+        &owner,
+        ig,
+        Platform::Instagram,
+        "Tagged",
+        PostStatus::Draft,
+        None,
+        d(5),
+    );
     with_tags.hashtags = Set(StringList(vec!["SummerSale".into(), "mugs".into()]));
     insert_posts(
         &app,
         vec![
-            row(&owner, ig, Platform::Instagram, "Big SALE today", PostStatus::Scheduled, Some(now + d(3)), d(4)),
-            row(&owner, ig, Platform::Instagram, "50% off mugs", PostStatus::Scheduled, Some(now + d(1)), d(3)),
-            row(&owner, fb, Platform::Facebook, "500 mugs sold", PostStatus::Scheduled, Some(now + d(2)), d(2)),
-            row(&owner, fb, Platform::Facebook, "axb draft", PostStatus::Draft, None, d(1)),
+            row(
+                &owner,
+                ig,
+                Platform::Instagram,
+                "Big SALE today",
+                PostStatus::Scheduled,
+                Some(now + d(3)),
+                d(4),
+            ),
+            row(
+                &owner,
+                ig,
+                Platform::Instagram,
+                "50% off mugs",
+                PostStatus::Scheduled,
+                Some(now + d(1)),
+                d(3),
+            ),
+            row(
+                &owner,
+                fb,
+                Platform::Facebook,
+                "500 mugs sold",
+                PostStatus::Scheduled,
+                Some(now + d(2)),
+                d(2),
+            ),
+            row(
+                &owner,
+                fb,
+                Platform::Facebook,
+                "axb draft",
+                PostStatus::Draft,
+                None,
+                d(1),
+            ),
             with_tags,
-            row(&stranger, theirs, Platform::Instagram, "Their sale, 50% off", PostStatus::Draft, None, d(1)),
+            row(
+                &stranger,
+                theirs,
+                Platform::Instagram,
+                "Their sale, 50% off",
+                PostStatus::Draft,
+                None,
+                d(1),
+            ),
         ],
     )
     .await;
@@ -98,7 +146,10 @@ async fn the_list_filters_by_account_and_search_and_sorts() {
         account_id: Some(fb),
         ..PostFilter::default()
     };
-    assert_eq!(list(&app, &owner, by_account).await, ["axb draft", "500 mugs sold"]);
+    assert_eq!(
+        list(&app, &owner, by_account).await,
+        ["axb draft", "500 mugs sold"]
+    );
     // Someone else's account shows nothing, not their posts.
     let foreign = PostFilter {
         account_id: Some(theirs),
@@ -111,15 +162,27 @@ async fn the_list_filters_by_account_and_search_and_sorts() {
         ..PostFilter::default()
     };
     // Content or any hashtag, whatever the case; the other user's "sale" never shows.
-    assert_eq!(list(&app, &owner, search("  sale ")).await, ["Big SALE today", "Tagged"]);
-    assert_eq!(list(&app, &owner, search("MUGS")).await.len(), 3, "content or hashtag");
+    assert_eq!(
+        list(&app, &owner, search("  sale ")).await,
+        ["Big SALE today", "Tagged"]
+    );
+    assert_eq!(
+        list(&app, &owner, search("MUGS")).await.len(),
+        3,
+        "content or hashtag"
+    );
     // `%` and `_` are plain characters, not wildcards.
     assert_eq!(list(&app, &owner, search("50%")).await, ["50% off mugs"]);
     assert!(list(&app, &owner, search("a_b")).await.is_empty());
     assert!(list(&app, &owner, search("%")).await.len() == 1);
     // Blank is no search at all.
     assert_eq!(list(&app, &owner, search("   ")).await.len(), 5);
-    let too_long = posts::list(&app.db, &owner, search(&"x".repeat(201)), PageRequest::default());
+    let too_long = posts::list(
+        &app.db,
+        &owner,
+        search(&"x".repeat(201)),
+        PageRequest::default(),
+    );
     assert_eq!(too_long.await.unwrap_err().status(), 422);
 
     let sorted = |sort: PostSort| PostFilter {
@@ -128,28 +191,59 @@ async fn the_list_filters_by_account_and_search_and_sorts() {
     };
     assert_eq!(
         list(&app, &owner, sorted(PostSort::Newest)).await,
-        ["axb draft", "500 mugs sold", "50% off mugs", "Big SALE today", "Tagged"]
+        [
+            "axb draft",
+            "500 mugs sold",
+            "50% off mugs",
+            "Big SALE today",
+            "Tagged"
+        ]
     );
     assert_eq!(
         list(&app, &owner, sorted(PostSort::Oldest)).await,
-        ["Tagged", "Big SALE today", "50% off mugs", "500 mugs sold", "axb draft"]
+        [
+            "Tagged",
+            "Big SALE today",
+            "50% off mugs",
+            "500 mugs sold",
+            "axb draft"
+        ]
     );
     let soonest = list(&app, &owner, sorted(PostSort::Soonest)).await;
-    assert_eq!(soonest[..3], ["50% off mugs", "500 mugs sold", "Big SALE today"]);
+    assert_eq!(
+        soonest[..3],
+        ["50% off mugs", "500 mugs sold", "Big SALE today"]
+    );
     let latest = list(&app, &owner, sorted(PostSort::Latest)).await;
-    assert_eq!(latest[..3], ["Big SALE today", "500 mugs sold", "50% off mugs"]);
+    assert_eq!(
+        latest[..3],
+        ["Big SALE today", "500 mugs sold", "50% off mugs"]
+    );
     for unscheduled in [&soonest[3..], &latest[3..]] {
         let mut tail = unscheduled.to_vec();
         tail.sort();
-        assert_eq!(tail, ["Tagged", "axb draft"], "posts without a time come last");
+        assert_eq!(
+            tail,
+            ["Tagged", "axb draft"],
+            "posts without a time come last"
+        );
     }
 
     // The kept answers of the cached list never mix two filters.
     let page = PageRequest::default();
     let reads = &app.state.post_reads;
-    let all = reads.list(&app.db, &owner, PostFilter::default(), page).await.unwrap();
-    let sale = reads.list(&app.db, &owner, search("sale"), page).await.unwrap();
-    let fb_only = reads.list(&app.db, &owner, by_account_fb(fb), page).await.unwrap();
+    let all = reads
+        .list(&app.db, &owner, PostFilter::default(), page)
+        .await
+        .unwrap();
+    let sale = reads
+        .list(&app.db, &owner, search("sale"), page)
+        .await
+        .unwrap();
+    let fb_only = reads
+        .list(&app.db, &owner, by_account_fb(fb), page)
+        .await
+        .unwrap();
     let total = |answer: &app::server::services::post_reads::JsonAnswer| {
         serde_json::from_slice::<Value>(&answer.json()).unwrap()["total"].clone()
     };
@@ -182,11 +276,51 @@ async fn bulk_actions_do_what_they_may_and_say_why_not_for_the_rest() {
     let at = Utc::now() + Duration::days(2);
     let age = Duration::hours(1);
     let rows = [
-        row(&owner, ig, Platform::Instagram, "draft", PostStatus::Draft, None, age),
-        row(&owner, ig, Platform::Instagram, "one", PostStatus::Scheduled, Some(at), age),
-        row(&owner, ig, Platform::Instagram, "two", PostStatus::Scheduled, Some(at), age),
-        row(&owner, ig, Platform::Instagram, "posted", PostStatus::Posted, Some(at - Duration::days(9)), age),
-        row(&stranger, theirs, Platform::Instagram, "theirs", PostStatus::Scheduled, Some(at), age),
+        row(
+            &owner,
+            ig,
+            Platform::Instagram,
+            "draft",
+            PostStatus::Draft,
+            None,
+            age,
+        ),
+        row(
+            &owner,
+            ig,
+            Platform::Instagram,
+            "one",
+            PostStatus::Scheduled,
+            Some(at),
+            age,
+        ),
+        row(
+            &owner,
+            ig,
+            Platform::Instagram,
+            "two",
+            PostStatus::Scheduled,
+            Some(at),
+            age,
+        ),
+        row(
+            &owner,
+            ig,
+            Platform::Instagram,
+            "posted",
+            PostStatus::Posted,
+            Some(at - Duration::days(9)),
+            age,
+        ),
+        row(
+            &stranger,
+            theirs,
+            Platform::Instagram,
+            "theirs",
+            PostStatus::Scheduled,
+            Some(at),
+            age,
+        ),
     ];
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id.clone().unwrap()).collect();
     let [draft, one, two, posted, theirs_post] = ids[..] else {
@@ -204,46 +338,92 @@ async fn bulk_actions_do_what_they_may_and_say_why_not_for_the_rest() {
     .await
     .unwrap();
     assert_eq!(moved.done, 2, "{moved:?}");
-    let reasons: Vec<(Uuid, &str)> = moved.refused.iter().map(|r| (r.id, r.reason.as_str())).collect();
+    let reasons: Vec<(Uuid, &str)> = moved
+        .refused
+        .iter()
+        .map(|r| (r.id, r.reason.as_str()))
+        .collect();
     assert_eq!(reasons.len(), 3, "{reasons:?}");
-    assert!(reasons[0].0 == draft && reasons[0].1.contains("has no time to move"), "{reasons:?}");
+    assert!(
+        reasons[0].0 == draft && reasons[0].1.contains("has no time to move"),
+        "{reasons:?}"
+    );
     assert_eq!(reasons[1], (posted, "A posted post cannot be scheduled"));
     assert_eq!(reasons[2], (theirs_post, "Post not found"));
     for id in [one, two] {
         let post = status_of(&app, id).await.unwrap();
         let moved_by = post.scheduled_for.unwrap() - at;
-        assert!((moved_by - Duration::days(1)).num_milliseconds().abs() < 1, "{moved_by}");
+        assert!(
+            (moved_by - Duration::days(1)).num_milliseconds().abs() < 1,
+            "{moved_by}"
+        );
     }
-    assert_eq!(status_of(&app, theirs_post).await.unwrap().scheduled_for.unwrap().timestamp(), at.timestamp());
+    assert_eq!(
+        status_of(&app, theirs_post)
+            .await
+            .unwrap()
+            .scheduled_for
+            .unwrap()
+            .timestamp(),
+        at.timestamp()
+    );
     // Into the past: refused by the schedule rule, nothing moves.
-    let back = posts::bulk_reschedule(&app.db, &owner, &[one], -Duration::days(30)).await.unwrap();
+    let back = posts::bulk_reschedule(&app.db, &owner, &[one], -Duration::days(30))
+        .await
+        .unwrap();
     assert_eq!(back.done, 0);
-    assert_eq!(back.refused[0].reason, "scheduled_for must be in the future");
+    assert_eq!(
+        back.refused[0].reason,
+        "scheduled_for must be in the future"
+    );
 
     // To draft: a scheduled post goes back, a draft counts as done, a posted one cannot.
-    let drafted = posts::bulk_to_draft(&app.db, &owner, &[one, draft, posted, theirs_post]).await.unwrap();
+    let drafted = posts::bulk_to_draft(&app.db, &owner, &[one, draft, posted, theirs_post])
+        .await
+        .unwrap();
     assert_eq!(drafted.done, 2, "{drafted:?}");
     assert_eq!(drafted.refused[0].reason, "A posted post cannot be edited");
     assert_eq!(drafted.refused[1].reason, "Post not found");
     let one_now = status_of(&app, one).await.unwrap();
-    assert_eq!((one_now.status, one_now.scheduled_for), (PostStatus::Draft, None));
-    assert_eq!(status_of(&app, theirs_post).await.unwrap().status, PostStatus::Scheduled);
+    assert_eq!(
+        (one_now.status, one_now.scheduled_for),
+        (PostStatus::Draft, None)
+    );
+    assert_eq!(
+        status_of(&app, theirs_post).await.unwrap().status,
+        PostStatus::Scheduled
+    );
 
     // Delete: duplicates once, someone else's post untouched.
-    let deleted = posts::bulk_delete(&app.db, &owner, &[draft, draft, posted, theirs_post, two]).await.unwrap();
+    let deleted = posts::bulk_delete(&app.db, &owner, &[draft, draft, posted, theirs_post, two])
+        .await
+        .unwrap();
     assert_eq!(deleted.done, 2, "{deleted:?}");
     assert_eq!(
-        deleted.refused.iter().map(|r| (r.id, r.reason.as_str())).collect::<Vec<_>>(),
-        [(posted, "A posted post cannot be deleted"), (theirs_post, "Post not found")]
+        deleted
+            .refused
+            .iter()
+            .map(|r| (r.id, r.reason.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (posted, "A posted post cannot be deleted"),
+            (theirs_post, "Post not found")
+        ]
     );
     assert!(status_of(&app, draft).await.is_none() && status_of(&app, two).await.is_none());
-    assert!(status_of(&app, posted).await.is_some() && status_of(&app, theirs_post).await.is_some());
+    assert!(
+        status_of(&app, posted).await.is_some() && status_of(&app, theirs_post).await.is_some()
+    );
 
     // At most 500 distinct ids, and at least one.
     let many: Vec<Uuid> = (0..501).map(|_| Uuid::new_v4()).collect();
-    let err = posts::bulk_delete(&app.db, &owner, &many).await.unwrap_err();
+    let err = posts::bulk_delete(&app.db, &owner, &many)
+        .await
+        .unwrap_err();
     assert_eq!(err.field(), Some("ids"));
-    let err = posts::bulk_to_draft(&app.db, &owner, &[]).await.unwrap_err();
+    let err = posts::bulk_to_draft(&app.db, &owner, &[])
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), 422);
 }
 
@@ -258,11 +438,22 @@ async fn a_bulk_reschedule_and_parallel_edits_both_land() {
         let rows: Vec<post::ActiveModel> = (0..30)
             .map(|i| {
                 let at = at + Duration::minutes(i);
-                row(&owner, ig, Platform::Instagram, &format!("r{round} p{i}"), PostStatus::Scheduled, Some(at), Duration::zero())
+                row(
+                    &owner,
+                    ig,
+                    Platform::Instagram,
+                    &format!("r{round} p{i}"),
+                    PostStatus::Scheduled,
+                    Some(at),
+                    Duration::zero(),
+                )
             })
             .collect();
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id.clone().unwrap()).collect();
-        let before: Vec<DateTime<Utc>> = rows.iter().map(|r| r.scheduled_for.clone().unwrap().unwrap()).collect();
+        let before: Vec<DateTime<Utc>> = rows
+            .iter()
+            .map(|r| r.scheduled_for.clone().unwrap().unwrap())
+            .collect();
         insert_posts(&app, rows).await;
 
         let bulk = posts::bulk_reschedule(&app.db, &owner, &ids, Duration::hours(2));
@@ -271,13 +462,19 @@ async fn a_bulk_reschedule_and_parallel_edits_both_land() {
             let token = who.token.clone();
             let app = &app;
             async move {
-                let res = app.patch_bearer(&path, &token, &json!({"content": format!("edited {id}")})).await;
+                let res = app
+                    .patch_bearer(&path, &token, &json!({"content": format!("edited {id}")}))
+                    .await;
                 assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
             }
         }));
         let (outcome, _) = tokio::join!(bulk, edits);
         let outcome = outcome.unwrap();
-        assert_eq!((outcome.done, outcome.refused.len()), (30, 0), "{outcome:?}");
+        assert_eq!(
+            (outcome.done, outcome.refused.len()),
+            (30, 0),
+            "{outcome:?}"
+        );
         for (id, was) in ids.iter().zip(before) {
             let post = status_of(&app, *id).await.unwrap();
             assert_eq!(post.content, format!("edited {id}"), "the edit landed");
@@ -305,24 +502,68 @@ async fn the_export_route_downloads_the_filtered_posts_as_safe_csv() {
     let owner = set_zone(&app, &who.email, "America/New_York").await;
     let stranger = app.user(&other.email).await;
     let at: DateTime<Utc> = "2030-07-01T15:30:00Z".parse().unwrap();
-    let mut tricky = row(&owner, ig, Platform::Instagram, "Hello, \"world\"\nline two", PostStatus::Scheduled, Some(at), Duration::hours(2));
+    let mut tricky = row(
+        &owner,
+        ig,
+        Platform::Instagram,
+        "Hello, \"world\"\nline two",
+        PostStatus::Scheduled,
+        Some(at),
+        Duration::hours(2),
+    );
     tricky.hashtags = Set(StringList(vec!["sale".into(), "mugs".into()]));
     insert_posts(
         &app,
         vec![
             tricky,
-            row(&owner, ig, Platform::Instagram, "=HYPERLINK(\"http://evil.example\")", PostStatus::Draft, None, Duration::hours(1)),
-            row(&owner, fb, Platform::Facebook, "@facebook only", PostStatus::Draft, None, Duration::zero()),
-            row(&stranger, theirs, Platform::Instagram, "not mine", PostStatus::Draft, None, Duration::zero()),
+            row(
+                &owner,
+                ig,
+                Platform::Instagram,
+                "=HYPERLINK(\"http://evil.example\")",
+                PostStatus::Draft,
+                None,
+                Duration::hours(1),
+            ),
+            row(
+                &owner,
+                fb,
+                Platform::Facebook,
+                "@facebook only",
+                PostStatus::Draft,
+                None,
+                Duration::zero(),
+            ),
+            row(
+                &stranger,
+                theirs,
+                Platform::Instagram,
+                "not mine",
+                PostStatus::Draft,
+                None,
+                Duration::zero(),
+            ),
         ],
     )
     .await;
 
     // Signed out: sent to sign in, nothing exported.
-    let res = app.client.get(app.url("/posts/export.csv")).send().await.unwrap();
-    assert!(matches!(res.status().as_u16(), 302 | 303 | 401), "{}", res.status());
+    let res = app
+        .client
+        .get(app.url("/posts/export.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(res.status().as_u16(), 302 | 303 | 401),
+        "{}",
+        res.status()
+    );
     if res.status() != 401 {
-        assert!(res.headers()["location"].to_str().unwrap().starts_with("/login"));
+        assert!(res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login"));
     }
 
     let get = |query: &str| {
@@ -331,10 +572,15 @@ async fn the_export_route_downloads_the_filtered_posts_as_safe_csv() {
             .header("cookie", cookie(&who.token))
             .send()
     };
-    let res = get("?platform=instagram&sort=oldest&status=&q=").await.unwrap();
+    let res = get("?platform=instagram&sort=oldest&status=&q=")
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
-    let disposition = res.headers()["content-disposition"].to_str().unwrap().to_string();
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(
         disposition.starts_with("attachment; filename=\"postpilot-posts-")
             && disposition.ends_with(".csv\""),
@@ -343,7 +589,11 @@ async fn the_export_route_downloads_the_filtered_posts_as_safe_csv() {
     let body = res.text().await.unwrap();
     assert!(body.starts_with("id,account,platform,status,content,hashtags,media,scheduled_for,scheduled_for_utc,posted_at_utc,error\r\n"), "{body}");
     let records = csv::parse(&body).unwrap();
-    assert_eq!(records.len(), 3, "header and the two Instagram posts: {body}");
+    assert_eq!(
+        records.len(),
+        3,
+        "header and the two Instagram posts: {body}"
+    );
     let first = &records[1].fields;
     assert_eq!(first[1], "Shop, \"Main\"");
     assert_eq!(first[2], "instagram");
@@ -364,17 +614,30 @@ async fn the_export_route_downloads_the_filtered_posts_as_safe_csv() {
     assert_eq!(records.len(), 2, "{body}");
     assert_eq!(records[1].fields[4], "'@facebook only");
 
-    for bad in ["?status=bogus", "?platform=myspace", "?account=nope", "?sort=random"] {
+    for bad in [
+        "?status=bogus",
+        "?platform=myspace",
+        "?account=nope",
+        "?sort=random",
+    ] {
         let res = get(bad).await.unwrap();
         assert_eq!(res.status(), 422, "{bad}");
         assert!(!detail(res).await.is_empty());
     }
 
     // The import template is static: no session needed.
-    let res = app.client.get(app.url("/posts/import-template.csv")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/posts/import-template.csv"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
-    assert!(res.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
     assert_eq!(res.text().await.unwrap(), post_import::TEMPLATE_CSV);
 }
 
@@ -399,7 +662,9 @@ fn next_gap_date(name: &str) -> NaiveDate {
 }
 
 fn local(at: DateTime<Utc>, name: &str) -> String {
-    at.with_timezone(&zone!(name)).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&zone!(name))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 #[tokio::test]
@@ -427,7 +692,9 @@ async fn the_import_preview_flags_each_bad_row_on_its_line() {
          {soon},Facebook needs no photo,Shop FB,,sale summer\r\n"
     );
     let before = app.count("posts").await;
-    let preview = post_import::preview(&app.db, &owner, &file, ny).await.unwrap();
+    let preview = post_import::preview(&app.db, &owner, &file, ny)
+        .await
+        .unwrap();
     let lines: Vec<(u64, Option<&str>)> = preview
         .rows
         .iter()
@@ -441,23 +708,45 @@ async fn the_import_preview_flags_each_bad_row_on_its_line() {
     let error = |line: u64| lines.iter().find(|(l, _)| *l == line).unwrap().1;
     assert_eq!(error(2), None);
     assert!(error(3).unwrap().contains("\"Nope\""), "{lines:?}");
-    assert!(error(4).unwrap().contains("Instagram captions are limited to 2200"), "{lines:?}");
+    assert!(
+        error(4)
+            .unwrap()
+            .contains("Instagram captions are limited to 2200"),
+        "{lines:?}"
+    );
     assert!(error(6).unwrap().contains("in the past"), "{lines:?}");
-    assert!(error(7).unwrap().contains("does not exist in America/New_York"), "{lines:?}");
-    assert!(error(8).unwrap().contains("need at least one photo or video"), "{lines:?}");
+    assert!(
+        error(7)
+            .unwrap()
+            .contains("does not exist in America/New_York"),
+        "{lines:?}"
+    );
+    assert!(
+        error(8)
+            .unwrap()
+            .contains("need at least one photo or video"),
+        "{lines:?}"
+    );
     assert_eq!(error(9), None);
     assert_eq!(error(11), None);
     let draft = &preview.rows[6];
     assert_eq!(draft.content, "A draft\nover two lines, with a comma");
-    assert_eq!((draft.time.as_str(), draft.hashtags.clone()), ("", vec!["#sale".to_string()]));
+    assert_eq!(
+        (draft.time.as_str(), draft.hashtags.clone()),
+        ("", vec!["#sale".to_string()])
+    );
     assert_eq!(preview.rows[7].hashtags, ["sale", "summer"]);
     assert_eq!(app.count("posts").await, before, "a preview writes nothing");
 
     // A file without a content column, or with too many rows, is refused as a whole.
-    let err = post_import::preview(&app.db, &owner, "account,time\nShop IG,\n", ny).await.unwrap_err();
+    let err = post_import::preview(&app.db, &owner, "account,time\nShop IG,\n", ny)
+        .await
+        .unwrap_err();
     assert_eq!(err.field(), Some("file"));
     let big = format!("account,content\n{}", "Shop FB,hi\n".repeat(501));
-    let err = post_import::preview(&app.db, &owner, &big, ny).await.unwrap_err();
+    let err = post_import::preview(&app.db, &owner, &big, ny)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("at most 500"), "{err}");
 }
 
@@ -473,20 +762,30 @@ async fn an_import_lands_whole_or_not_at_all() {
     let good = format!("account,content,time\nShop FB,One,{soon}\nShop FB,Two,\n");
     let bad = format!("{good}Nobody,Three,\n");
 
-    let err = post_import::commit(&app.db, &owner, &bad, paris).await.unwrap_err();
+    let err = post_import::commit(&app.db, &owner, &bad, paris)
+        .await
+        .unwrap_err();
     assert_eq!(
         err,
         AppError::validation("file", "1 row has errors: nothing was imported")
     );
     assert_eq!(app.count("posts").await, 0);
 
-    assert_eq!(post_import::commit(&app.db, &owner, &good, paris).await.unwrap(), 2);
+    assert_eq!(
+        post_import::commit(&app.db, &owner, &good, paris)
+            .await
+            .unwrap(),
+        2
+    );
     let page = PageRequest::default();
     let sorted = PostFilter {
         sort: PostSort::Oldest,
         ..PostFilter::default()
     };
-    let items = posts::list(&app.db, &owner, sorted, page).await.unwrap().items;
+    let items = posts::list(&app.db, &owner, sorted, page)
+        .await
+        .unwrap()
+        .items;
     assert_eq!(items.len(), 2);
     let one = items.iter().find(|p| p.content == "One").unwrap();
     assert_eq!(one.status, PostStatus::Scheduled);
@@ -518,7 +817,9 @@ async fn parallel_imports_stay_within_the_plan() {
         text
     };
     let (a, b) = (file("a"), file("b"));
-    let preview = post_import::preview(&app.db, &owner, &a, zone!("UTC")).await.unwrap();
+    let preview = post_import::preview(&app.db, &owner, &a, zone!("UTC"))
+        .await
+        .unwrap();
     assert_eq!(preview.valid as usize, per_file, "each file fits alone");
 
     let (first, second) = tokio::join!(
@@ -526,14 +827,19 @@ async fn parallel_imports_stay_within_the_plan() {
         post_import::commit(&app.db, &owner, &b, zone!("UTC")),
     );
     let results = [first, second];
-    let imported: Vec<u64> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+    let imported: Vec<u64> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
     assert_eq!(imported, [per_file as u64], "{results:?}");
     let refused = results.iter().find_map(|r| r.as_ref().err()).unwrap();
     assert_eq!(refused.status(), 403, "{refused}");
     assert_eq!(app.count("posts").await as usize, per_file);
 
     // What is left is what the preview now allows; the rows past it say so.
-    let preview = post_import::preview(&app.db, &owner, &b, zone!("UTC")).await.unwrap();
+    let preview = post_import::preview(&app.db, &owner, &b, zone!("UTC"))
+        .await
+        .unwrap();
     let left = limit - per_file;
     assert_eq!(preview.valid as usize, left);
     assert_eq!(
@@ -552,14 +858,19 @@ async fn best_times_are_defaults_until_there_is_history() {
     // Monday 2 November 2026, 12:00 in Tokyo.
     let now: DateTime<Utc> = "2026-11-02T03:00:00Z".parse().unwrap();
 
-    let times = best_times::best_times(&app.db, &owner, tokyo, now).await.unwrap();
+    let times = best_times::best_times(&app.db, &owner, tokyo, now)
+        .await
+        .unwrap();
     assert_eq!(times.len(), 9);
     assert!(times.iter().all(|t| !t.from_history));
     let platforms: Vec<Platform> = times.iter().map(|t| t.platform).collect();
     assert_eq!(platforms[0], Platform::Instagram);
     assert_eq!(platforms[3], Platform::Facebook);
     assert_eq!(platforms[8], Platform::Tiktok);
-    assert_eq!((times[0].label.as_str(), times[0].next_local.as_str()), ("Tue 11:00 AM", "2026-11-03T11:00"));
+    assert_eq!(
+        (times[0].label.as_str(), times[0].next_local.as_str()),
+        ("Tue 11:00 AM", "2026-11-03T11:00")
+    );
 
     // Six measured Instagram posts: Wednesdays 21:00 in Tokyo (12:00 UTC) engage best.
     let mut rows = Vec::new();
@@ -576,7 +887,15 @@ async fn best_times_are_defaults_until_there_is_history() {
     .enumerate()
     {
         let at: DateTime<Utc> = posted.parse().unwrap();
-        let mut post = row(&owner, ig, Platform::Instagram, &format!("p{i}"), PostStatus::Posted, Some(at), Duration::days(30));
+        let mut post = row(
+            &owner,
+            ig,
+            Platform::Instagram,
+            &format!("p{i}"),
+            PostStatus::Posted,
+            Some(at),
+            Duration::days(30),
+        );
         post.posted_at = Set(Some(at));
         metrics.push(post_metrics::ActiveModel {
             id: Set(Uuid::new_v4()),
@@ -592,9 +911,14 @@ async fn best_times_are_defaults_until_there_is_history() {
         rows.push(post);
     }
     insert_posts(&app, rows).await;
-    post_metrics::Entity::insert_many(metrics).exec(&app.db).await.unwrap();
+    post_metrics::Entity::insert_many(metrics)
+        .exec(&app.db)
+        .await
+        .unwrap();
 
-    let times = best_times::best_times(&app.db, &owner, tokyo, now).await.unwrap();
+    let times = best_times::best_times(&app.db, &owner, tokyo, now)
+        .await
+        .unwrap();
     let instagram: Vec<(&str, &str, bool)> = times
         .iter()
         .filter(|t| t.platform == Platform::Instagram)

@@ -143,10 +143,7 @@ mod tests {
     fn written_records_read_back() {
         let mut out = String::new();
         write_record(&mut out, &["plain", "a,b", "say \"hi\"", "two\nlines", ""]);
-        assert_eq!(
-            out,
-            "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n"
-        );
+        assert_eq!(out, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n");
         assert_eq!(
             parse(&out).unwrap()[0].fields,
             ["plain", "a,b", "say \"hi\"", "two\nlines", ""]

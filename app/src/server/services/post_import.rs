@@ -408,7 +408,10 @@ mod tests {
             .unwrap_err()
             .contains("matches 2 accounts"));
         assert_eq!(resolve_account(&all[..1], "SHOP").unwrap().id, ig.id);
-        assert!(resolve_account(&all, "ext-Shop").is_err(), "two accounts share it");
+        assert!(
+            resolve_account(&all, "ext-Shop").is_err(),
+            "two accounts share it"
+        );
         assert_eq!(resolve_account(&all[1..], "EXT-shop").unwrap().id, fb.id);
         assert!(resolve_account(&all, "old")
             .unwrap_err()

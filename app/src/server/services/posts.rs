@@ -660,15 +660,8 @@ pub async fn update(
     }
     active.updated_at = Set(Utc::now());
     let time_read = moves_time.then_some(read_time);
-    let updated = save_unless_claimed(
-        db,
-        active,
-        read_status,
-        time_read,
-        had_no_handle,
-        "edited",
-    )
-    .await?;
+    let updated =
+        save_unless_claimed(db, active, read_status, time_read, had_no_handle, "edited").await?;
     if newly_scheduled {
         record_scheduled(db, &updated).await;
     }
@@ -725,7 +718,11 @@ fn bulk_ids(ids: &[Uuid]) -> Result<Vec<Uuid>, AppError> {
 /// Runs `action` on each post on its own, so one refusal never stops the others. An action
 /// that lost a race with another write (`changed_meanwhile`) is tried again from a fresh
 /// read, a few times, before it is reported.
-async fn bulk<F, Fut>(ids: &[Uuid], raced: &AppError, mut action: F) -> Result<BulkOutcome, AppError>
+async fn bulk<F, Fut>(
+    ids: &[Uuid],
+    raced: &AppError,
+    mut action: F,
+) -> Result<BulkOutcome, AppError>
 where
     F: FnMut(Uuid) -> Fut,
     Fut: std::future::Future<Output = Result<(), AppError>>,
@@ -757,7 +754,10 @@ pub async fn bulk_delete(
     owner: &user::Model,
     ids: &[Uuid],
 ) -> Result<BulkOutcome, AppError> {
-    bulk(ids, &changed_meanwhile("deleted"), |id| delete(db, owner, id)).await
+    bulk(ids, &changed_meanwhile("deleted"), |id| {
+        delete(db, owner, id)
+    })
+    .await
 }
 
 /// Moves each post's time by `offset`, by the rules of `schedule` (a schedulable status and
