@@ -833,7 +833,13 @@ async fn parallel_imports_stay_within_the_plan() {
         .collect();
     assert_eq!(imported, [per_file as u64], "{results:?}");
     let refused = results.iter().find_map(|r| r.as_ref().err()).unwrap();
-    assert_eq!(refused.status(), 403, "{refused}");
+    // Refused under the owner's lock (403), or already by the check before it when the
+    // other import had landed by then (422): either way, nothing of it.
+    assert!(
+        matches!(refused.status(), 403 | 422)
+            && refused.to_string().contains("nothing was imported"),
+        "{refused}"
+    );
     assert_eq!(app.count("posts").await as usize, per_file);
 
     // What is left is what the preview now allows; the rows past it say so.
