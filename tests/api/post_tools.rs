@@ -429,61 +429,78 @@ async fn bulk_actions_do_what_they_may_and_say_why_not_for_the_rest() {
 
 #[tokio::test]
 async fn a_bulk_reschedule_and_parallel_edits_both_land() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
     let app = spawn_app().await;
     let who = marketer(&app).await;
     let ig = account_named(&app, &who, "instagram", "Shop").await;
     let owner = app.user(&who.email).await;
     let at = Utc::now() + Duration::days(3);
-    for round in 0..3 {
-        let rows: Vec<post::ActiveModel> = (0..30)
-            .map(|i| {
-                let at = at + Duration::minutes(i);
-                row(
-                    &owner,
-                    ig,
-                    Platform::Instagram,
-                    &format!("r{round} p{i}"),
-                    PostStatus::Scheduled,
-                    Some(at),
-                    Duration::zero(),
-                )
-            })
-            .collect();
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.id.clone().unwrap()).collect();
-        let before: Vec<DateTime<Utc>> = rows
-            .iter()
-            .map(|r| r.scheduled_for.clone().unwrap().unwrap())
-            .collect();
-        insert_posts(&app, rows).await;
+    let rows: Vec<post::ActiveModel> = (0..40)
+        .map(|i| {
+            let at = at + Duration::minutes(i);
+            let content = format!("p{i}");
+            row(
+                &owner,
+                ig,
+                Platform::Instagram,
+                &content,
+                PostStatus::Scheduled,
+                Some(at),
+                Duration::zero(),
+            )
+        })
+        .collect();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id.clone().unwrap()).collect();
+    let before: Vec<DateTime<Utc>> = rows
+        .iter()
+        .map(|r| r.scheduled_for.clone().unwrap().unwrap())
+        .collect();
+    insert_posts(&app, rows).await;
 
-        let bulk = posts::bulk_reschedule(&app.db, &owner, &ids, Duration::hours(2));
-        let edits = futures::future::join_all(ids.iter().map(|id| {
-            let path = format!("/api/v1/posts/{id}");
-            let token = who.token.clone();
-            let app = &app;
-            async move {
-                let res = app
-                    .patch_bearer(&path, &token, &json!({"content": format!("edited {id}")}))
-                    .await;
-                assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // Editors keep changing every post's text while the bulk action moves their times.
+    let finished = AtomicBool::new(false);
+    let bulk = async {
+        let outcome = posts::bulk_reschedule(&app.db, &owner, &ids, Duration::hours(2)).await;
+        finished.store(true, Ordering::SeqCst);
+        outcome
+    };
+    let editors = futures::future::join_all((0..4).map(|editor| {
+        let (app, owner, ids, finished) = (&app, &owner, &ids, &finished);
+        async move {
+            let mut edits = 0;
+            while !finished.load(Ordering::SeqCst) || edits == 0 {
+                for id in ids.iter().cycle().skip(editor * 10).take(ids.len()) {
+                    let patch = posts::PostPatch {
+                        content: Some(format!("edited {id} by {editor}")),
+                        ..posts::PostPatch::default()
+                    };
+                    posts::update(&app.db, owner, *id, patch).await.unwrap();
+                    edits += 1;
+                }
             }
-        }));
-        let (outcome, _) = tokio::join!(bulk, edits);
-        let outcome = outcome.unwrap();
-        assert_eq!(
-            (outcome.done, outcome.refused.len()),
-            (30, 0),
-            "{outcome:?}"
-        );
-        for (id, was) in ids.iter().zip(before) {
-            let post = status_of(&app, *id).await.unwrap();
-            assert_eq!(post.content, format!("edited {id}"), "the edit landed");
-            assert_eq!(
-                post.scheduled_for.unwrap().timestamp(),
-                (was + Duration::hours(2)).timestamp(),
-                "round {round}: the move landed"
-            );
+            edits
         }
+    }));
+    let (outcome, edits) = tokio::join!(bulk, editors);
+    let outcome = outcome.unwrap();
+    assert_eq!(
+        (outcome.done, outcome.refused.len()),
+        (40, 0),
+        "{outcome:?}"
+    );
+    assert!(edits.iter().all(|n| *n >= 40), "{edits:?}");
+    for (id, was) in ids.iter().zip(before) {
+        let post = status_of(&app, *id).await.unwrap();
+        assert!(
+            post.content.starts_with(&format!("edited {id}")),
+            "the edits landed"
+        );
+        assert_eq!(
+            post.scheduled_for.unwrap().timestamp(),
+            (was + Duration::hours(2)).timestamp(),
+            "the move landed"
+        );
     }
 }
 
