@@ -4,5 +4,6 @@
 
 pub mod api;
 pub mod cli;
+pub mod downloads;
 pub mod startup;
 pub mod telemetry;

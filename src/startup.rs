@@ -38,7 +38,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api;
+use crate::{api, downloads};
 
 pub struct Application {
     listener: TcpListener,
@@ -160,6 +160,18 @@ fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
 pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
+    // Downloads the dashboard links to, before the pages: the export needs the browser
+    // session (signed-out visitors are sent to sign in); the import template is static.
+    let downloads = Router::new()
+        .route(
+            "/posts/export.csv",
+            axum::routing::get(downloads::export_posts),
+        )
+        .layer(from_fn_with_state(state.clone(), browser_session))
+        .route(
+            "/posts/import-template.csv",
+            axum::routing::get(downloads::import_template),
+        );
     let pages = Router::new()
         .leptos_routes(&state, routes, {
             let options = options.clone();
@@ -188,6 +200,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .route("/health", axum::routing::get(api::health::health))
         .route("/docs", axum::routing::get(api::docs::docs_page))
+        .merge(downloads)
         .merge(pages)
         .nest_service("/pkg", pkg)
         .fallback_service(public_files)

@@ -16,6 +16,7 @@ mod helpers;
 mod openapi;
 mod pages;
 mod post_reads;
+mod post_tools;
 mod posts;
 mod product_import;
 mod publishing;

@@ -47,7 +47,7 @@ async fn assert_reads_are_current(app: &TestApp, who: &Marketer, after: &str) {
             "/api/v1/posts?per_page=100&status=scheduled",
             PostFilter {
                 status: Some(PostStatus::Scheduled),
-                platform: None,
+                ..PostFilter::default()
             },
         ),
     ] {
@@ -454,6 +454,19 @@ async fn kept_answers_read_only_tables_whose_writes_move_the_revision() {
         PostFilter {
             status: Some(PostStatus::Scheduled),
             platform: Some(app::model::Platform::Instagram),
+            ..PostFilter::default()
+        },
+        // Search (content and hashtags) and the other orders read the posts table only.
+        PostFilter {
+            search: Some("post_%".into()),
+            sort: app::model::PostSort::Soonest,
+            ..PostFilter::default()
+        },
+        PostFilter {
+            account_id: Some(account.parse().unwrap()),
+            search: Some("sale".into()),
+            sort: app::model::PostSort::Latest,
+            ..PostFilter::default()
         },
     ];
     for filter in filters {

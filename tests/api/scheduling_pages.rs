@@ -143,7 +143,10 @@ async fn the_composer_makes_one_post_per_account_or_none() {
             ("account_ids[]", &instagram),
             ("content", "New in: linen"),
             ("hashtags", "#linen, summer"),
-            ("media_urls", "https://cdn.example.com/a.jpg\nhttps://cdn.example.com/b.jpg"),
+            (
+                "media_urls",
+                "https://cdn.example.com/a.jpg\nhttps://cdn.example.com/b.jpg",
+            ),
             ("scheduled_for", ""),
             ("intent", "draft"),
         ],
@@ -242,7 +245,10 @@ async fn composer_times_are_read_in_the_users_zone_and_dst_gaps_are_refused() {
     )
     .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(res.json::<String>().await.unwrap(), "= 2030-07-01 14:00 UTC");
+    assert_eq!(
+        res.json::<String>().await.unwrap(),
+        "= 2030-07-01 14:00 UTC"
+    );
 }
 
 async fn detail_text(res: Response) -> String {
@@ -278,7 +284,11 @@ async fn calendar_moves_keep_the_time_of_day_in_the_zone_shown() {
         &app,
         &who,
         "/fn/calendar/move",
-        &[("id", &id), ("date", "2030-07-03"), ("tz", "America/New_York")],
+        &[
+            ("id", &id),
+            ("date", "2030-07-03"),
+            ("tz", "America/New_York"),
+        ],
     )
     .await;
     assert_eq!(res.status(), 200);
@@ -338,7 +348,11 @@ async fn calendar_moves_keep_the_time_of_day_in_the_zone_shown() {
         &app,
         &who,
         "/fn/calendar/move-to",
-        &[("id", &id), ("local", "2030-08-01T09:15"), ("tz", "America/New_York")],
+        &[
+            ("id", &id),
+            ("local", "2030-08-01T09:15"),
+            ("tz", "America/New_York"),
+        ],
     )
     .await;
     assert_eq!(res.status(), 200);
@@ -404,13 +418,19 @@ async fn the_scheduling_pages_render_complete_on_the_server() {
 
     let (status, html) = page(&app, &who, "/compose").await;
     assert_eq!(status, 200);
-    assert!(html.contains("Europe/Paris"), "the zone is named beside the time");
+    assert!(
+        html.contains("Europe/Paris"),
+        "the zone is named beside the time"
+    );
     assert!(html.contains(r#"name="account_ids[]""#));
 
     let (status, html) = page(&app, &who, &format!("/posts/{id}/edit")).await;
     assert_eq!(status, 200);
     assert!(html.contains("Edit post"));
-    assert!(html.contains("On the calendar"), "the caption is in the form");
+    assert!(
+        html.contains("On the calendar"),
+        "the caption is in the form"
+    );
 
     let (status, html) = page(&app, &who, "/posts").await;
     assert_eq!(status, 200);

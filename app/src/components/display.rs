@@ -40,8 +40,12 @@ pub fn status_class(status: PostStatus) -> &'static str {
     match status {
         PostStatus::Draft => "bg-zinc-100 text-zinc-800 dark:bg-zinc-800 dark:text-zinc-100",
         PostStatus::Scheduled => "bg-sky-100 text-sky-900 dark:bg-sky-950 dark:text-sky-100",
-        PostStatus::Publishing => "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-100",
-        PostStatus::Posted => "bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100",
+        PostStatus::Publishing => {
+            "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-100"
+        }
+        PostStatus::Posted => {
+            "bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100"
+        }
         PostStatus::Failed => "bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-100",
     }
 }

@@ -65,7 +65,10 @@ pub fn PlanLimitPrompt(#[prop(into)] message: String) -> impl IntoView {
 
 /// A page's errors caught in one place, shown with a retry.
 #[component]
-pub fn PageErrorBoundary(#[prop(optional)] retry: Option<Callback<()>>, children: Children) -> impl IntoView {
+pub fn PageErrorBoundary(
+    #[prop(optional)] retry: Option<Callback<()>>,
+    children: Children,
+) -> impl IntoView {
     view! {
         <ErrorBoundary fallback=move |errors| {
             let message = errors
@@ -127,7 +130,8 @@ impl Toasts {
     fn push(&self, kind: ToastKind, message: String) {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
-        self.items.update(|items| items.push(Toast { id, kind, message }));
+        self.items
+            .update(|items| items.push(Toast { id, kind, message }));
         let items = self.items;
         set_timeout(
             move || items.update(|items| items.retain(|t| t.id != id)),

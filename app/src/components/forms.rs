@@ -84,7 +84,10 @@ pub const CONTROL_CLASS: &str = "block w-full rounded-lg border border-zinc-300 
 const LABEL_CLASS: &str = "block text-sm font-medium text-zinc-700 dark:text-zinc-200";
 
 /// The message of `error` if it belongs to `field`.
-fn message_for(error: LastError, field: String) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static {
+fn message_for(
+    error: LastError,
+    field: String,
+) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static {
     move || {
         error
             .get()

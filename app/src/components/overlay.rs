@@ -95,4 +95,5 @@ pub fn DropdownMenu(
 }
 
 /// The classes of an item inside a `DropdownMenu`.
-pub const MENU_ITEM_CLASS: &str = "block w-full rounded-lg px-3 py-2 text-left text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800";
+pub const MENU_ITEM_CLASS: &str =
+    "block w-full rounded-lg px-3 py-2 text-left text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800";

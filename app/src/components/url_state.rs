@@ -109,7 +109,11 @@ pub fn Pagination(page: u64, per_page: u64, total: u64) -> impl IntoView {
             &location.pathname.get_untracked(),
             &query.get_untracked(),
             "page",
-            &if target <= 1 { String::new() } else { target.to_string() },
+            &if target <= 1 {
+                String::new()
+            } else {
+                target.to_string()
+            },
         )
     };
     let class = "rounded-lg border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800";
@@ -129,14 +133,23 @@ mod tests {
     use super::*;
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn changing_a_filter_keeps_the_others_and_resets_the_page() {
         let query = q(&[("status", "failed"), ("page", "3")]);
-        assert_eq!(href_with("/posts", &query, "platform", "instagram"), "/posts?status=failed&platform=instagram");
-        assert_eq!(href_with("/posts", &query, "page", "4"), "/posts?status=failed&page=4");
+        assert_eq!(
+            href_with("/posts", &query, "platform", "instagram"),
+            "/posts?status=failed&platform=instagram"
+        );
+        assert_eq!(
+            href_with("/posts", &query, "page", "4"),
+            "/posts?status=failed&page=4"
+        );
         assert_eq!(href_with("/posts", &query, "status", ""), "/posts");
         assert_eq!(href_with("/posts", &[], "q", "a&b c"), "/posts?q=a%26b%20c");
     }

@@ -78,8 +78,7 @@ pub async fn register(
             use crate::server::services::{auth, users};
             use crate::server::state::app_state;
             let state = app_state()?;
-            let (user, pair) =
-                auth::register(&state.db, &state.tokens, &email, &password).await?;
+            let (user, pair) = auth::register(&state.db, &state.tokens, &email, &password).await?;
             // The browser's zone, sent by the page once hydrated; without it (no JavaScript,
             // or a name we do not know) the account stays on UTC until changed in settings.
             if let Some(zone) = timezone.filter(|z| !z.is_empty() && z != "UTC") {

@@ -97,7 +97,10 @@ pub async fn calendar_data(
                 None | Some("") | Some("month") => CalendarView::Month,
                 Some("week") => CalendarView::Week,
                 Some(other) => {
-                    return Err(AppError::validation("view", format!("Unknown view {other:?}")))
+                    return Err(AppError::validation(
+                        "view",
+                        format!("Unknown view {other:?}"),
+                    ))
                 }
             };
             let today = local_time::today(zone, chrono::Utc::now());
@@ -194,10 +197,7 @@ fn chip(
         date: at.date_naive(),
         hour: at.hour(),
         time: at.format("%-I:%M %p").to_string(),
-        movable: matches!(
-            post.status,
-            PostStatus::Draft | PostStatus::Scheduled
-        ),
+        movable: matches!(post.status, PostStatus::Draft | PostStatus::Scheduled),
     }
 }
 

@@ -56,17 +56,19 @@ pub async fn compose_data(
     super::with_status(
         async move {
             use crate::server::services::{
-                local_time, paging::PageRequest, posts, templates,
+                best_times, local_time, paging::PageRequest, posts, templates,
             };
             use crate::server::{auth::session::require_user, state::app_state};
             let state = app_state()?;
             let owner = require_user()?;
             let zone = local_time::user_zone(&owner);
             let accounts = connected_accounts(&state.db, &owner).await?;
-            let templates = templates::list(&state.db, &owner, PageRequest::new(Some(1), Some(100))?)
-                .await?
-                .items;
-            let best_times: Vec<BestTime> = Vec::new(); // MERGE-SVC best_times::best_times(&state.db, &owner, zone, chrono::Utc::now()).await?;
+            let templates =
+                templates::list(&state.db, &owner, PageRequest::new(Some(1), Some(100))?)
+                    .await?
+                    .items;
+            let best_times =
+                best_times::best_times(&state.db, &owner, zone, chrono::Utc::now()).await?;
             let post = match post_id {
                 Some(id) => {
                     let post = posts::find(&state.db, &owner, id).await?;
@@ -140,7 +142,9 @@ pub async fn check_time(local: String, occurrence: Option<String>) -> Result<Str
             let owner = require_user()?;
             let zone = local_time::user_zone(&owner);
             let parsed = local_time::parse_local(&local, "scheduled_for")?;
-            let occurrence = occurrence.as_deref().and_then(local_time::Occurrence::parse);
+            let occurrence = occurrence
+                .as_deref()
+                .and_then(local_time::Occurrence::parse);
             let at = local_time::to_utc(zone, parsed, occurrence, "scheduled_for")?;
             Ok(format!("= {}", local_time::format_utc(at)))
         }
@@ -204,9 +208,15 @@ pub async fn save_post(
                         ));
                     }
                     let local = local_time::parse_local(&scheduled_for, "scheduled_for")?;
-                    let occurrence =
-                        occurrence.as_deref().and_then(local_time::Occurrence::parse);
-                    Some(local_time::to_utc(zone, local, occurrence, "scheduled_for")?)
+                    let occurrence = occurrence
+                        .as_deref()
+                        .and_then(local_time::Occurrence::parse);
+                    Some(local_time::to_utc(
+                        zone,
+                        local,
+                        occurrence,
+                        "scheduled_for",
+                    )?)
                 }
                 _ => return Err(AppError::validation("intent", "Unknown action")),
             };
@@ -384,9 +394,7 @@ pub fn parse_filter(
         })
         .transpose()?;
     let account_id = set(&query.account)
-        .map(|a| {
-            Uuid::parse_str(a).map_err(|_| AppError::validation("account", "Unknown account"))
-        })
+        .map(|a| Uuid::parse_str(a).map_err(|_| AppError::validation("account", "Unknown account")))
         .transpose()?;
     let sort = set(&query.sort)
         .map(|s| {
@@ -448,13 +456,16 @@ pub async fn bulk_posts(
             let state = app_state()?;
             let owner = require_user()?;
             match action.as_str() {
-                "delete" => Err(AppError::BadRequest(format!("MERGE-SVC {}", ids.len()))),
-                "draft" => Err(AppError::BadRequest("MERGE-SVC".into())),
+                "delete" => posts::bulk_delete(&state.db, &owner, &ids).await,
+                "draft" => posts::bulk_to_draft(&state.db, &owner, &ids).await,
                 "shift" => {
-                    let hours = offset_hours.filter(|h| *h != 0 && h.abs() <= 24 * 366).ok_or_else(|| {
-                        AppError::validation("offset_hours", "Choose how far to move the posts")
-                    })?;
-                    let _ = hours; Err(AppError::BadRequest("MERGE-SVC".into()))
+                    let hours = offset_hours
+                        .filter(|h| *h != 0 && h.abs() <= 24 * 366)
+                        .ok_or_else(|| {
+                            AppError::validation("offset_hours", "Choose how far to move the posts")
+                        })?;
+                    posts::bulk_reschedule(&state.db, &owner, &ids, chrono::Duration::hours(hours))
+                        .await
                 }
                 _ => Err(AppError::validation("action", "Unknown bulk action")),
             }
@@ -468,11 +479,11 @@ pub async fn bulk_posts(
 pub async fn preview_import(csv: String) -> Result<ImportPreview, AppError> {
     super::with_status(
         async move {
-            
+            use crate::server::services::{local_time, post_import};
             use crate::server::{auth::session::require_user, state::app_state};
             let state = app_state()?;
             let owner = require_user()?;
-            let _ = (state, owner, csv); Err(AppError::BadRequest("MERGE-SVC".into()))
+            post_import::preview(&state.db, &owner, &csv, local_time::user_zone(&owner)).await
         }
         .await,
     )
@@ -483,11 +494,11 @@ pub async fn preview_import(csv: String) -> Result<ImportPreview, AppError> {
 pub async fn import_posts(csv: String) -> Result<u64, AppError> {
     super::with_status(
         async move {
-            
+            use crate::server::services::{local_time, post_import};
             use crate::server::{auth::session::require_user, state::app_state};
             let state = app_state()?;
             let owner = require_user()?;
-            let _ = (state, owner, csv); Err(AppError::BadRequest("MERGE-SVC".into()))
+            post_import::commit(&state.db, &owner, &csv, local_time::user_zone(&owner)).await
         }
         .await,
     )
@@ -499,7 +510,10 @@ mod tests {
 
     #[test]
     fn tags_split_on_spaces_commas_and_lose_their_hash() {
-        assert_eq!(split_tags("#sale, summer\nnew  "), ["sale", "summer", "new"]);
+        assert_eq!(
+            split_tags("#sale, summer\nnew  "),
+            ["sale", "summer", "new"]
+        );
         assert!(split_tags("  ").is_empty());
     }
 }

@@ -79,8 +79,9 @@ fn browser_zone() -> RwSignal<String> {
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
         {
-            let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
-                .resolved_options();
+            let options =
+                js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+                    .resolved_options();
             if let Some(name) = js_sys::Reflect::get(&options, &"timeZone".into())
                 .ok()
                 .and_then(|v| v.as_string())

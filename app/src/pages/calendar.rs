@@ -12,7 +12,9 @@ use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use crate::components::button::{button_class, Size, Variant};
-use crate::components::display::{platform_class, platform_initial, status_label, status_mark, PageHeader};
+use crate::components::display::{
+    platform_class, platform_initial, status_label, status_mark, PageHeader,
+};
 use crate::components::feedback::{ErrorPanel, Skeleton, Toasts};
 use crate::components::forms::CONTROL_CLASS;
 use crate::components::shell::DashboardShell;
@@ -96,7 +98,11 @@ fn Board(page: CalendarData) -> impl IntoView {
                     *chip = moved.clone();
                 }
             });
-            toasts.success(format!("Moved to {} at {}.", moved.date.format("%a, %b %-d"), moved.time));
+            toasts.success(format!(
+                "Moved to {} at {}.",
+                moved.date.format("%a, %b %-d"),
+                moved.time
+            ));
         }
         Some(Err(err)) => {
             if let Some(before) = moving.get_value() {
@@ -115,11 +121,15 @@ fn Board(page: CalendarData) -> impl IntoView {
     let move_chip = Callback::new(move |(id, target): (Uuid, Move)| {
         #[cfg(feature = "hydrate")]
         let started = window().performance().map(|p| p.now());
-        let Some(before) = chips.with_untracked(|all| all.iter().find(|c| c.id == id).cloned()) else {
+        let Some(before) = chips.with_untracked(|all| all.iter().find(|c| c.id == id).cloned())
+        else {
             return;
         };
         if !before.movable {
-            toasts.error(format!("A {} post cannot be moved.", status_label(before.status).to_lowercase()));
+            toasts.error(format!(
+                "A {} post cannot be moved.",
+                status_label(before.status).to_lowercase()
+            ));
             return;
         }
         moving.set_value(Some(before));
@@ -146,7 +156,8 @@ fn Board(page: CalendarData) -> impl IntoView {
             if let (Some(started), Some(board)) = (started, board.get_untracked()) {
                 request_animation_frame(move || {
                     if let Some(now) = window().performance().map(|p| p.now()) {
-                        let _ = board.set_attribute("data-last-move-ms", &format!("{:.1}", now - started));
+                        let _ = board
+                            .set_attribute("data-last-move-ms", &format!("{:.1}", now - started));
                     }
                 });
             }
@@ -174,13 +185,28 @@ fn Board(page: CalendarData) -> impl IntoView {
         }
     });
 
-    let CalendarData { zone: zone_name, user_zone, zones, view, title, today, start, end, month, prev, next, .. } = page;
+    let CalendarData {
+        zone: zone_name,
+        user_zone,
+        zones,
+        view,
+        title,
+        today,
+        start,
+        end,
+        month,
+        prev,
+        next,
+        ..
+    } = page;
     let nav_href = move |date: NaiveDate| {
         let path = "/calendar";
         href_with(path, &query.get(), "date", &date.to_string())
     };
     let today_href = move || href_with("/calendar", &query.get(), "date", "");
-    let days: Vec<NaiveDate> = (0..=(end - start).num_days()).map(|i| start + Duration::days(i)).collect();
+    let days: Vec<NaiveDate> = (0..=(end - start).num_days())
+        .map(|i| start + Duration::days(i))
+        .collect();
     let other_zone = (zone_name != user_zone).then(|| (zone_name.clone(), user_zone.clone()));
     let zone_attr = zone_name.clone();
     view! {
@@ -339,7 +365,8 @@ fn DayCell(
     let (on_over, on_leave, on_drop) = drop_handlers(date, None, move_chip, over);
     let of_day = Memo::new(move |_| {
         chips.with(|all| {
-            let mut of_day: Vec<CalendarChip> = all.iter().filter(|c| c.date == date).cloned().collect();
+            let mut of_day: Vec<CalendarChip> =
+                all.iter().filter(|c| c.date == date).cloned().collect();
             of_day.sort_by_key(|c| (c.hour, c.time.clone(), c.id));
             of_day
         })
@@ -450,7 +477,12 @@ fn HourCell(
     let over = RwSignal::new(false);
     let (on_over, on_leave, on_drop) = drop_handlers(date, Some(hour), move_chip, over);
     let in_slot = Memo::new(move |_| {
-        chips.with(|all| all.iter().filter(|c| c.date == date && c.hour == hour).cloned().collect::<Vec<_>>())
+        chips.with(|all| {
+            all.iter()
+                .filter(|c| c.date == date && c.hour == hour)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
     });
     view! {
         <div

@@ -36,7 +36,12 @@ pub fn ComposePage() -> impl IntoView {
 #[component]
 pub fn EditPostPage() -> impl IntoView {
     let params = use_params_map();
-    let post_id = move || params.read().get("id").and_then(|id| Uuid::parse_str(&id).ok());
+    let post_id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| Uuid::parse_str(&id).ok())
+    };
     view! {
         <Title text="Edit post · PostPilot" />
         <DashboardShell>
@@ -58,7 +63,11 @@ fn Composer(post_id: Option<Uuid>) -> impl IntoView {
         },
         |(post_id, at, date)| compose_data(post_id, at, date),
     );
-    let title = if post_id.is_some() { "Edit post" } else { "New post" };
+    let title = if post_id.is_some() {
+        "Edit post"
+    } else {
+        "New post"
+    };
     view! {
         <PageHeader title=title subtitle="Write once, publish to every account you choose." />
         <Suspense fallback=|| view! { <ComposerSkeleton /> }>
@@ -335,7 +344,8 @@ fn FormErrors(error: Signal<Option<AppError>>) -> impl IntoView {
         Some(AppError::Forbidden(message)) => Some(message),
         _ => None,
     };
-    let other = Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Forbidden(_))));
+    let other =
+        Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Forbidden(_))));
     view! {
         {move || plan_limit().map(|message| view! { <PlanLimitPrompt message /> })}
         <FormAlert error=other />
@@ -344,7 +354,10 @@ fn FormErrors(error: Signal<Option<AppError>>) -> impl IntoView {
 
 /// "Instagram 120 / 2,200" for each chosen platform, red past the limit.
 #[component]
-fn CaptionCounters(content: RwSignal<String>, platforms: Memo<BTreeSet<Platform>>) -> impl IntoView {
+fn CaptionCounters(
+    content: RwSignal<String>,
+    platforms: Memo<BTreeSet<Platform>>,
+) -> impl IntoView {
     view! {
         <ul class="flex flex-wrap gap-3 text-xs" data-testid="caption-counters" aria-live="polite">
             {move || {
@@ -480,7 +493,11 @@ fn MediaThumb(url: String) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(img) = img.get() {
             if img.complete() {
-                state.set(if img.natural_width() > 0 { LoadState::Loaded } else { LoadState::Broken });
+                state.set(if img.natural_width() > 0 {
+                    LoadState::Loaded
+                } else {
+                    LoadState::Broken
+                });
             }
         }
     });
@@ -606,7 +623,13 @@ fn PlatformPreview(
         let tags = split_tags(&tags.get());
         if !tags.is_empty() {
             text.push_str("\n\n");
-            text.push_str(&tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" "));
+            text.push_str(
+                &tags
+                    .iter()
+                    .map(|t| format!("#{t}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
         }
         let count = text.chars().count();
         if count > cut {

@@ -55,7 +55,11 @@ fn export_href(query: &PostQuery) -> String {
         ("sort", &query.sort),
     ]
     .into_iter()
-    .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", encode(v))))
+    .filter_map(|(k, v)| {
+        v.as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| format!("{k}={}", encode(v)))
+    })
     .collect();
     if pairs.is_empty() {
         "/posts/export.csv".to_string()
@@ -73,7 +77,11 @@ fn Posts() -> impl IntoView {
         let q = query_map.read();
         q.get("notice").map(|n| {
             let count: u64 = q.get("count").and_then(|c| c.parse().ok()).unwrap_or(1);
-            let posts = if count == 1 { "1 post".to_string() } else { format!("{count} posts") };
+            let posts = if count == 1 {
+                "1 post".to_string()
+            } else {
+                format!("{count} posts")
+            };
             match n.as_str() {
                 "scheduled" => format!("{posts} scheduled."),
                 "drafted" => format!("{posts} saved as draft."),
@@ -172,11 +180,23 @@ fn PostTable(page: PostsData, on_change: Callback<()>) -> impl IntoView {
         if let Some(result) = bulk.value().get() {
             match result {
                 Ok(outcome) => {
-                    let mut message = format!("{} post{} changed.", outcome.done, if outcome.done == 1 { "" } else { "s" });
+                    let mut message = format!(
+                        "{} post{} changed.",
+                        outcome.done,
+                        if outcome.done == 1 { "" } else { "s" }
+                    );
                     if let Some(first) = outcome.refused.first() {
-                        message.push_str(&format!(" {} left as they were: {}", outcome.refused.len(), first.reason));
+                        message.push_str(&format!(
+                            " {} left as they were: {}",
+                            outcome.refused.len(),
+                            first.reason
+                        ));
                     }
-                    if outcome.refused.is_empty() { toasts.success(message) } else { toasts.error(message) }
+                    if outcome.refused.is_empty() {
+                        toasts.success(message)
+                    } else {
+                        toasts.error(message)
+                    }
                     selected.set(BTreeSet::new());
                     on_change.run(());
                 }
@@ -253,9 +273,17 @@ fn PostTable(page: PostsData, on_change: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn PostRowView(row: PostRow, selected: RwSignal<BTreeSet<Uuid>>, on_change: Callback<()>) -> impl IntoView {
+fn PostRowView(
+    row: PostRow,
+    selected: RwSignal<BTreeSet<Uuid>>,
+    on_change: Callback<()>,
+) -> impl IntoView {
     let toasts = Toasts::get();
-    let PostRow { post, account_name, when } = row;
+    let PostRow {
+        post,
+        account_name,
+        when,
+    } = row;
     let id = post.id;
     let retry = Action::new(move |_: &()| retry_post(id));
     let delete = Action::new(move |_: &()| delete_post(id));
@@ -278,7 +306,10 @@ fn PostRowView(row: PostRow, selected: RwSignal<BTreeSet<Uuid>>, on_change: Call
     let excerpt: String = post.content.chars().take(140).collect();
     let more = post.content.chars().count() > 140;
     let editable = matches!(post.status, PostStatus::Draft | PostStatus::Scheduled);
-    let deletable = matches!(post.status, PostStatus::Draft | PostStatus::Scheduled | PostStatus::Failed);
+    let deletable = matches!(
+        post.status,
+        PostStatus::Draft | PostStatus::Scheduled | PostStatus::Failed
+    );
     let checkbox_id = format!("select-{id}");
     view! {
         <tr data-testid="post-row" data-status=post.status.as_str() class="align-top hover:bg-zinc-50 dark:hover:bg-zinc-800/50">

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod captions;
 pub mod config;
+pub mod csv;
 pub mod db;
 pub mod demo;
 pub mod email;

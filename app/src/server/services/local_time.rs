@@ -215,6 +215,9 @@ mod tests {
     #[test]
     fn weeks_start_on_monday() {
         let d = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-        assert_eq!(week_start(d), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        assert_eq!(
+            week_start(d),
+            NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+        );
     }
 }

@@ -22,7 +22,6 @@ use uuid::Uuid;
 use super::paging::PageRequest;
 use super::posts::{self, PostFilter};
 use crate::error::AppError;
-use crate::model::{Platform, PostStatus};
 use crate::server::entities::user;
 
 /// The tables a kept answer may read: exactly those whose every insert, update and delete
@@ -36,8 +35,9 @@ pub const INPUT_TABLES: &[&str] = &["posts"];
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Question {
     List {
-        status: Option<PostStatus>,
-        platform: Option<Platform>,
+        /// Every field of the filter (status, platform, account, search, sort): answers to
+        /// different filters never mix.
+        filter: PostFilter,
         page: u64,
         per_page: u64,
     },
@@ -131,8 +131,7 @@ impl PostReads {
         page: PageRequest,
     ) -> Result<Arc<JsonAnswer>, AppError> {
         let question = Question::List {
-            status: filter.status,
-            platform: filter.platform,
+            filter: filter.clone(),
             page: page.page,
             per_page: page.per_page,
         };
@@ -276,8 +275,7 @@ mod tests {
 
     fn list_question(page: u64) -> Question {
         Question::List {
-            status: None,
-            platform: None,
+            filter: PostFilter::default(),
             page,
             per_page: 20,
         }

@@ -4,9 +4,11 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use sea_orm::sea_query::{Expr, NullOrdering};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, IntoActiveModel, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Set, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -17,7 +19,8 @@ use super::paging::PageRequest;
 use super::usage;
 use crate::error::AppError;
 use crate::model::{
-    Calendar, CalendarDay, EventKind, Page, Platform, PostDetail, PostStatus, PostView,
+    BulkOutcome, BulkRefusal, Calendar, CalendarDay, EventKind, Page, Platform, PostDetail,
+    PostSort, PostStatus, PostView,
 };
 use crate::plans::{within_limit, UNLIMITED};
 use crate::server::db;
@@ -45,16 +48,24 @@ fn require(status: PostStatus, allowed: &[PostStatus], action: &str) -> Result<(
 
 /// Writes a post read earlier only if its status is still the one read: the publishing
 /// engine may have claimed it in between, and a publishing post must not be changed. With
-/// `handle_was_absent`, also only if no attempt has handed the post to its platform since:
-/// an attempt that failed puts the post back in its old status, holding a platform handle.
+/// `time_read`, also only if its scheduled time is still that one (a write that moves the
+/// time never overwrites a move made meanwhile). With `handle_was_absent`, also only if no
+/// attempt has handed the post to its platform since: an attempt that failed puts the post
+/// back in its old status, holding a platform handle.
 async fn save_unless_claimed(
     db: &impl ConnectionTrait,
     active: post::ActiveModel,
     read_status: PostStatus,
+    time_read: Option<Option<DateTime<Utc>>>,
     handle_was_absent: bool,
     action: &str,
 ) -> Result<post::Model, AppError> {
     let mut update = post::Entity::update(active).filter(post::Column::Status.eq(read_status));
+    match time_read {
+        None => {}
+        Some(None) => update = update.filter(post::Column::ScheduledFor.is_null()),
+        Some(Some(at)) => update = update.filter(post::Column::ScheduledFor.eq(at)),
+    }
     if handle_was_absent {
         update = update
             .filter(post::Column::PublishRef.is_null())
@@ -69,7 +80,7 @@ async fn save_unless_claimed(
 
 fn changed_meanwhile(action: &str) -> AppError {
     AppError::BadRequest(format!(
-        "The post cannot be {action}: its status changed meanwhile (it may be publishing)"
+        "The post cannot be {action}: it changed meanwhile (it may be publishing)"
     ))
 }
 
@@ -177,11 +188,17 @@ fn is_http_url(url: &str) -> bool {
 
 fn require_future(at: DateTime<Utc>) -> Result<(), AppError> {
     if at <= Utc::now() {
-        return Err(AppError::BadRequest(
-            "The scheduled time must be in the future: that one has already passed".into(),
-        ));
+        return Err(not_future());
     }
     Ok(())
+}
+
+/// The refusal of a time that is not in the future (callers that name the time otherwise,
+/// like the CSV import's `time` column, recognise it by equality).
+pub(super) fn not_future() -> AppError {
+    AppError::BadRequest(
+        "The scheduled time must be in the future: that one has already passed".into(),
+    )
 }
 
 async fn connected_account(
@@ -304,6 +321,20 @@ pub(super) async fn check_new(
     })
 }
 
+/// How many more posts the owner's plan allows this calendar month; `None` when unlimited.
+/// Only a hint outside `db::begin_owner_write`: `insert_within_allowance` is the rule.
+pub(super) async fn remaining_allowance(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+) -> Result<Option<u64>, AppError> {
+    let limit = owner.plan.limits().max_items;
+    if limit == UNLIMITED {
+        return Ok(None);
+    }
+    let used = created_this_month(db, owner.id).await?;
+    Ok(Some((limit.max(0) as u64).saturating_sub(used)))
+}
+
 /// The plan's monthly post allowance, reserved and spent in one step: counts and inserts
 /// inside a transaction from `db::begin_owner_write`, so N racing creations get exactly the
 /// remaining allowance and the rest a 403.
@@ -344,36 +375,68 @@ pub(super) async fn insert_within_allowance(
 }
 
 pub(super) async fn record_scheduled(db: &impl ConnectionTrait, post: &post::Model) {
-    event_log::record(
-        db,
-        Event::new(
-            EventKind::Audit,
-            format!("Post scheduled on {}", post.platform),
-        )
-        .user(post.user_id)
-        .post(post.id)
-        .data(json!({ "scheduled_for": post.scheduled_for, "account_id": post.account_id })),
-    )
-    .await;
+    event_log::record(db, scheduled_event(post)).await;
 }
 
-#[derive(Debug, Default, Clone)]
+/// The audit entry of a post given a time (`record_scheduled`; batches use `record_many`).
+pub(super) fn scheduled_event(post: &post::Model) -> Event {
+    Event::new(
+        EventKind::Audit,
+        format!("Post scheduled on {}", post.platform),
+    )
+    .user(post.user_id)
+    .post(post.id)
+    .data(json!({ "scheduled_for": post.scheduled_for, "account_id": post.account_id }))
+}
+
+/// Which of the owner's posts a list or an export shows, and in what order.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct PostFilter {
     pub status: Option<PostStatus>,
     pub platform: Option<Platform>,
-    // MERGE-SVC: the svc branch implements these.
     pub account_id: Option<Uuid>,
+    /// Case-insensitive text in the content or in any hashtag (trimmed; empty means none).
+    /// `%` and `_` are plain characters. Case folding is the database's: ASCII on SQLite,
+    /// the database's locale on PostgreSQL.
     pub search: Option<String>,
-    pub sort: crate::model::PostSort,
+    pub sort: PostSort,
 }
 
-/// The owner's posts, newest first.
-pub async fn list(
-    db: &impl ConnectionTrait,
+/// The longest search text a list accepts.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+impl PostFilter {
+    /// The search text as it is matched: trimmed and lower-cased; `None` when blank.
+    pub fn search_text(&self) -> Option<String> {
+        self.search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase)
+    }
+}
+
+/// `text` as a LIKE pattern matching it anywhere, with `!` escaping `%`, `_` and itself.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            pattern.push('!');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The owner's posts that `filter` selects, in its order (ties broken by id, so pages and
+/// exports are stable). Reads the `posts` table only (see `post_reads::INPUT_TABLES`).
+fn filtered(
+    backend: DbBackend,
     owner: &user::Model,
-    filter: PostFilter,
-    page: PageRequest,
-) -> Result<Page<PostView>, AppError> {
+    filter: &PostFilter,
+) -> Result<Select<post::Entity>, AppError> {
     let mut select = post::Entity::find().filter(post::Column::UserId.eq(owner.id));
     if let Some(status) = filter.status {
         select = select.filter(post::Column::Status.eq(status));
@@ -381,10 +444,136 @@ pub async fn list(
     if let Some(platform) = filter.platform {
         select = select.filter(post::Column::Platform.eq(platform));
     }
-    let select = select
-        .order_by_desc(post::Column::CreatedAt)
-        .order_by_desc(post::Column::Id);
+    if let Some(account_id) = filter.account_id {
+        select = select.filter(post::Column::AccountId.eq(account_id));
+    }
+    if let Some(text) = filter.search_text() {
+        if text.chars().count() > MAX_SEARCH_CHARS {
+            return Err(AppError::validation(
+                "q",
+                format!("Search text is limited to {MAX_SEARCH_CHARS} characters"),
+            ));
+        }
+        let pattern = contains_pattern(&text);
+        // One hashtag at a time (not the JSON text of the list), so a search never matches
+        // across two tags or the list's punctuation. sea-query numbers PostgreSQL's
+        // placeholders (`$1`) itself; SQLite's are `?`.
+        let (in_content, in_hashtags) = match backend {
+            DbBackend::Postgres => (
+                "LOWER(\"posts\".\"content\") LIKE $1 ESCAPE '!'",
+                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(\"posts\".\"hashtags\") \
+                 AS tag(value) WHERE LOWER(tag.value) LIKE $1 ESCAPE '!')",
+            ),
+            _ => (
+                "LOWER(\"posts\".\"content\") LIKE ? ESCAPE '!'",
+                "EXISTS (SELECT 1 FROM json_each(\"posts\".\"hashtags\") AS tag \
+                 WHERE LOWER(tag.value) LIKE ? ESCAPE '!')",
+            ),
+        };
+        select = select.filter(
+            Condition::any()
+                .add(Expr::cust_with_values(in_content, [pattern.clone()]))
+                .add(Expr::cust_with_values(in_hashtags, [pattern])),
+        );
+    }
+    let select = match filter.sort {
+        PostSort::Newest => select
+            .order_by_desc(post::Column::CreatedAt)
+            .order_by_desc(post::Column::Id),
+        PostSort::Oldest => select
+            .order_by_asc(post::Column::CreatedAt)
+            .order_by_asc(post::Column::Id),
+        PostSort::Soonest => select
+            .order_by_with_nulls(post::Column::ScheduledFor, Order::Asc, NullOrdering::Last)
+            .order_by_asc(post::Column::Id),
+        PostSort::Latest => select
+            .order_by_with_nulls(post::Column::ScheduledFor, Order::Desc, NullOrdering::Last)
+            .order_by_desc(post::Column::Id),
+    };
+    Ok(select)
+}
+
+/// The owner's posts that `filter` selects, one page of them.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    filter: PostFilter,
+    page: PageRequest,
+) -> Result<Page<PostView>, AppError> {
+    let select = filtered(db.get_database_backend(), owner, &filter)?;
     page.fetch(db, select, |p| p.view()).await
+}
+
+/// The most posts one export holds.
+pub const MAX_EXPORT_ROWS: u64 = 10_000;
+
+/// The header of `export_csv`.
+pub const EXPORT_HEADER: [&str; 11] = [
+    "id",
+    "account",
+    "platform",
+    "status",
+    "content",
+    "hashtags",
+    "media",
+    "scheduled_for",
+    "scheduled_for_utc",
+    "posted_at_utc",
+    "error",
+];
+
+/// The owner's posts that `filter` selects (at most `MAX_EXPORT_ROWS`, in its order) as an
+/// RFC 4180 CSV file: `scheduled_for` in `zone` ("2026-11-24 15:30"), the UTC times in RFC
+/// 3339, hashtags (with `#`) and media URLs separated by spaces. Every cell is written so a
+/// spreadsheet cannot read it as a formula.
+pub async fn export_csv(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    filter: PostFilter,
+    zone: Tz,
+) -> Result<String, AppError> {
+    let select = filtered(db.get_database_backend(), owner, &filter)?.limit(MAX_EXPORT_ROWS);
+    let accounts = social_account::Entity::find()
+        .filter(social_account::Column::UserId.eq(owner.id))
+        .all(db);
+    let (rows, accounts) = futures::try_join!(select.all(db), accounts)?;
+    let names: std::collections::HashMap<Uuid, String> = accounts
+        .into_iter()
+        .map(|a| (a.id, a.account_name))
+        .collect();
+    let utc = |at: Option<DateTime<Utc>>| {
+        at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default()
+    };
+    let mut out = String::with_capacity(256 + rows.len() * 256);
+    crate::server::csv::write_record(&mut out, &EXPORT_HEADER);
+    for post in rows {
+        let hashtags = post
+            .hashtags
+            .0
+            .iter()
+            .map(|t| format!("#{t}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let cells = [
+            post.id.to_string(),
+            names.get(&post.account_id).cloned().unwrap_or_default(),
+            post.platform.to_string(),
+            post.status.to_string(),
+            post.content.clone(),
+            hashtags,
+            post.media_urls.0.join(" "),
+            post.scheduled_for
+                .map(|t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default(),
+            utc(post.scheduled_for),
+            utc(post.posted_at),
+            post.error_message.clone().unwrap_or_default(),
+        ];
+        let cells: Vec<_> = cells.iter().map(|c| crate::server::csv::inert(c)).collect();
+        crate::server::csv::write_record(&mut out, &cells);
+    }
+    Ok(out)
 }
 
 /// One of the owner's posts; someone else's is "not found".
@@ -480,19 +669,36 @@ pub async fn update(
 
     let newly_scheduled = status == PostStatus::Scheduled && scheduled_for != current.scheduled_for;
     let read_status = current.status;
+    let read_time = current.scheduled_for;
     let had_no_handle = !handed_to_platform;
-    let mut active = current.into_active_model();
-    if let Some(account_id) = patch.account_id {
+    // Only what this edit changes is written, so an edit of the text and a move of the time
+    // made at once (a bulk reschedule) both land; a change of the time is written only over
+    // the time this edit read, so two moves never silently overwrite each other.
+    let mut active = current.clone().into_active_model();
+    if let Some(account_id) = patch.account_id.filter(|a| *a != current.account_id) {
         active.account_id = Set(account_id);
         active.platform = Set(platform);
     }
-    active.content = Set(body.content);
-    active.media_urls = Set(StringList(body.media_urls));
-    active.hashtags = Set(StringList(body.hashtags));
-    active.scheduled_for = Set(scheduled_for);
-    active.status = Set(status);
+    if body.content != current.content {
+        active.content = Set(body.content);
+    }
+    if body.media_urls != current.media_urls.0 {
+        active.media_urls = Set(StringList(body.media_urls));
+    }
+    if body.hashtags != current.hashtags.0 {
+        active.hashtags = Set(StringList(body.hashtags));
+    }
+    let moves_time = scheduled_for != read_time;
+    if moves_time {
+        active.scheduled_for = Set(scheduled_for);
+    }
+    if status != read_status {
+        active.status = Set(status);
+    }
     active.updated_at = Set(Utc::now());
-    let updated = save_unless_claimed(db, active, read_status, had_no_handle, "edited").await?;
+    let time_read = moves_time.then_some(read_time);
+    let updated =
+        save_unless_claimed(db, active, read_status, time_read, had_no_handle, "edited").await?;
     if newly_scheduled {
         record_scheduled(db, &updated).await;
     }
@@ -524,6 +730,118 @@ pub async fn delete(
     Ok(())
 }
 
+/// The most posts one bulk action may name.
+pub const MAX_BULK_IDS: usize = 500;
+
+/// The ids of a bulk action, each once, in the order given.
+fn bulk_ids(ids: &[Uuid]) -> Result<Vec<Uuid>, AppError> {
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    let unique: Vec<Uuid> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
+    if unique.is_empty() {
+        return Err(AppError::validation("ids", "Select at least one post"));
+    }
+    if unique.len() > MAX_BULK_IDS {
+        return Err(AppError::validation(
+            "ids",
+            format!(
+                "A bulk action takes at most {MAX_BULK_IDS} posts ({} selected)",
+                unique.len()
+            ),
+        ));
+    }
+    Ok(unique)
+}
+
+/// Runs `action` on each post on its own, so one refusal never stops the others. An action
+/// that lost a race with another write (`changed_meanwhile`) is tried again from a fresh
+/// read, a few times, before it is reported.
+async fn bulk<F, Fut>(
+    ids: &[Uuid],
+    raced: &AppError,
+    mut action: F,
+) -> Result<BulkOutcome, AppError>
+where
+    F: FnMut(Uuid) -> Fut,
+    Fut: std::future::Future<Output = Result<(), AppError>>,
+{
+    const TRIES: u32 = 3;
+    let mut outcome = BulkOutcome::default();
+    for id in bulk_ids(ids)? {
+        let mut tries = 1;
+        let result = loop {
+            match db::retry_busy(|| action(id)).await {
+                Err(err) if &err == raced && tries < TRIES => tries += 1,
+                other => break other,
+            }
+        };
+        match result {
+            Ok(()) => outcome.done += 1,
+            Err(err) => outcome.refused.push(BulkRefusal {
+                id,
+                reason: err.to_string(),
+            }),
+        }
+    }
+    Ok(outcome)
+}
+
+/// Deletes each post `delete` would delete; the others are refused with its reason.
+pub async fn bulk_delete(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    ids: &[Uuid],
+) -> Result<BulkOutcome, AppError> {
+    bulk(ids, &changed_meanwhile("deleted"), |id| {
+        delete(db, owner, id)
+    })
+    .await
+}
+
+/// Moves each post's time by `offset`, by the rules of `schedule` (a schedulable status and
+/// a future time). A post without a time is refused.
+pub async fn bulk_reschedule(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    ids: &[Uuid],
+    offset: Duration,
+) -> Result<BulkOutcome, AppError> {
+    bulk(ids, &changed_meanwhile("scheduled"), |id| async move {
+        let post = find(db, owner, id).await?;
+        let Some(at) = post.scheduled_for else {
+            return Err(AppError::BadRequest(format!(
+                "This {} post has no time to move",
+                post.status
+            )));
+        };
+        let moved = at
+            .checked_add_signed(offset)
+            .ok_or_else(|| AppError::validation("offset", "That move is out of range"))?;
+        schedule_read(db, owner, post, moved).await.map(drop)
+    })
+    .await
+}
+
+/// Takes each scheduled post back to draft, by the rules of `update` (unscheduling); a
+/// draft is already there and counts as done.
+pub async fn bulk_to_draft(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    ids: &[Uuid],
+) -> Result<BulkOutcome, AppError> {
+    bulk(ids, &changed_meanwhile("edited"), |id| async move {
+        let post = find(db, owner, id).await?;
+        if post.status == PostStatus::Draft && post.scheduled_for.is_none() {
+            return Ok(());
+        }
+        let unschedule = PostPatch {
+            scheduled_for: Some(None),
+            ..PostPatch::default()
+        };
+        update(db, owner, id, unschedule).await.map(drop)
+    })
+    .await
+}
+
 /// Deletes the posts a queue item created that have not gone out (those `delete` allows);
 /// the engine's claim changes a post's status first, so a post it is publishing stays.
 pub(super) async fn withdraw_unpublished(
@@ -552,6 +870,17 @@ pub async fn schedule(
     at: DateTime<Utc>,
 ) -> Result<PostView, AppError> {
     let post = find(db, owner, id).await?;
+    schedule_read(db, owner, post, at).await
+}
+
+/// `schedule` for a post already read: written only if its status and time are still the
+/// ones read.
+async fn schedule_read(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    post: post::Model,
+    at: DateTime<Utc>,
+) -> Result<PostView, AppError> {
     require(post.status, SCHEDULABLE, "scheduled")?;
     require_future(at)?;
     connected_account(db, owner, post.account_id).await?;
@@ -592,6 +921,7 @@ async fn requeue(
     at: DateTime<Utc>,
 ) -> Result<post::Model, AppError> {
     let read_status = post.status;
+    let read_time = post.scheduled_for;
     let mut active = post.into_active_model();
     active.status = Set(PostStatus::Scheduled);
     active.scheduled_for = Set(Some(at));
@@ -601,7 +931,7 @@ async fn requeue(
     active.lease_owner = Set(None);
     active.lease_expires_at = Set(None);
     active.updated_at = Set(Utc::now());
-    save_unless_claimed(db, active, read_status, false, "scheduled").await
+    save_unless_claimed(db, active, read_status, Some(read_time), false, "scheduled").await
 }
 
 /// Parses an IANA zone name (`Europe/Paris`); UTC when absent.

@@ -1,0 +1,91 @@
+//! Files the dashboard downloads with a plain link (not the REST API): the post export, for
+//! the signed-in browser session, and the import template, which is the same for everyone.
+
+use app::error::AppError;
+use app::model::{Platform, PostSort, PostStatus};
+use app::server::auth::session::SessionUser;
+use app::server::services::local_time;
+use app::server::services::post_import::TEMPLATE_CSV;
+use app::server::services::posts::{self, PostFilter};
+use app::server::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use chrono::Utc;
+use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use std::collections::HashMap;
+
+const CSV: &str = "text/csv; charset=utf-8";
+
+/// `GET /posts/export.csv?status=&platform=&account=&q=&sort=`: the signed-in user's posts
+/// that the filter selects, as a CSV attachment. Empty values mean "any"; unknown ones are
+/// a 422. Signed-out browsers are sent to sign in by the session guard; anything else
+/// without a session gets a 401.
+pub async fn export_posts(
+    State(state): State<AppState>,
+    Extension(SessionUser(user)): Extension<SessionUser>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let user = user.ok_or_else(|| AppError::Unauthorized("Sign in to export your posts".into()))?;
+    let Query(query) = query.map_err(|e| AppError::Validation {
+        field: None,
+        message: format!("Invalid query: {}", e.body_text()),
+    })?;
+    let filter = export_filter(&query)?;
+    let zone = local_time::user_zone(&user);
+    let csv = posts::export_csv(&state.db, &user, filter, zone).await?;
+    let filename = format!(
+        "postpilot-posts-{}.csv",
+        local_time::today(zone, Utc::now()).format("%Y-%m-%d")
+    );
+    Ok(attachment(csv, &filename, "no-store"))
+}
+
+/// The export's filter from its query (the posts page's own parameter names).
+fn export_filter(query: &HashMap<String, String>) -> Result<PostFilter, AppError> {
+    let value = |key: &str| query.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+    fn parsed<T>(
+        field: &str,
+        value: Option<&str>,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, AppError> {
+        value
+            .map(|v| {
+                parse(v)
+                    .ok_or_else(|| AppError::validation(field, format!("Unknown {field} {v:?}")))
+            })
+            .transpose()
+    }
+    Ok(PostFilter {
+        status: parsed("status", value("status"), PostStatus::parse)?,
+        platform: parsed("platform", value("platform"), Platform::parse)?,
+        account_id: parsed("account", value("account"), |v| v.parse().ok())?,
+        search: value("q").map(str::to_string),
+        sort: parsed("sort", value("sort"), PostSort::parse)?.unwrap_or_default(),
+    })
+}
+
+/// `GET /posts/import-template.csv`: the CSV import's template (static, no session needed).
+pub async fn import_template() -> Response {
+    attachment(
+        TEMPLATE_CSV.to_string(),
+        "postpilot-import-template.csv",
+        "public, max-age=3600",
+    )
+}
+
+fn attachment(body: String, filename: &str, cache: &'static str) -> Response {
+    (
+        [
+            (CONTENT_TYPE, CSV.to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (CACHE_CONTROL, cache.to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
