@@ -2,7 +2,7 @@
 //! the signed-in browser session, and the import template, which is the same for everyone.
 
 use app::error::AppError;
-use app::model::{Platform, PostSort, PostStatus};
+use app::fns::posts::{parse_filter, PostQuery};
 use app::server::auth::session::SessionUser;
 use app::server::services::local_time;
 use app::server::services::post_import::TEMPLATE_CSV;
@@ -42,27 +42,16 @@ pub async fn export_posts(
     Ok(attachment(csv, &filename, "no-store"))
 }
 
-/// The export's filter from its query (the posts page's own parameter names).
+/// The export's filter: the posts page's parameters, read by the page's own parser.
 fn export_filter(query: &HashMap<String, String>) -> Result<PostFilter, AppError> {
-    let value = |key: &str| query.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
-    fn parsed<T>(
-        field: &str,
-        value: Option<&str>,
-        parse: impl Fn(&str) -> Option<T>,
-    ) -> Result<Option<T>, AppError> {
-        value
-            .map(|v| {
-                parse(v)
-                    .ok_or_else(|| AppError::validation(field, format!("Unknown {field} {v:?}")))
-            })
-            .transpose()
-    }
-    Ok(PostFilter {
-        status: parsed("status", value("status"), PostStatus::parse)?,
-        platform: parsed("platform", value("platform"), Platform::parse)?,
-        account_id: parsed("account", value("account"), |v| v.parse().ok())?,
-        search: value("q").map(str::to_string),
-        sort: parsed("sort", value("sort"), PostSort::parse)?.unwrap_or_default(),
+    let value = |key: &str| query.get(key).cloned();
+    parse_filter(&PostQuery {
+        status: value("status"),
+        platform: value("platform"),
+        account: value("account"),
+        q: value("q"),
+        sort: value("sort"),
+        page: None,
     })
 }
 

@@ -52,7 +52,12 @@ export async function shots(page: Page, name: string) {
     await page.setViewportSize({ width, height });
     for (const dark of [false, true]) {
       await setTheme(page, dark);
-      await page.screenshot({ path: join(outputDir, `${name}-${width}-${dark ? "dark" : "light"}.png`), fullPage: true });
+      await page.screenshot({
+        path: join(outputDir, `${name}-${width}-${dark ? "dark" : "light"}.png`),
+        fullPage: true,
+        // Colour transitions would otherwise be caught halfway after the theme switch.
+        animations: "disabled",
+      });
     }
   }
   await setTheme(page, false);

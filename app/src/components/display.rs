@@ -131,7 +131,11 @@ pub fn DataTable(
                     <tr>
                         {headings
                             .into_iter()
-                            .map(|h| view! { <th scope="col" class="px-4 py-3">{h}</th> })
+                            .map(|h| if h.is_empty() {
+                                view! { <th scope="col" class="px-4 py-3"><span class="sr-only">"Select"</span></th> }.into_any()
+                            } else {
+                                view! { <th scope="col" class="px-4 py-3">{h}</th> }.into_any()
+                            })
                             .collect_view()}
                     </tr>
                 </thead>

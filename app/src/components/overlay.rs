@@ -19,6 +19,9 @@ pub fn ConfirmButton(
     #[prop(optional)] variant: Variant,
     #[prop(optional)] size: Size,
     #[prop(optional, into)] disabled: Signal<bool>,
+    /// Makes the dialog's ids unique when the button repeats (one per table row).
+    #[prop(optional, into)]
+    key: String,
     on_confirm: Callback<()>,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
@@ -32,7 +35,12 @@ pub fn ConfirmButton(
             d.close();
         }
     };
-    let title_id = format!("dialog-{}", title.to_lowercase().replace(' ', "-"));
+    let slug: String = title
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let title_id = format!("dialog-{slug}{key}");
     view! {
         <button type="button" class=button_class(variant, size) disabled=move || disabled.get() on:click=open>
             {label}

@@ -221,7 +221,7 @@ fn Board(page: CalendarData) -> impl IntoView {
                 <Tabs param="view" options=vec![("month", "Month"), ("week", "Week")] label="Calendar view" />
                 <Form method="GET" action="/calendar" attr:class="flex items-center gap-2" attr:data-testid="zone-form">
                     {move || query.get().into_iter().filter(|(k, _)| k != "tz").map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
-                    <label for="calendar-zone" class="text-sm font-medium">"Time zone"</label>
+                    <label for="calendar-zone" class="whitespace-nowrap text-sm font-medium">"Time zone"</label>
                     <select id="calendar-zone" name="tz" class=format!("{CONTROL_CLASS} w-auto") on:change=move |ev| {
                         navigate(&href_with("/calendar", &query.get_untracked(), "tz", &event_target_value(&ev)), Default::default());
                     }>
@@ -332,7 +332,7 @@ fn MonthGrid(
 ) -> impl IntoView {
     view! {
         <div class="overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
-            <div class="grid min-w-[44rem] grid-cols-7" role="grid" aria-label="Month">
+            <div class="grid min-w-[44rem] grid-cols-7" role="table" aria-label="Month">
                 <div role="row" class="contents">
                     {WEEKDAYS.iter().map(|d| view! {
                         <div role="columnheader" class="border-b border-zinc-200 px-2 py-2 text-center text-xs font-semibold uppercase tracking-wide text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">{*d}</div>
@@ -375,7 +375,7 @@ fn DayCell(
     let label = date.format("%A, %B %-d").to_string();
     view! {
         <div
-            role="gridcell"
+            role="cell"
             data-date=date.to_string()
             data-testid="day"
             class=move || format!(
@@ -387,7 +387,10 @@ fn DayCell(
             on:dragleave=on_leave
             on:drop=on_drop
         >
-            <div class="mb-1 flex items-center justify-between">
+            // A click on the day's empty space composes for that day (the "+" is the
+            // keyboard's way to the same place).
+            <a href=format!("/compose?date={date}") class="absolute inset-0" tabindex="-1" aria-hidden="true"></a>
+            <div class="relative mb-1 flex items-center justify-between">
                 <span
                     aria-current=is_today.then_some("date")
                     class=if is_today {
@@ -406,13 +409,13 @@ fn DayCell(
                     aria-label=format!("New post on {label}")
                 >"+"</a>
             </div>
-            <ul class="space-y-1">
+            <ul class="relative space-y-1">
                 {move || of_day.get().into_iter().take(CHIPS_PER_DAY).map(|chip| view! { <li><Chip chip open_move /></li> }).collect_view()}
             </ul>
             {move || {
                 let extra = of_day.with(Vec::len).saturating_sub(CHIPS_PER_DAY);
                 (extra > 0).then(|| view! {
-                    <button type="button" data-testid="more" class="mt-1 w-full rounded px-1 text-left text-xs font-semibold text-brand hover:underline" on:click=move |_| open_day.run(date)>
+                    <button type="button" data-testid="more" class="relative mt-1 w-full rounded px-1 text-left text-xs font-semibold text-brand hover:underline" on:click=move |_| open_day.run(date)>
                         {format!("+{extra} more")}
                     </button>
                 })
@@ -432,7 +435,7 @@ fn WeekGrid(
     let days = StoredValue::new(days);
     view! {
         <div class="overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
-            <div class="grid min-w-[52rem] grid-cols-[4rem_repeat(7,minmax(0,1fr))]" role="grid" aria-label="Week">
+            <div class="grid min-w-[52rem] grid-cols-[4rem_repeat(7,minmax(0,1fr))]" role="table" aria-label="Week">
                 <div role="row" class="contents">
                     <div role="columnheader" class="border-b border-zinc-200 dark:border-zinc-800"><span class="sr-only">"Hour"</span></div>
                     {days.get_value().into_iter().map(|date| {
@@ -486,7 +489,7 @@ fn HourCell(
     });
     view! {
         <div
-            role="gridcell"
+            role="cell"
             data-date=date.to_string()
             data-hour=hour
             data-testid="slot"
@@ -543,7 +546,7 @@ fn Chip(chip: CalendarChip, open_move: Callback<CalendarChip>) -> impl IntoView 
             <a href=format!("/posts/{id}/edit") class="flex min-w-0 flex-1 items-center gap-1 px-1.5 py-1" aria-label=label title=chip.excerpt.clone()>
                 <span aria-hidden="true" class="font-bold">{platform_initial(chip.platform)}</span>
                 <span aria-hidden="true">{status_mark(chip.status)}</span>
-                <span class="font-semibold" data-testid="chip-time">{chip.time.clone()}</span>
+                <span class="whitespace-nowrap font-semibold" data-testid="chip-time">{chip.time.clone()}</span>
                 <span class="truncate">{chip.excerpt.clone()}</span>
             </a>
             {movable.then(|| view! {

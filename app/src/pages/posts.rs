@@ -364,6 +364,7 @@ fn PostRowView(
                             label="Delete"
                             title="Delete this post?"
                             message="It will be gone for good."
+                            key=id.to_string()
                             confirm_label="Delete"
                             variant=Variant::Danger
                             size=Size::Small
