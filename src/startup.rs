@@ -177,7 +177,13 @@ pub fn router(state: AppState) -> Router {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .layer(from_fn_with_state(state.clone(), browser_session));
+        .layer(from_fn_with_state(state.clone(), browser_session))
+        .layer(axum::middleware::from_fn(server_fn_error_status))
+        // Server functions read their whole body themselves (axum's DefaultBodyLimit does not
+        // reach them): this bounds it. Form encoding can triple a pasted CSV import.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            4 * state.settings.server.max_body_bytes,
+        ));
 
     let site_root = options.site_root.to_string();
     let pkg_dir = format!("{site_root}/{}", options.site_pkg_dir);
@@ -216,6 +222,27 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
         }))
         .with_state(state)
+}
+
+/// A server function whose arguments cannot be decoded (`ids[0]=x`, a malformed form)
+/// fails before its body runs, and server_fn answers those with 500. The body is the
+/// `AppError` it became: its own status is put back, so bad input reads as the 4xx it is.
+async fn server_fn_error_status(req: Request, next: axum::middleware::Next) -> Response {
+    let is_server_fn = req.uri().path().starts_with("/fn/");
+    let response = next.run(req).await;
+    if !is_server_fn || response.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (http::StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Headers every answer carries. Pages set their own Content-Security-Policy (it holds the

@@ -76,6 +76,23 @@ string_enum!(
     }
 );
 
+/// Which status allows which action on a post. The post service enforces these; pages offer
+/// only the actions they allow.
+impl PostStatus {
+    /// Text, media, account and time can change.
+    pub const EDITABLE: &'static [PostStatus] = &[PostStatus::Draft, PostStatus::Scheduled];
+    pub const DELETABLE: &'static [PostStatus] =
+        &[PostStatus::Draft, PostStatus::Scheduled, PostStatus::Failed];
+    /// Can be given a (new) time.
+    pub const SCHEDULABLE: &'static [PostStatus] =
+        &[PostStatus::Draft, PostStatus::Scheduled, PostStatus::Failed];
+    pub const RETRYABLE: &'static [PostStatus] = &[PostStatus::Failed];
+
+    pub fn allows(self, action: &[PostStatus]) -> bool {
+        action.contains(&self)
+    }
+}
+
 string_enum!(
     /// A content-queue item's life: pending → approved | rejected → posted.
     QueueStatus {

@@ -105,8 +105,7 @@ pub async fn calendar_data(
             };
             let today = local_time::today(zone, chrono::Utc::now());
             let anchor = match date.as_deref().filter(|d| !d.is_empty()) {
-                Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                    .map_err(|_| AppError::validation("date", format!("{d:?} is not a date")))?,
+                Some(d) => local_time::parse_date(d, "date")?,
                 None => today,
             };
             let (start, end, prev, next, title, month) = match view {
@@ -197,7 +196,8 @@ fn chip(
         date: at.date_naive(),
         hour: at.hour(),
         time: at.format("%-I:%M %p").to_string(),
-        movable: matches!(post.status, PostStatus::Draft | PostStatus::Scheduled),
+        // Failed posts are retried from the posts page rather than dragged.
+        movable: post.status.allows(PostStatus::EDITABLE),
     }
 }
 
@@ -219,8 +219,7 @@ pub async fn move_post(
             let state = app_state()?;
             let owner = require_user()?;
             let zone = posts::parse_zone(Some(&tz))?;
-            let day = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-                .map_err(|_| AppError::validation("date", format!("{date:?} is not a date")))?;
+            let day = local_time::parse_date(&date, "date")?;
             let post = posts::find(&state.db, &owner, id).await?;
             let current = post
                 .scheduled_for

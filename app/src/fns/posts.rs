@@ -2,13 +2,17 @@
 //! the form, call the post services and shape the answer for the page. Times are read and
 //! written in the user's zone here, on the server, so the browser never formats one.
 
+// `save_post` takes one argument per form field (the form posts them by name, also without
+// JavaScript); the server macro copies the list into the browser's stub too.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::{
-    BestTime, BulkOutcome, ImportPreview, Page, Platform, PostSort, PostStatus, PostView,
+    BestTime, BulkOutcome, ImportPreview, Page, Platform, PostStatus, PostView,
     TemplateView,
 };
 
@@ -52,6 +56,7 @@ pub async fn compose_data(
     post_id: Option<Uuid>,
     at: Option<String>,
     date: Option<String>,
+    tz: Option<String>,
 ) -> Result<ComposeContext, AppError> {
     super::with_status(
         async move {
@@ -90,10 +95,13 @@ pub async fn compose_data(
             let initial_time = match (&post, at, date) {
                 (Some(post), _, _) => post.local_time.clone(),
                 (None, Some(at), _) => local_time::parse_local(&at, "at")
-                    .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+                    .ok()
+                    .map(|t| in_user_zone(t, tz.as_deref(), zone))
                     .unwrap_or_default(),
-                (None, None, Some(date)) => chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-                    .map(|d| format!("{d}T09:00"))
+                (None, None, Some(date)) => local_time::parse_date(&date, "date")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(9, 0, 0))
+                    .map(|t| in_user_zone(t, tz.as_deref(), zone))
                     .unwrap_or_default(),
                 (None, None, None) => String::new(),
             };
@@ -108,6 +116,24 @@ pub async fn compose_data(
         }
         .await,
     )
+}
+
+/// A wall-clock time picked on a calendar drawn in `shown` (another zone than the user's),
+/// as the composer's field shows it: in the user's zone.
+#[cfg(feature = "ssr")]
+fn in_user_zone(local: chrono::NaiveDateTime, shown: Option<&str>, zone: chrono_tz::Tz) -> String {
+    use crate::server::services::local_time;
+    let shown = shown
+        .filter(|name| !name.is_empty())
+        .and_then(|name| name.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or(zone);
+    if shown == zone {
+        return local.format("%Y-%m-%dT%H:%M").to_string();
+    }
+    match local_time::to_utc(shown, local, Some(local_time::Occurrence::Earlier), "at") {
+        Ok(at) => local_time::input_value(zone, at),
+        Err(_) => String::new(),
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -169,8 +195,6 @@ pub fn split_media(raw: &str) -> Vec<String> {
 /// Saves the composer: a draft, a scheduled post or one published now, one post per chosen
 /// account (all or none). Editing (`post_id`) changes that one post. On success the browser
 /// goes to the posts page with a notice, also without JavaScript.
-// One argument per form field: the form posts them by name, also without JavaScript.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/fn", endpoint = "posts/save")]
 pub async fn save_post(
     post_id: Option<String>,
@@ -225,11 +249,20 @@ pub async fn save_post(
             let post_id = post_id.filter(|id| !id.is_empty());
             let (notice, count) = if let Some(id) = post_id {
                 let id = Uuid::parse_str(&id).map_err(|_| AppError::not_found("Post"))?;
+                // The form shows minutes: the same minute as stored leaves the time alone
+                // (its seconds, its audit trail), so editing the text never moves a post.
+                let current = posts::find(&state.db, &owner, id).await?;
+                let same_minute = match (when, current.scheduled_for) {
+                    (Some(new), Some(old)) => {
+                        local_time::input_value(zone, new) == local_time::input_value(zone, old)
+                    }
+                    _ => false,
+                };
                 let patch = posts::PostPatch {
                     content: Some(content),
                     media_urls: Some(media_urls),
                     hashtags: Some(hashtags),
-                    scheduled_for: Some(when),
+                    scheduled_for: (!same_minute).then_some(when),
                     account_id: account_ids.first().copied(),
                 };
                 posts::update(&state.db, &owner, id, patch).await?;
@@ -398,7 +431,7 @@ pub fn parse_filter(
         .transpose()?;
     let sort = set(&query.sort)
         .map(|s| {
-            PostSort::parse(s)
+            crate::model::PostSort::parse(s)
                 .ok_or_else(|| AppError::validation("sort", format!("Unknown sort {s:?}")))
         })
         .transpose()?

@@ -80,19 +80,22 @@ fn Board(page: CalendarData) -> impl IntoView {
     let zone = StoredValue::new(page.zone.clone());
     let board = NodeRef::<html::Div>::new();
 
-    // The chip being moved, to put back if the server refuses.
-    let moving = StoredValue::new(None::<CalendarChip>);
-    let mover = Action::new(move |(id, target): &(Uuid, Move)| {
-        let (id, target, tz) = (*id, target.clone(), zone.get_value());
+    // Each move carries the chip as it was, so a refusal puts back that chip, whatever other
+    // moves are under way.
+    let mover = Action::new(move |(target, before): &(Move, CalendarChip)| {
+        let (target, before, tz) = (target.clone(), before.clone(), zone.get_value());
         async move {
-            match target {
-                Move::ToDay { date, hour } => move_post(id, date.to_string(), hour, tz).await,
-                Move::ToTime(local) => move_post_to(id, local, tz).await,
-            }
+            let result = match target {
+                Move::ToDay { date, hour } => {
+                    move_post(before.id, date.to_string(), hour, tz).await
+                }
+                Move::ToTime(local) => move_post_to(before.id, local, tz).await,
+            };
+            (before, result)
         }
     });
     Effect::new(move |_| match mover.value().get() {
-        Some(Ok(moved)) => {
+        Some((_, Ok(moved))) => {
             chips.update(|all| {
                 if let Some(chip) = all.iter_mut().find(|c| c.id == moved.id) {
                     *chip = moved.clone();
@@ -104,14 +107,12 @@ fn Board(page: CalendarData) -> impl IntoView {
                 moved.time
             ));
         }
-        Some(Err(err)) => {
-            if let Some(before) = moving.get_value() {
-                chips.update(|all| {
-                    if let Some(chip) = all.iter_mut().find(|c| c.id == before.id) {
-                        *chip = before.clone();
-                    }
-                });
-            }
+        Some((before, Err(err))) => {
+            chips.update(|all| {
+                if let Some(chip) = all.iter_mut().find(|c| c.id == before.id) {
+                    *chip = before.clone();
+                }
+            });
             toasts.error(err.to_string());
         }
         None => {}
@@ -132,7 +133,6 @@ fn Board(page: CalendarData) -> impl IntoView {
             ));
             return;
         }
-        moving.set_value(Some(before));
         let place = match &target {
             Move::ToDay { date, hour } => Some((*date, *hour)),
             Move::ToTime(local) => chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M")
@@ -162,7 +162,7 @@ fn Board(page: CalendarData) -> impl IntoView {
                 });
             }
         }
-        mover.dispatch((id, target));
+        mover.dispatch((target, before));
     });
 
     // "Move to…" and "+N more" dialogs.
@@ -208,6 +208,12 @@ fn Board(page: CalendarData) -> impl IntoView {
         .map(|i| start + Duration::days(i))
         .collect();
     let other_zone = (zone_name != user_zone).then(|| (zone_name.clone(), user_zone.clone()));
+    // Slots name wall-clock times of the zone shown: the composer converts them to the user's.
+    let compose_tz = if zone_name == user_zone {
+        String::new()
+    } else {
+        format!("&tz={}", crate::components::url_state::encode(&zone_name))
+    };
     let zone_attr = zone_name.clone();
     view! {
         <div class="mb-4 flex flex-col gap-3 lg:flex-row lg:items-center lg:justify-between">
@@ -242,8 +248,8 @@ fn Board(page: CalendarData) -> impl IntoView {
         })}
         <div node_ref=board data-testid="calendar" data-view=if view == CalendarView::Month { "month" } else { "week" } data-zone=zone_attr>
             {match view {
-                CalendarView::Month => view! { <MonthGrid days month today chips move_chip open_move open_day /> }.into_any(),
-                CalendarView::Week => view! { <WeekGrid days today chips move_chip open_move /> }.into_any(),
+                CalendarView::Month => view! { <MonthGrid days month today chips move_chip open_move open_day compose_tz=compose_tz.clone() /> }.into_any(),
+                CalendarView::Week => view! { <WeekGrid days today chips move_chip open_move compose_tz=compose_tz.clone() /> }.into_any(),
             }}
         </div>
 
@@ -329,6 +335,7 @@ fn MonthGrid(
     move_chip: Callback<(Uuid, Move)>,
     open_move: Callback<CalendarChip>,
     open_day: Callback<NaiveDate>,
+    compose_tz: String,
 ) -> impl IntoView {
     view! {
         <div class="overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
@@ -342,7 +349,7 @@ fn MonthGrid(
                     <div role="row" class="contents">
                         {week.iter().map(|date| {
                             let date = *date;
-                            view! { <DayCell date in_month=date.month() == month today chips move_chip open_move open_day /> }
+                            view! { <DayCell date in_month=date.month() == month today chips move_chip open_move open_day compose_tz=compose_tz.clone() /> }
                         }).collect_view()}
                     </div>
                 }).collect_view()}
@@ -360,6 +367,7 @@ fn DayCell(
     move_chip: Callback<(Uuid, Move)>,
     open_move: Callback<CalendarChip>,
     open_day: Callback<NaiveDate>,
+    compose_tz: String,
 ) -> impl IntoView {
     let over = RwSignal::new(false);
     let (on_over, on_leave, on_drop) = drop_handlers(date, None, move_chip, over);
@@ -389,7 +397,7 @@ fn DayCell(
         >
             // A click on the day's empty space composes for that day (the "+" is the
             // keyboard's way to the same place).
-            <a href=format!("/compose?date={date}") class="absolute inset-0" tabindex="-1" aria-hidden="true"></a>
+            <a href=format!("/compose?date={date}{compose_tz}") class="absolute inset-0" tabindex="-1" aria-hidden="true"></a>
             <div class="relative mb-1 flex items-center justify-between">
                 <span
                     aria-current=is_today.then_some("date")
@@ -404,7 +412,7 @@ fn DayCell(
                     {date.day()}
                 </span>
                 <a
-                    href=format!("/compose?date={date}")
+                    href=format!("/compose?date={date}{compose_tz}")
                     class="rounded px-1.5 text-sm font-semibold text-brand opacity-0 group-hover:opacity-100 focus:opacity-100"
                     aria-label=format!("New post on {label}")
                 >"+"</a>
@@ -431,6 +439,7 @@ fn WeekGrid(
     chips: RwSignal<Vec<CalendarChip>>,
     move_chip: Callback<(Uuid, Move)>,
     open_move: Callback<CalendarChip>,
+    compose_tz: String,
 ) -> impl IntoView {
     let days = StoredValue::new(days);
     view! {
@@ -452,7 +461,7 @@ fn WeekGrid(
                         <div role="rowheader" class="border-b border-r border-zinc-200 px-2 py-1 text-right text-xs text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
                             {hour_label(hour)}
                         </div>
-                        {days.get_value().into_iter().map(|date| view! { <HourCell date hour chips move_chip open_move /> }).collect_view()}
+                        {days.get_value().into_iter().map(|date| view! { <HourCell date hour chips move_chip open_move compose_tz=compose_tz.clone() /> }).collect_view()}
                     </div>
                 }).collect_view()}
             </div>
@@ -476,6 +485,7 @@ fn HourCell(
     chips: RwSignal<Vec<CalendarChip>>,
     move_chip: Callback<(Uuid, Move)>,
     open_move: Callback<CalendarChip>,
+    compose_tz: String,
 ) -> impl IntoView {
     let over = RwSignal::new(false);
     let (on_over, on_leave, on_drop) = drop_handlers(date, Some(hour), move_chip, over);
@@ -499,7 +509,7 @@ fn HourCell(
             on:drop=on_drop
         >
             <a
-                href=format!("/compose?at={date}T{hour:02}:00")
+                href=format!("/compose?at={date}T{hour:02}:00{compose_tz}")
                 class="absolute inset-0 opacity-0 focus:opacity-100"
                 aria-label=format!("New post on {} at {}", date.format("%A, %B %-d"), hour_label(hour))
             ></a>

@@ -59,9 +59,9 @@ fn Composer(post_id: Option<Uuid>) -> impl IntoView {
     let data = Resource::new(
         move || {
             let q = query.read();
-            (post_id, q.get("at"), q.get("date"))
+            (post_id, q.get("at"), q.get("date"), q.get("tz"))
         },
-        |(post_id, at, date)| compose_data(post_id, at, date),
+        |(post_id, at, date, tz)| compose_data(post_id, at, date, tz),
     );
     let title = if post_id.is_some() {
         "Edit post"
@@ -106,9 +106,11 @@ fn ComposerForm(data: ComposeContext) -> impl IntoView {
         initial_time,
     } = data;
     let editing = post.clone();
-    let locked = editing
+    let locked_status = editing
         .as_ref()
-        .is_some_and(|p| !matches!(p.status, PostStatus::Draft | PostStatus::Scheduled));
+        .map(|p| p.status)
+        .filter(|status| !status.allows(PostStatus::EDITABLE));
+    let locked = locked_status.is_some();
 
     let action = ServerAction::<SavePost>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
@@ -157,10 +159,15 @@ fn ComposerForm(data: ComposeContext) -> impl IntoView {
         Some(Err(err)) => Some(err.to_string()),
         _ => None,
     });
+    // A repeated wall-clock time: asked live, or said by a failed save (also without
+    // JavaScript), the form offers the choice.
     let ambiguous = Signal::derive(move || {
-        time_problem
-            .get()
-            .is_some_and(|p| p.contains("happens twice"))
+        let repeated = |message: String| message.contains("happens twice");
+        time_problem.get().is_some_and(repeated)
+            || error
+                .get()
+                .filter(|e| e.field() == Some("scheduled_for"))
+                .is_some_and(|e| repeated(e.to_string()))
             || !occurrence.get().is_empty()
     });
 
@@ -195,9 +202,12 @@ fn ComposerForm(data: ComposeContext) -> impl IntoView {
                     <input type="hidden" name="post_id" value=p.id.to_string() />
                     <div class="flex items-center gap-2 text-sm">"Status: " <StatusBadge status=p.status /></div>
                 })}
-                {locked.then(|| view! {
+                {locked_status.map(|status| view! {
                     <p role="alert" class="rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
-                        "This post is publishing or already published, so it can no longer be edited."
+                        {match status {
+                            PostStatus::Failed => "This post failed to publish. Retry it from the posts page; its text can no longer change.",
+                            _ => "This post is publishing or already published, so it can no longer be edited.",
+                        }}
                     </p>
                 })}
                 <FormErrors error />

@@ -305,11 +305,8 @@ fn PostRowView(
     });
     let excerpt: String = post.content.chars().take(140).collect();
     let more = post.content.chars().count() > 140;
-    let editable = matches!(post.status, PostStatus::Draft | PostStatus::Scheduled);
-    let deletable = matches!(
-        post.status,
-        PostStatus::Draft | PostStatus::Scheduled | PostStatus::Failed
-    );
+    let editable = post.status.allows(PostStatus::EDITABLE);
+    let deletable = post.status.allows(PostStatus::DELETABLE);
     let checkbox_id = format!("select-{id}");
     view! {
         <tr data-testid="post-row" data-status=post.status.as_str() class="align-top hover:bg-zinc-50 dark:hover:bg-zinc-800/50">
@@ -354,7 +351,7 @@ fn PostRowView(
                     {editable.then(|| view! {
                         <a href=format!("/posts/{id}/edit") class=button_class(Variant::Secondary, Size::Small)>"Edit"</a>
                     })}
-                    {(post.status == PostStatus::Failed).then(|| view! {
+                    {post.status.allows(PostStatus::RETRYABLE).then(|| view! {
                         <button type="button" class=button_class(Variant::Primary, Size::Small) disabled=move || retry.pending().get() on:click=move |_| { retry.dispatch(()); }>
                             "Retry"
                         </button>

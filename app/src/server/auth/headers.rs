@@ -11,10 +11,18 @@ pub const DEFAULT_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
 /// The policy of a server-rendered page. Scripts: this site's files, the inline scripts that
 /// carry this response's `nonce` (Leptos's hydration bootstrap and serialized resources, the
 /// theme script), and WebAssembly compilation, without which the app cannot hydrate.
-pub fn page_policy(nonce: &str) -> String {
+///
+/// `remote_media`: the composer shows thumbnails of the media URLs a post carries, wherever
+/// they are hosted (over https); every other page loads images from this site only.
+pub fn page_policy(nonce: &str, remote_media: bool) -> String {
+    let images = if remote_media {
+        "'self' data: https:"
+    } else {
+        "'self' data:"
+    };
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self'; \
+         style-src 'self' 'unsafe-inline'; img-src {images}; font-src 'self'; \
          connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
          frame-ancestors 'none'"
     )
@@ -30,7 +38,11 @@ pub fn send_page_policy() {
     ) else {
         return;
     };
-    if let Ok(value) = http::HeaderValue::from_str(&page_policy(&nonce)) {
+    let path = use_context::<http::request::Parts>()
+        .map(|parts| parts.uri.path().to_string())
+        .unwrap_or_default();
+    let composer = path == "/compose" || (path.starts_with("/posts/") && path.ends_with("/edit"));
+    if let Ok(value) = http::HeaderValue::from_str(&page_policy(&nonce, composer)) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -41,7 +53,9 @@ mod tests {
 
     #[test]
     fn pages_allow_their_nonce_and_wasm_but_no_other_inline_script() {
-        let policy = page_policy("abc123");
+        let policy = page_policy("abc123", false);
+        assert!(policy.contains("img-src 'self' data:;"), "{policy}");
+        assert!(page_policy("abc123", true).contains("img-src 'self' data: https:;"));
         assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"));
         let scripts = policy
             .split(';')

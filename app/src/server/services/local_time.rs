@@ -46,10 +46,30 @@ pub fn parse_local(value: &str, field: &str) -> Result<NaiveDateTime, AppError> 
     FORMATS
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(value, f).ok())
+        .filter(|t| YEARS.contains(&t.year()))
         .ok_or_else(|| {
             AppError::validation(
                 field,
                 format!("{value:?} is not a date and time (expected YYYY-MM-DD HH:MM)"),
+            )
+        })
+}
+
+/// The years a page may ask about. chrono accepts dates about 262,000 years either way and
+/// panics when arithmetic leaves that range (a calendar "next month" at its edge): anything
+/// a scheduler could mean is well inside this.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+/// Reads a date ("2026-11-24") within the years a page may ask about.
+pub fn parse_date(value: &str, field: &str) -> Result<NaiveDate, AppError> {
+    let value = value.trim();
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        .filter(|d| YEARS.contains(&d.year()) && value.len() == 10)
+        .ok_or_else(|| {
+            AppError::validation(
+                field,
+                format!("{value:?} is not a date (expected YYYY-MM-DD)"),
             )
         })
 }
@@ -210,6 +230,28 @@ mod tests {
     fn garbage_is_a_field_error() {
         let err = parse_local("tomorrow", "scheduled_for").unwrap_err();
         assert_eq!(err.field(), Some("scheduled_for"));
+    }
+
+    #[test]
+    fn dates_at_chronos_edges_are_refused_not_computed_with() {
+        for edge in [
+            "-262143-01-05",
+            "+262142-12-05",
+            "262142-12-05",
+            "0000-01-01",
+            "2026-1-5",
+        ] {
+            assert_eq!(
+                parse_date(edge, "date").unwrap_err().field(),
+                Some("date"),
+                "{edge}"
+            );
+        }
+        assert!(parse_local("+262142-12-05T10:00", "at").is_err());
+        assert_eq!(
+            parse_date("2026-11-24", "date").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+        );
     }
 
     #[test]

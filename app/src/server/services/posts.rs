@@ -26,10 +26,11 @@ use crate::plans::{within_limit, UNLIMITED};
 use crate::server::db;
 use crate::server::entities::{post, post_metrics, social_account, user, StringList};
 
-const EDITABLE: &[PostStatus] = &[PostStatus::Draft, PostStatus::Scheduled];
-const DELETABLE: &[PostStatus] = &[PostStatus::Draft, PostStatus::Scheduled, PostStatus::Failed];
-const SCHEDULABLE: &[PostStatus] = &[PostStatus::Draft, PostStatus::Scheduled, PostStatus::Failed];
-const RETRYABLE: &[PostStatus] = &[PostStatus::Failed];
+// The transitions themselves are listed on `PostStatus` (shared with the pages).
+const EDITABLE: &[PostStatus] = PostStatus::EDITABLE;
+const DELETABLE: &[PostStatus] = PostStatus::DELETABLE;
+const SCHEDULABLE: &[PostStatus] = PostStatus::SCHEDULABLE;
+const RETRYABLE: &[PostStatus] = PostStatus::RETRYABLE;
 
 /// The longest calendar range one request may ask for.
 pub const MAX_CALENDAR_DAYS: i64 = 92;
@@ -51,16 +52,22 @@ fn require(status: PostStatus, allowed: &[PostStatus], action: &str) -> Result<(
 /// `time_read`, also only if its scheduled time is still that one (a write that moves the
 /// time never overwrites a move made meanwhile). With `handle_was_absent`, also only if no
 /// attempt has handed the post to its platform since: an attempt that failed puts the post
-/// back in its old status, holding a platform handle.
+/// back in its old status, holding a platform handle. Always only if its text and account are
+/// still those read (`checked`): the platform's rules were checked against them, and an edit
+/// of one landing beside an edit of the other could make a post no platform accepts (a
+/// Facebook-length caption on Instagram).
 async fn save_unless_claimed(
     db: &impl ConnectionTrait,
     active: post::ActiveModel,
-    read_status: PostStatus,
+    checked: &post::Model,
     time_read: Option<Option<DateTime<Utc>>>,
     handle_was_absent: bool,
     action: &str,
 ) -> Result<post::Model, AppError> {
-    let mut update = post::Entity::update(active).filter(post::Column::Status.eq(read_status));
+    let mut update = post::Entity::update(active)
+        .filter(post::Column::Status.eq(checked.status))
+        .filter(post::Column::Content.eq(checked.content.as_str()))
+        .filter(post::Column::AccountId.eq(checked.account_id));
     match time_read {
         None => {}
         Some(None) => update = update.filter(post::Column::ScheduledFor.is_null()),
@@ -258,8 +265,11 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 pub async fn create_many<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     owner: &user::Model,
-    posts: Vec<NewPost>,
+    mut posts: Vec<NewPost>,
 ) -> Result<Vec<PostView>, AppError> {
+    // An account chosen twice still gets one post.
+    let mut seen = std::collections::HashSet::new();
+    posts.retain(|p| seen.insert(p.account_id));
     if posts.is_empty() {
         return Err(AppError::validation(
             "account_ids",
@@ -351,7 +361,7 @@ pub(super) async fn insert_within_allowance(
     };
     if !within_limit(used as i64, limit) {
         return Err(AppError::Forbidden(format!(
-            "Your {} plan includes {limit} posts a month and you have used them. Upgrade for more.",
+            "Your {} plan includes {limit} posts a month and this would go over it. Upgrade for more.",
             owner.plan.limits().name
         )));
     }
@@ -698,7 +708,7 @@ pub async fn update(
     active.updated_at = Set(Utc::now());
     let time_read = moves_time.then_some(read_time);
     let updated =
-        save_unless_claimed(db, active, read_status, time_read, had_no_handle, "edited").await?;
+        save_unless_claimed(db, active, &current, time_read, had_no_handle, "edited").await?;
     if newly_scheduled {
         record_scheduled(db, &updated).await;
     }
@@ -920,9 +930,8 @@ async fn requeue(
     post: post::Model,
     at: DateTime<Utc>,
 ) -> Result<post::Model, AppError> {
-    let read_status = post.status;
     let read_time = post.scheduled_for;
-    let mut active = post.into_active_model();
+    let mut active = post.clone().into_active_model();
     active.status = Set(PostStatus::Scheduled);
     active.scheduled_for = Set(Some(at));
     active.error_message = Set(None);
@@ -931,7 +940,7 @@ async fn requeue(
     active.lease_owner = Set(None);
     active.lease_expires_at = Set(None);
     active.updated_at = Set(Utc::now());
-    save_unless_claimed(db, active, read_status, Some(read_time), false, "scheduled").await
+    save_unless_claimed(db, active, &post, Some(read_time), false, "scheduled").await
 }
 
 /// Parses an IANA zone name (`Europe/Paris`); UTC when absent.
