@@ -32,7 +32,7 @@ else
 fi
 
 step "release build (server + wasm + css)"
-cargo leptos build --release
+cargo leptos build --release --precompress
 
 step "browser tests (Playwright, Chromium) against the release binary"
 scripts/e2e.sh
