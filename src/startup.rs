@@ -25,14 +25,15 @@ use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use http::header::{
-    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
+    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, VARY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tower::Layer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
@@ -182,17 +183,20 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
-        ));
+        ))
+        .layer(vary_on_encoding());
     // Unknown paths still pass the session guard: a signed-out visitor of a dashboard page
     // that does not exist is sent to sign in before learning that.
-    let public_files = ServeDir::new(site_root)
-        .precompressed_br()
-        .precompressed_gzip()
-        .fallback(
-            not_found
-                .layer(from_fn_with_state(state.clone(), browser_session))
-                .with_state(state.clone()),
-        );
+    let public_files = vary_on_encoding().layer(
+        ServeDir::new(site_root)
+            .precompressed_br()
+            .precompressed_gzip()
+            .fallback(
+                not_found
+                    .layer(from_fn_with_state(state.clone(), browser_session))
+                    .with_state(state.clone()),
+            ),
+    );
 
     Router::new()
         .nest("/api/v1", api::router())
@@ -224,6 +228,13 @@ fn dynamic_compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new()
         .quality(CompressionLevel::Precise(4))
         .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("font/")))
+}
+
+/// ServeDir picks a precompressed variant by `Accept-Encoding` but does not say so: without
+/// `Vary`, a shared cache could hand brotli to a client that never asked for it. (The
+/// compression layer adds it to what it compresses itself, and not twice.)
+fn vary_on_encoding() -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(VARY, HeaderValue::from_static("accept-encoding"))
 }
 
 /// Headers every answer carries. Pages set their own Content-Security-Policy (it holds the

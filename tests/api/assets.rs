@@ -4,7 +4,9 @@
 
 use std::io::Read;
 
-use reqwest::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE};
+use reqwest::header::{
+    ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, VARY,
+};
 use uuid::Uuid;
 
 use crate::helpers::{spawn_app_with, TestApp};
@@ -69,6 +71,7 @@ async fn pkg_files_are_served_as_their_precompressed_variants() {
     let res = get(&app, "/pkg/plain.js", Some("br")).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()[CONTENT_ENCODING], "br");
+    assert_eq!(res.headers().get_all(VARY).iter().count(), 1);
     let body = res.bytes().await.unwrap();
     let mut decoded = String::new();
     brotli::Decompressor::new(body.as_ref(), 4096)
