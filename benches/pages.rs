@@ -528,7 +528,12 @@ async fn first_visit(client: &Client, base: &str, path: &str, cookie: &str) {
             assets.push(js.trim_end_matches(".js").to_string() + ".wasm");
         }
     }
-    for asset in assets {
+    // Fonts the stylesheet names are fetched too (a browser loads those the page uses), but
+    // counted apart: the budget is HTML + wasm + JS + CSS.
+    let mut next = 0;
+    while next < assets.len() {
+        let asset = assets[next].clone();
+        next += 1;
         let res = client
             .get(format!("{base}{asset}"))
             .header(ACCEPT_ENCODING, "br, gzip")
@@ -542,8 +547,15 @@ async fn first_visit(client: &Client, base: &str, path: &str, cookie: &str) {
             println!("{asset:<34} not found");
             continue;
         }
-        let raw = decode(&body, &encoding).len();
-        row(&asset, &encoding, raw, body.len());
+        let raw = decode(&body, &encoding);
+        row(&asset, &encoding, raw.len(), body.len());
+        if asset.ends_with(".css") {
+            for font in referenced_assets(&String::from_utf8_lossy(&raw)) {
+                if font.starts_with("/fonts/") && !assets.contains(&font) {
+                    assets.push(font);
+                }
+            }
+        }
         if asset.starts_with("/fonts/") {
             font_total += body.len();
         } else {
@@ -562,7 +574,7 @@ async fn first_visit(client: &Client, base: &str, path: &str, cookie: &str) {
     if font_total > 0 {
         println!(
             "{:<34} {:>9} {:>10} {:>10.1}",
-            "  + preloaded fonts",
+            "  + fonts",
             "",
             "",
             (code_total + font_total) as f64 / 1024.0
