@@ -53,7 +53,7 @@ async fn main() {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_postpilot")));
     if !bin.exists() {
         println!(
-            "no release binary at {}: run `cargo leptos build --release --precompress` first",
+            "no release binary at {}: run scripts/build-release.sh first",
             bin.display()
         );
         return;

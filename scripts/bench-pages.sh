@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 if [ "${SKIP_BUILD:-}" != 1 ]; then
-  cargo leptos build --release --precompress
+  scripts/build-release.sh
 fi
 cargo bench --bench pages
