@@ -517,12 +517,12 @@ async fn first_visit(client: &Client, base: &str, path: &str, cookie: &str, enco
         "First visit to {path} (status {status}), Accept-Encoding: {encodings}, bytes on the wire"
     );
     println!(
-        "{:<34} {:>9} {:>10} {:>10}",
+        "{:<50} {:>9} {:>10} {:>10}",
         "resource", "encoding", "raw KB", "wire KB"
     );
     let row = |name: &str, encoding: &str, raw: usize, wire: usize| {
         println!(
-            "{:<34} {:>9} {:>10.1} {:>10.1}",
+            "{:<50} {:>9} {:>10.1} {:>10.1}",
             name,
             if encoding.is_empty() { "-" } else { encoding },
             raw as f64 / 1024.0,
@@ -554,7 +554,7 @@ async fn first_visit(client: &Client, base: &str, path: &str, cookie: &str, enco
         let encoding = header(&res, CONTENT_ENCODING);
         let body = res.bytes().await.unwrap();
         if !ok {
-            println!("{asset:<34} not found");
+            println!("{asset:<50} not found");
             continue;
         }
         let raw = decode(&body, &encoding);
@@ -574,7 +574,7 @@ async fn first_visit(client: &Client, base: &str, path: &str, cookie: &str, enco
     }
     let kb = code_total as f64 / 1024.0;
     println!(
-        "{:<34} {:>9} {:>10} {:>10.1}  target < {TRANSFER_TARGET_KB} KB: {}",
+        "{:<50} {:>9} {:>10} {:>10.1}  target < {TRANSFER_TARGET_KB} KB: {}",
         "total HTML + /pkg",
         "",
         "",
@@ -583,7 +583,7 @@ async fn first_visit(client: &Client, base: &str, path: &str, cookie: &str, enco
     );
     if font_total > 0 {
         println!(
-            "{:<34} {:>9} {:>10} {:>10.1}",
+            "{:<50} {:>9} {:>10} {:>10.1}",
             "  + fonts",
             "",
             "",
