@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 posts="${1:-5000}"
 if [ ! -x "$POSTPILOT_BIN" ]; then
-  echo "no release binary at $POSTPILOT_BIN: run 'cargo leptos build --release' first" >&2
+  echo "no release binary at $POSTPILOT_BIN: run scripts/build-release.sh first" >&2
   exit 1
 fi
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"

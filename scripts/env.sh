@@ -5,6 +5,7 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # they share compiled crates with cargo-leptos builds.
 export LEPTOS_OUTPUT_NAME=postpilot
 TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-export POSTPILOT_BIN="$TARGET_DIR/release/postpilot"
-# cargo-leptos writes the site under the target directory.
+export POSTPILOT_BIN="${POSTPILOT_BIN:-$TARGET_DIR/release/postpilot}"
+# cargo-leptos writes the site under the target directory. Both can be set beforehand, to run
+# a copied build while other worktrees rebuild the shared target directory.
 export POSTPILOT_SERVER_SITE_ROOT="${POSTPILOT_SERVER_SITE_ROOT:-$TARGET_DIR/site}"

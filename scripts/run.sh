@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
-cargo leptos build --release
+scripts/build-release.sh
 "$POSTPILOT_BIN" seed-demo
 exec "$POSTPILOT_BIN" serve "$@"

@@ -32,7 +32,7 @@ else
 fi
 
 step "release build (server + wasm + css)"
-cargo leptos build --release
+scripts/build-release.sh
 
 step "browser tests (Playwright, Chromium) against the release binary"
 scripts/e2e.sh

@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod analytics;
 mod api_keys;
+mod assets;
 mod auth;
 mod billing;
 mod cli;
