@@ -333,7 +333,7 @@ async fn bulk_actions_do_what_they_may_and_say_why_not_for_the_rest() {
         &app.db,
         &owner,
         &[one, two, draft, posted, theirs_post, one],
-        Duration::days(1),
+        posts::Shift::days(1),
     )
     .await
     .unwrap();
@@ -368,7 +368,7 @@ async fn bulk_actions_do_what_they_may_and_say_why_not_for_the_rest() {
         at.timestamp()
     );
     // Into the past: refused by the schedule rule, nothing moves.
-    let back = posts::bulk_reschedule(&app.db, &owner, &[one], -Duration::days(30))
+    let back = posts::bulk_reschedule(&app.db, &owner, &[one], posts::Shift::days(-30))
         .await
         .unwrap();
     assert_eq!(back.done, 0);
@@ -461,7 +461,7 @@ async fn a_bulk_reschedule_and_parallel_edits_both_land() {
     // Editors keep changing every post's text while the bulk action moves their times.
     let finished = AtomicBool::new(false);
     let bulk = async {
-        let outcome = posts::bulk_reschedule(&app.db, &owner, &ids, Duration::hours(2)).await;
+        let outcome = posts::bulk_reschedule(&app.db, &owner, &ids, posts::Shift::hours(2)).await;
         finished.store(true, Ordering::SeqCst);
         outcome
     };

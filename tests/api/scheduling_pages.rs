@@ -161,6 +161,30 @@ async fn the_composer_makes_one_post_per_account_or_none() {
         assert_eq!(post.media_urls.0.len(), 2);
     }
 
+    // The same account twice still makes one post.
+    let res = call(
+        &app,
+        &who,
+        "/fn/posts/save",
+        &[
+            ("account_ids[]", &facebook),
+            ("account_ids[]", &facebook),
+            ("content", "Once only"),
+            ("hashtags", ""),
+            ("media_urls", ""),
+            ("scheduled_for", ""),
+            ("intent", "draft"),
+        ],
+    )
+    .await;
+    assert!(res.status().is_success());
+    let once = posts_of(&app, &who)
+        .await
+        .into_iter()
+        .filter(|p| p.content == "Once only")
+        .count();
+    assert_eq!(once, 1);
+
     // No account chosen: said at the accounts field.
     let res = call(
         &app,
@@ -397,6 +421,50 @@ async fn the_calendar_places_posts_in_the_zone_it_is_asked_for() {
     }
     let res = call(&app, &who, "/fn/calendar/data", &[("tz", "Mars/Olympus")]).await;
     assert_eq!(res.status(), 422);
+
+    // Dates at chrono's edges are refused before any arithmetic could panic.
+    for date in ["-262143-01-05", "+262142-12-05", "262142-12-05"] {
+        let res = call(&app, &who, "/fn/calendar/data", &[("date", date)]).await;
+        assert_eq!(res.status(), 422, "{date}");
+    }
+    let (status, html) = page(&app, &who, "/calendar?date=-262143-01-05").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"data-testid="error-panel""#));
+}
+
+#[tokio::test]
+async fn malformed_server_function_input_is_a_4xx_not_a_500() {
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Pro, "UTC").await;
+    let some_id = Uuid::new_v4().to_string();
+    let cases: [(&str, Vec<(&str, &str)>); 4] = [
+        (
+            "/fn/posts/bulk",
+            vec![("ids[0]", "not-a-uuid"), ("action", "delete")],
+        ),
+        (
+            "/fn/calendar/move",
+            vec![("id", "zzz"), ("date", "2030-01-01"), ("tz", "UTC")],
+        ),
+        (
+            "/fn/calendar/move",
+            vec![
+                ("id", &some_id),
+                ("date", "2030-01-01"),
+                ("hour", "abc"),
+                ("tz", "UTC"),
+            ],
+        ),
+        ("/fn/posts/retry", vec![]),
+    ];
+    for (path, form) in cases {
+        let res = call(&app, &who, path, &form).await;
+        assert_eq!(res.status(), 422, "{path} {form:?}");
+    }
+    // A body far over the limit is refused, not read whole.
+    let huge = "a".repeat(8 * 1024 * 1024);
+    let res = call(&app, &who, "/fn/posts/import-preview", &[("csv", &huge)]).await;
+    assert_eq!(res.status(), 413);
 }
 
 #[tokio::test]
@@ -416,21 +484,23 @@ async fn the_scheduling_pages_render_complete_on_the_server() {
     let at = Utc::now() + Duration::days(3);
     let id = scheduled_with_media(&app, &who, &instagram, at).await;
 
+    // Rendered elements, not the data Leptos embeds for hydration.
     let (status, html) = page(&app, &who, "/compose").await;
     assert_eq!(status, 200);
     assert!(
-        html.contains("Europe/Paris"),
+        html.contains(r#"dark:text-zinc-400">Europe/Paris</span>"#),
         "the zone is named beside the time"
     );
     assert!(html.contains(r#"name="account_ids[]""#));
 
     let (status, html) = page(&app, &who, &format!("/posts/{id}/edit")).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Edit post"));
+    assert!(html.contains(">Edit post</h1>"));
     assert!(
-        html.contains("On the calendar"),
+        html.contains(">On the calendar</textarea>"),
         "the caption is in the form"
     );
+    assert!(html.contains(r#"type="hidden" name="post_id""#));
 
     let (status, html) = page(&app, &who, "/posts").await;
     assert_eq!(status, 200);
@@ -438,7 +508,11 @@ async fn the_scheduling_pages_render_complete_on_the_server() {
 
     let (status, html) = page(&app, &who, "/posts?status=nonsense").await;
     assert_eq!(status, 200);
-    assert!(html.contains("Unknown status"), "a bad filter says so");
+    let panel = html
+        .split(r#"data-testid="error-panel""#)
+        .nth(1)
+        .expect("a bad filter shows the error panel");
+    assert!(panel.contains("Unknown status"), "and says why");
 
     for view in ["month", "week"] {
         let (status, html) = page(&app, &who, &format!("/calendar?view={view}")).await;
@@ -467,4 +541,61 @@ async fn scheduled_with_media(
         .as_str()
         .unwrap()
         .to_string()
+}
+
+#[tokio::test]
+async fn a_bulk_day_shift_keeps_the_wall_clock_time_across_daylight_saving() {
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Pro, "America/New_York").await;
+    let facebook = app.account(&who.token, "facebook").await;
+    // 10:00 on Saturday, November 2, 2030 in New York (EDT); clocks turn back that night.
+    let at = Utc.with_ymd_and_hms(2030, 11, 2, 14, 0, 0).unwrap();
+    let id = scheduled(&app, &who, &facebook, at).await;
+    let stored = || async {
+        post::Entity::find_by_id(Uuid::parse_str(&id).unwrap())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .scheduled_for
+    };
+
+    let res = call(
+        &app,
+        &who,
+        "/fn/posts/bulk",
+        &[("ids[0]", &id), ("action", "shift"), ("offset", "1d")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["done"], 1);
+    // Still 10:00 in New York, now EST: 15:00 UTC, 25 hours later.
+    assert_eq!(
+        stored().await,
+        Some(Utc.with_ymd_and_hms(2030, 11, 3, 15, 0, 0).unwrap())
+    );
+
+    let res = call(
+        &app,
+        &who,
+        "/fn/posts/bulk",
+        &[("ids[0]", &id), ("action", "shift"), ("offset", "-1h")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        stored().await,
+        Some(Utc.with_ymd_and_hms(2030, 11, 3, 14, 0, 0).unwrap())
+    );
+
+    for offset in ["0d", "999d", "soon", ""] {
+        let res = call(
+            &app,
+            &who,
+            "/fn/posts/bulk",
+            &[("ids[0]", &id), ("action", "shift"), ("offset", offset)],
+        )
+        .await;
+        assert_eq!(res.status(), 422, "{offset:?}");
+    }
 }

@@ -12,8 +12,7 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::{
-    BestTime, BulkOutcome, ImportPreview, Page, Platform, PostStatus, PostView,
-    TemplateView,
+    BestTime, BulkOutcome, ImportPreview, Page, Platform, PostStatus, PostView, TemplateView,
 };
 
 /// A connected account the user can post to.
@@ -475,16 +474,17 @@ pub async fn delete_post(id: Uuid) -> Result<(), AppError> {
     )
 }
 
-/// A bulk action on the selected posts: `delete`, `draft`, or `shift` by `offset_hours`.
+/// A bulk action on the selected posts: `delete`, `draft`, or `shift` by `offset` ("1h",
+/// "-1h", "1d", "7d", "-1d": days keep the wall-clock time in the user's zone).
 #[server(prefix = "/fn", endpoint = "posts/bulk")]
 pub async fn bulk_posts(
     ids: Vec<Uuid>,
     action: String,
-    offset_hours: Option<i64>,
+    offset: Option<String>,
 ) -> Result<BulkOutcome, AppError> {
     super::with_status(
         async move {
-            use crate::server::services::posts;
+            use crate::server::services::posts::{self, Shift};
             use crate::server::{auth::session::require_user, state::app_state};
             let state = app_state()?;
             let owner = require_user()?;
@@ -492,13 +492,21 @@ pub async fn bulk_posts(
                 "delete" => posts::bulk_delete(&state.db, &owner, &ids).await,
                 "draft" => posts::bulk_to_draft(&state.db, &owner, &ids).await,
                 "shift" => {
-                    let hours = offset_hours
-                        .filter(|h| *h != 0 && h.abs() <= 24 * 366)
+                    let offset = offset.unwrap_or_default();
+                    let shift = offset
+                        .strip_suffix('d')
+                        .and_then(|d| d.parse().ok())
+                        .map(Shift::days)
+                        .or_else(|| {
+                            offset
+                                .strip_suffix('h')
+                                .and_then(|h| h.parse().ok())
+                                .map(Shift::hours)
+                        })
                         .ok_or_else(|| {
-                            AppError::validation("offset_hours", "Choose how far to move the posts")
+                            AppError::validation("offset", "Choose how far to move the posts")
                         })?;
-                    posts::bulk_reschedule(&state.db, &owner, &ids, chrono::Duration::hours(hours))
-                        .await
+                    posts::bulk_reschedule(&state.db, &owner, &ids, shift).await
                 }
                 _ => Err(AppError::validation("action", "Unknown bulk action")),
             }

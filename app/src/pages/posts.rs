@@ -169,12 +169,12 @@ fn PostTable(page: PostsData, on_change: Callback<()>) -> impl IntoView {
     let selected = RwSignal::new(BTreeSet::<Uuid>::new());
     let ids: Vec<Uuid> = page.rows.items.iter().map(|r| r.post.id).collect();
     let all_ids = StoredValue::new(ids);
-    let offset = RwSignal::new("24".to_string());
+    let offset = RwSignal::new("1d".to_string());
 
-    let bulk = Action::new(move |(action, hours): &(String, Option<i64>)| {
+    let bulk = Action::new(move |(action, offset): &(String, Option<String>)| {
         let ids: Vec<Uuid> = selected.get_untracked().into_iter().collect();
-        let (action, hours) = (action.clone(), *hours);
-        async move { bulk_posts(ids, action, hours).await }
+        let (action, offset) = (action.clone(), offset.clone());
+        async move { bulk_posts(ids, action, offset).await }
     });
     Effect::new(move |_| {
         if let Some(result) = bulk.value().get() {
@@ -229,15 +229,14 @@ fn PostTable(page: PostsData, on_change: Callback<()>) -> impl IntoView {
                 </button>
                 <label for="bulk-offset" class="text-sm">"Reschedule by"</label>
                 <select id="bulk-offset" class="rounded-lg border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900" on:change=move |ev| offset.set(event_target_value(&ev))>
-                    <option value="1">"+1 hour"</option>
-                    <option value="24" selected=true>"+1 day"</option>
-                    <option value="168">"+1 week"</option>
-                    <option value="-1">"−1 hour"</option>
-                    <option value="-24">"−1 day"</option>
+                    <option value="1h">"+1 hour"</option>
+                    <option value="1d" selected=true>"+1 day"</option>
+                    <option value="7d">"+1 week"</option>
+                    <option value="-1h">"−1 hour"</option>
+                    <option value="-1d">"−1 day"</option>
                 </select>
                 <button type="button" class=button_class(Variant::Secondary, Size::Small) on:click=move |_| {
-                    let hours = offset.get_untracked().parse().ok();
-                    bulk.dispatch(("shift".into(), hours));
+                    bulk.dispatch(("shift".into(), Some(offset.get_untracked())));
                 }>"Move"</button>
             </div>
         </Show>

@@ -807,14 +807,44 @@ pub async fn bulk_delete(
     .await
 }
 
-/// Moves each post's time by `offset`, by the rules of `schedule` (a schedulable status and
-/// a future time). A post without a time is refused.
+/// How far a bulk reschedule moves posts. Whole days keep the wall-clock time in the owner's
+/// zone, so "+1 day" across a daylight-saving change still lands at 10:00; hours are exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shift {
+    pub days: i64,
+    pub hours: i64,
+}
+
+impl Shift {
+    pub fn days(days: i64) -> Self {
+        Shift { days, hours: 0 }
+    }
+
+    pub fn hours(hours: i64) -> Self {
+        Shift { days: 0, hours }
+    }
+}
+
+/// The furthest a bulk reschedule moves posts, either way.
+pub const MAX_SHIFT_DAYS: i64 = 366;
+
+/// Moves each post's time by `shift`, by the rules of `schedule` (a schedulable status and
+/// a future time). A post without a time is refused, and so is one whose new wall-clock time
+/// daylight saving skips.
 pub async fn bulk_reschedule(
     db: &impl ConnectionTrait,
     owner: &user::Model,
     ids: &[Uuid],
-    offset: Duration,
+    shift: Shift,
 ) -> Result<BulkOutcome, AppError> {
+    let total_hours = shift.days.saturating_mul(24).saturating_add(shift.hours);
+    if total_hours == 0 || total_hours.abs() > MAX_SHIFT_DAYS * 24 {
+        return Err(AppError::validation(
+            "offset",
+            format!("Posts move by up to {MAX_SHIFT_DAYS} days either way"),
+        ));
+    }
+    let zone = super::local_time::user_zone(owner);
     bulk(ids, &changed_meanwhile("scheduled"), |id| async move {
         let post = find(db, owner, id).await?;
         let Some(at) = post.scheduled_for else {
@@ -823,9 +853,13 @@ pub async fn bulk_reschedule(
                 post.status
             )));
         };
-        let moved = at
-            .checked_add_signed(offset)
-            .ok_or_else(|| AppError::validation("offset", "That move is out of range"))?;
+        let local = at.with_timezone(&zone).naive_local() + Duration::days(shift.days);
+        let moved = super::local_time::to_utc(
+            zone,
+            local,
+            Some(super::local_time::Occurrence::Earlier),
+            "offset",
+        )? + Duration::hours(shift.hours);
         schedule_read(db, owner, post, moved).await.map(drop)
     })
     .await
