@@ -599,3 +599,64 @@ async fn a_bulk_day_shift_keeps_the_wall_clock_time_across_daylight_saving() {
         assert_eq!(res.status(), 422, "{offset:?}");
     }
 }
+
+#[tokio::test]
+async fn two_edits_valid_alone_never_combine_into_a_post_no_platform_accepts() {
+    use app::server::services::posts::{self, PostPatch};
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Pro, "UTC").await;
+    let owner = app.user(&who.email).await;
+    let facebook = Uuid::parse_str(&app.account(&who.token, "facebook").await).unwrap();
+    let instagram = Uuid::parse_str(&app.account(&who.token, "instagram").await).unwrap();
+    let long = "a".repeat(3000);
+    let mut refusals = 0;
+    for round in 0..25 {
+        let post = posts::create(
+            &app.db,
+            &owner,
+            posts::NewPost {
+                account_id: facebook,
+                content: format!("short {round}"),
+                media_urls: vec!["https://cdn.example.com/a.jpg".into()],
+                hashtags: vec![],
+                scheduled_for: None,
+                queue_item_id: None,
+            },
+        )
+        .await
+        .unwrap();
+        // Alone, each is fine: a short caption may go to Instagram, a long one stays on
+        // Facebook. Together they would be a 3,000-character Instagram post.
+        let to_instagram = posts::update(
+            &app.db,
+            &owner,
+            post.id,
+            PostPatch {
+                account_id: Some(instagram),
+                ..PostPatch::default()
+            },
+        );
+        let longer = posts::update(
+            &app.db,
+            &owner,
+            post.id,
+            PostPatch {
+                content: Some(long.clone()),
+                ..PostPatch::default()
+            },
+        );
+        let (a, b) = tokio::join!(to_instagram, longer);
+        refusals += usize::from(a.is_err()) + usize::from(b.is_err());
+        let stored = post::Entity::find_by_id(post.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            !(stored.account_id == instagram && stored.content.chars().count() > 2200),
+            "round {round}: a {}-character caption on Instagram",
+            stored.content.chars().count()
+        );
+    }
+    println!("{refusals} of 50 edits refused as changed meanwhile");
+}

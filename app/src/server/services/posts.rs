@@ -52,22 +52,27 @@ fn require(status: PostStatus, allowed: &[PostStatus], action: &str) -> Result<(
 /// `time_read`, also only if its scheduled time is still that one (a write that moves the
 /// time never overwrites a move made meanwhile). With `handle_was_absent`, also only if no
 /// attempt has handed the post to its platform since: an attempt that failed puts the post
-/// back in its old status, holding a platform handle. Always only if its text and account are
-/// still those read (`checked`): the platform's rules were checked against them, and an edit
-/// of one landing beside an edit of the other could make a post no platform accepts (a
-/// Facebook-length caption on Instagram).
+/// back in its old status, holding a platform handle. With `body_checked`, also only if its
+/// text, media, hashtags and account are still those the platform's rules were checked
+/// against: two writes each valid alone (an account switch to Instagram, a caption grown to
+/// Facebook's length) must not combine into a post no platform accepts.
 async fn save_unless_claimed(
     db: &impl ConnectionTrait,
     active: post::ActiveModel,
-    checked: &post::Model,
+    read_status: PostStatus,
+    body_checked: Option<&post::Model>,
     time_read: Option<Option<DateTime<Utc>>>,
     handle_was_absent: bool,
     action: &str,
 ) -> Result<post::Model, AppError> {
-    let mut update = post::Entity::update(active)
-        .filter(post::Column::Status.eq(checked.status))
-        .filter(post::Column::Content.eq(checked.content.as_str()))
-        .filter(post::Column::AccountId.eq(checked.account_id));
+    let mut update = post::Entity::update(active).filter(post::Column::Status.eq(read_status));
+    if let Some(read) = body_checked {
+        update = update
+            .filter(post::Column::Content.eq(read.content.as_str()))
+            .filter(post::Column::AccountId.eq(read.account_id))
+            .filter(post::Column::MediaUrls.eq(read.media_urls.clone()))
+            .filter(post::Column::Hashtags.eq(read.hashtags.clone()));
+    }
     match time_read {
         None => {}
         Some(None) => update = update.filter(post::Column::ScheduledFor.is_null()),
@@ -707,8 +712,16 @@ pub async fn update(
     }
     active.updated_at = Set(Utc::now());
     let time_read = moves_time.then_some(read_time);
-    let updated =
-        save_unless_claimed(db, active, &current, time_read, had_no_handle, "edited").await?;
+    let updated = save_unless_claimed(
+        db,
+        active,
+        read_status,
+        Some(&current),
+        time_read,
+        had_no_handle,
+        "edited",
+    )
+    .await?;
     if newly_scheduled {
         record_scheduled(db, &updated).await;
     }
@@ -964,8 +977,13 @@ async fn requeue(
     post: post::Model,
     at: DateTime<Utc>,
 ) -> Result<post::Model, AppError> {
+    let read_status = post.status;
     let read_time = post.scheduled_for;
-    let mut active = post.clone().into_active_model();
+    // Moving a scheduled post changes only its time; a draft or a failed post becoming
+    // scheduled was checked as a post to publish (media required), so nothing of what was
+    // checked may have changed meanwhile.
+    let body_checked = (read_status != PostStatus::Scheduled).then(|| post.clone());
+    let mut active = post.into_active_model();
     active.status = Set(PostStatus::Scheduled);
     active.scheduled_for = Set(Some(at));
     active.error_message = Set(None);
@@ -974,7 +992,16 @@ async fn requeue(
     active.lease_owner = Set(None);
     active.lease_expires_at = Set(None);
     active.updated_at = Set(Utc::now());
-    save_unless_claimed(db, active, &post, Some(read_time), false, "scheduled").await
+    save_unless_claimed(
+        db,
+        active,
+        read_status,
+        body_checked.as_ref(),
+        Some(read_time),
+        false,
+        "scheduled",
+    )
+    .await
 }
 
 /// Parses an IANA zone name (`Europe/Paris`); UTC when absent.
