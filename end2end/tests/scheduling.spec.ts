@@ -70,6 +70,14 @@ test("compose for two accounts with a preview, see it on the calendar, drag it, 
   expect(texts.filter((t) => t.includes(`${monthDay(day)}, `) && t.includes("10:00 AM"))).toHaveLength(1);
   await shots(page, "32-posts");
   await expectAccessible(page, "/posts");
+
+  // The edit page of one of them: the composer again, filled in.
+  await page.getByTestId("post-row").first().getByRole("link", { name: "Edit" }).click();
+  await expect(page).toHaveURL(/\/posts\/[0-9a-f-]+\/edit$/);
+  await hydrated(page);
+  await expect(page.getByLabel("Caption")).toHaveValue(caption);
+  await shots(page, "39-edit");
+  await expectAccessible(page, "/posts/{id}/edit");
   expect(errors).toEqual([]);
 });
 

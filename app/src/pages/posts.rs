@@ -14,7 +14,7 @@ use crate::components::button::{button_class, LinkButton, Size, Variant};
 use crate::components::display::{DataTable, PageHeader, PlatformBadge, StatusBadge};
 use crate::components::feedback::{ErrorPanel, SkeletonRows, Toasts};
 use crate::components::forms::CONTROL_CLASS;
-use crate::components::overlay::ConfirmButton;
+use crate::components::overlay::{ConfirmButton, DropdownMenu, MENU_ITEM_CLASS};
 use crate::components::shell::DashboardShell;
 use crate::components::url_state::{encode, Pagination};
 use crate::fns::posts::{
@@ -95,9 +95,14 @@ fn Posts() -> impl IntoView {
     view! {
         <PageHeader title="Posts" subtitle="Everything you have drafted, scheduled and published.">
             <LinkButton href="/compose">"New post"</LinkButton>
-            <a class=button_class(Variant::Secondary, Size::Medium) href=move || export_href(&query.get()) download="">
-                "Export CSV"
-            </a>
+            <DropdownMenu label="CSV" align_right=true>
+                <a class=MENU_ITEM_CLASS href=move || export_href(&query.get()) download="">
+                    "Export these posts"
+                </a>
+                <a class=MENU_ITEM_CLASS href="/posts/import-template.csv" download="">
+                    "Download the import template"
+                </a>
+            </DropdownMenu>
         </PageHeader>
         {move || notice.get().map(|message| view! {
             <p role="status" data-testid="notice" class="mb-4 rounded-lg border border-emerald-300 bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100">

@@ -2,7 +2,7 @@
 //! (published ones with metrics, upcoming ones scheduled, a failure to learn from) and queue
 //! items, so every page has something real to show. Running it again changes nothing.
 
-use chrono::{Duration, DurationRound, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
@@ -135,14 +135,23 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded, AppError> {
     }
 
     // Posts from 21 days ago to 9 days ahead, one or two a day, on the hour.
-    let today = now.duration_trunc(Duration::hours(1)).unwrap_or(now);
+    // At the hours a marketer posts, in the demo's zone: 9:00, and 14:00 every other day.
+    let zone: chrono_tz::Tz = DEMO_TIMEZONE.parse().unwrap_or(chrono_tz::Tz::UTC);
+    let today = now.with_timezone(&zone).date_naive();
     let mut posts = 0;
     for day in -21i64..=9 {
         for slot in 0..(1 + (day.rem_euclid(2))) {
             let n = (day + 21) as usize * 2 + slot as usize;
             let account = &accounts[n % accounts.len()];
             let product = &PRODUCTS[n % PRODUCTS.len()];
-            let at = today + Duration::days(day) + Duration::hours(2 + 5 * slot);
+            let local = (today + Duration::days(day))
+                .and_hms_opt(9 + 5 * slot as u32, 0, 0)
+                .unwrap_or_default();
+            let at = zone
+                .from_local_datetime(&local)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(now);
             let (status, posted_at, error) = if at <= now {
                 if n % 11 == 5 {
                     (
