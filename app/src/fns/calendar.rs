@@ -19,11 +19,25 @@ pub struct CalendarChip {
     /// The first words of the caption.
     pub excerpt: String,
     pub date: NaiveDate,
+    /// "Tue, Nov 24" (for messages about the chip).
+    pub day: String,
     pub hour: u32,
     /// "3:30 PM".
     pub time: String,
     /// Whether it can still be moved (drafts and scheduled posts; failed ones get a new slot).
     pub movable: bool,
+}
+
+/// A day drawn on the calendar, its labels written on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarDayLabel {
+    pub date: NaiveDate,
+    /// "24".
+    pub number: u32,
+    /// "Tue 24" (week view headers).
+    pub short: String,
+    /// "Tuesday, November 24" (dialogs and screen readers).
+    pub long: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,8 +64,15 @@ pub struct CalendarPage {
     pub month: u32,
     pub prev: NaiveDate,
     pub next: NaiveDate,
+    /// Every day drawn, `start` to `end`.
+    pub days: Vec<CalendarDayLabel>,
+    /// Days of a month view with more posts than a cell shows, and how many more.
+    pub hidden: Vec<(NaiveDate, u32)>,
     pub chips: Vec<CalendarChip>,
 }
+
+/// Posts a month cell shows before "+N more".
+pub const CHIPS_PER_DAY: usize = 3;
 
 /// Zones marketers plan for most, offered by the zone switch beside the user's own.
 pub const COMMON_ZONES: &[&str] = &[
@@ -143,19 +164,45 @@ pub async fn calendar_data(
             };
             let accounts = super::posts::account_names(&state.db, &owner).await?;
             let calendar = posts::calendar(&state.db, &owner, start, end, zone).await?;
-            let chips = calendar
-                .days
-                .into_iter()
-                .flat_map(|day| day.posts)
-                .map(|post| chip(&post, zone, &accounts))
-                .collect();
+            // A month cell shows its first few posts and "+N more": only those travel with
+            // the page (a busy month is a thousand posts); the rest load when asked for.
+            let mut hidden = Vec::new();
+            let mut chips = Vec::new();
+            for day in calendar.days {
+                let shown = match view {
+                    CalendarView::Month => CHIPS_PER_DAY.min(day.posts.len()),
+                    CalendarView::Week => day.posts.len(),
+                };
+                if day.posts.len() > shown {
+                    hidden.push((day.date, (day.posts.len() - shown) as u32));
+                }
+                chips.extend(
+                    day.posts
+                        .iter()
+                        .take(shown)
+                        .map(|post| chip(post, zone, &accounts)),
+                );
+            }
             let mut zones: Vec<String> = COMMON_ZONES.iter().map(|z| z.to_string()).collect();
             for extra in [user_zone.name(), zone.name()] {
                 if !zones.iter().any(|z| z == extra) {
                     zones.insert(0, extra.to_string());
                 }
             }
+            let days = (0..=(end - start).num_days())
+                .map(|i| {
+                    let date = start + Duration::days(i);
+                    CalendarDayLabel {
+                        date,
+                        number: date.day(),
+                        short: date.format("%a %-d").to_string(),
+                        long: date.format("%A, %B %-d").to_string(),
+                    }
+                })
+                .collect();
             Ok(CalendarPage {
+                days,
+                hidden,
                 zone: zone.name().to_string(),
                 user_zone: user_zone.name().to_string(),
                 zones,
@@ -194,6 +241,7 @@ fn chip(
         account_name: accounts.get(&post.account_id).cloned().unwrap_or_default(),
         excerpt,
         date: at.date_naive(),
+        day: at.format("%a, %b %-d").to_string(),
         hour: at.hour(),
         time: at.format("%-I:%M %p").to_string(),
         // Failed posts are retried from the posts page rather than dragged.
@@ -254,6 +302,30 @@ pub async fn move_post_to(id: Uuid, local: String, tz: String) -> Result<Calenda
             let moved = posts::schedule(&state.db, &owner, id, at).await?;
             let accounts = super::posts::account_names(&state.db, &owner).await?;
             Ok(chip(&moved, zone, &accounts))
+        }
+        .await,
+    )
+}
+
+/// Every post of one day (the month view's "+N more"), in the zone the calendar shows.
+#[server(prefix = "/fn", endpoint = "calendar/day")]
+pub async fn calendar_day(date: String, tz: String) -> Result<Vec<CalendarChip>, AppError> {
+    super::with_status(
+        async move {
+            use crate::server::services::{local_time, posts};
+            use crate::server::{auth::session::require_user, state::app_state};
+            let state = app_state()?;
+            let owner = require_user()?;
+            let zone = posts::parse_zone(Some(&tz))?;
+            let day = local_time::parse_date(&date, "date")?;
+            let accounts = super::posts::account_names(&state.db, &owner).await?;
+            let calendar = posts::calendar(&state.db, &owner, day, day, zone).await?;
+            Ok(calendar
+                .days
+                .iter()
+                .flat_map(|d| &d.posts)
+                .map(|post| chip(post, zone, &accounts))
+                .collect())
         }
         .await,
     )

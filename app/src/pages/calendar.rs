@@ -3,7 +3,7 @@
 //! one to another day or hour reschedules it, and "Move to…" does the same without dragging
 //! (WCAG 2.5.7). The chip moves at once; if the server refuses, it goes back with the reason.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,12 +20,9 @@ use crate::components::forms::CONTROL_CLASS;
 use crate::components::shell::DashboardShell;
 use crate::components::url_state::{current_query, href_with, Tabs};
 use crate::fns::calendar::{
-    calendar_data, move_post, move_post_to, CalendarChip, CalendarPage as CalendarData,
-    CalendarView,
+    calendar_data, calendar_day, move_post, move_post_to, CalendarChip, CalendarDayLabel,
+    CalendarPage as CalendarData, CalendarView, CHIPS_PER_DAY,
 };
-
-/// Chips a month cell shows before "+N more".
-const CHIPS_PER_DAY: usize = 3;
 
 #[component]
 pub fn CalendarPage() -> impl IntoView {
@@ -101,11 +98,7 @@ fn Board(page: CalendarData) -> impl IntoView {
                     *chip = moved.clone();
                 }
             });
-            toasts.success(format!(
-                "Moved to {} at {}.",
-                moved.date.format("%a, %b %-d"),
-                moved.time
-            ));
+            toasts.success(format!("Moved to {} at {}.", moved.day, moved.time));
         }
         Some((before, Err(err))) => {
             chips.update(|all| {
@@ -135,12 +128,7 @@ fn Board(page: CalendarData) -> impl IntoView {
         }
         let place = match &target {
             Move::ToDay { date, hour } => Some((*date, *hour)),
-            Move::ToTime(local) => chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M")
-                .ok()
-                .map(|t| {
-                    use chrono::Timelike;
-                    (t.date(), Some(t.hour()))
-                }),
+            Move::ToTime(local) => split_local(local),
         };
         if let Some((date, hour)) = place {
             chips.update(|all| {
@@ -178,13 +166,17 @@ fn Board(page: CalendarData) -> impl IntoView {
     });
     let day_dialog = NodeRef::<html::Dialog>::new();
     let day_open = RwSignal::new(None::<NaiveDate>);
+    let day_list =
+        Action::new(move |date: &NaiveDate| calendar_day(date.to_string(), zone.get_value()));
     let open_day = Callback::new(move |date: NaiveDate| {
         day_open.set(Some(date));
+        day_list.dispatch(date);
         if let Some(d) = day_dialog.get() {
             let _ = d.show_modal();
         }
     });
 
+    let hidden = StoredValue::new(page.hidden.clone());
     let CalendarData {
         zone: zone_name,
         user_zone,
@@ -192,11 +184,10 @@ fn Board(page: CalendarData) -> impl IntoView {
         view,
         title,
         today,
-        start,
-        end,
         month,
         prev,
         next,
+        days,
         ..
     } = page;
     let nav_href = move |date: NaiveDate| {
@@ -204,9 +195,7 @@ fn Board(page: CalendarData) -> impl IntoView {
         href_with(path, &query.get(), "date", &date.to_string())
     };
     let today_href = move || href_with("/calendar", &query.get(), "date", "");
-    let days: Vec<NaiveDate> = (0..=(end - start).num_days())
-        .map(|i| start + Duration::days(i))
-        .collect();
+    let labels = StoredValue::new(days.clone());
     let other_zone = (zone_name != user_zone).then(|| (zone_name.clone(), user_zone.clone()));
     // Slots name wall-clock times of the zone shown: the composer converts them to the user's.
     let compose_tz = if zone_name == user_zone {
@@ -248,7 +237,7 @@ fn Board(page: CalendarData) -> impl IntoView {
         })}
         <div node_ref=board data-testid="calendar" data-view=if view == CalendarView::Month { "month" } else { "week" } data-zone=zone_attr>
             {match view {
-                CalendarView::Month => view! { <MonthGrid days month today chips move_chip open_move open_day compose_tz=compose_tz.clone() /> }.into_any(),
+                CalendarView::Month => view! { <MonthGrid days month today chips hidden move_chip open_move open_day compose_tz=compose_tz.clone() /> }.into_any(),
                 CalendarView::Week => view! { <WeekGrid days today chips move_chip open_move compose_tz=compose_tz.clone() /> }.into_any(),
             }}
         </div>
@@ -273,15 +262,17 @@ fn Board(page: CalendarData) -> impl IntoView {
         </dialog>
 
         <dialog node_ref=day_dialog aria-labelledby="day-title" class="m-auto w-[min(30rem,calc(100vw-2rem))] rounded-2xl border border-zinc-200 bg-white p-6 text-zinc-900 shadow-2xl backdrop:bg-black/50 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100">
-            <h2 id="day-title" class="font-heading text-lg font-bold">{move || day_open.get().map(|d| d.format("%A, %B %-d").to_string()).unwrap_or_default()}</h2>
+            <h2 id="day-title" class="font-heading text-lg font-bold">{move || day_open.get().and_then(|d| labels.with_value(|all| all.iter().find(|l| l.date == d).map(|l| l.long.clone()))).unwrap_or_default()}</h2>
             <ul class="mt-4 max-h-[60vh] space-y-2 overflow-y-auto" data-testid="day-list">
                 {move || {
-                    let Some(day) = day_open.get() else { return ().into_any() };
-                    chips.with(|all| {
-                        let mut of_day: Vec<CalendarChip> = all.iter().filter(|c| c.date == day).cloned().collect();
-                        of_day.sort_by_key(|c| (c.hour, c.time.clone()));
-                        of_day
-                    }).into_iter().map(|chip| view! { <li><Chip chip open_move /></li> }).collect_view().into_any()
+                    if day_list.pending().get() {
+                        return view! { <li class="text-sm text-zinc-600 dark:text-zinc-400">"Loading…"</li> }.into_any();
+                    }
+                    match day_list.value().get() {
+                        Some(Ok(of_day)) => of_day.into_iter().map(|chip| view! { <li><Chip chip open_move /></li> }).collect_view().into_any(),
+                        Some(Err(err)) => view! { <li role="alert" class="text-sm text-red-700 dark:text-red-300">{err.to_string()}</li> }.into_any(),
+                        None => ().into_any(),
+                    }
                 }}
             </ul>
             <div class="mt-4 flex justify-end">
@@ -289,6 +280,26 @@ fn Board(page: CalendarData) -> impl IntoView {
             </div>
         </dialog>
     }
+}
+
+/// The day and hour of a `datetime-local` value ("2026-11-24T15:30"), read without chrono's
+/// parser (which would otherwise be shipped to the browser for this alone).
+fn split_local(local: &str) -> Option<(NaiveDate, Option<u32>)> {
+    let (date, time) = local.split_once('T')?;
+    let mut parts = date.splitn(3, '-').map(str::parse::<u32>);
+    let (year, month, day) = (
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+    );
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    let hour = time
+        .split(':')
+        .next()?
+        .parse::<u32>()
+        .ok()
+        .filter(|h| *h < 24)?;
+    Some((date, Some(hour)))
 }
 
 /// Lets a cell accept dropped chips.
@@ -328,10 +339,11 @@ const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 #[component]
 fn MonthGrid(
-    days: Vec<NaiveDate>,
+    days: Vec<CalendarDayLabel>,
     month: u32,
     today: NaiveDate,
     chips: RwSignal<Vec<CalendarChip>>,
+    hidden: StoredValue<Vec<(NaiveDate, u32)>>,
     move_chip: Callback<(Uuid, Move)>,
     open_move: Callback<CalendarChip>,
     open_day: Callback<NaiveDate>,
@@ -347,9 +359,9 @@ fn MonthGrid(
                 </div>
                 {days.chunks(7).map(|week| view! {
                     <div role="row" class="contents">
-                        {week.iter().map(|date| {
-                            let date = *date;
-                            view! { <DayCell date in_month=date.month() == month today chips move_chip open_move open_day compose_tz=compose_tz.clone() /> }
+                        {week.iter().map(|day| {
+                            let in_month = day.date.month() == month;
+                            view! { <DayCell day=day.clone() in_month today chips hidden move_chip open_move open_day compose_tz=compose_tz.clone() /> }
                         }).collect_view()}
                     </div>
                 }).collect_view()}
@@ -360,15 +372,17 @@ fn MonthGrid(
 
 #[component]
 fn DayCell(
-    date: NaiveDate,
+    day: CalendarDayLabel,
     in_month: bool,
     today: NaiveDate,
     chips: RwSignal<Vec<CalendarChip>>,
+    hidden: StoredValue<Vec<(NaiveDate, u32)>>,
     move_chip: Callback<(Uuid, Move)>,
     open_move: Callback<CalendarChip>,
     open_day: Callback<NaiveDate>,
     compose_tz: String,
 ) -> impl IntoView {
+    let date = day.date;
     let over = RwSignal::new(false);
     let (on_over, on_leave, on_drop) = drop_handlers(date, None, move_chip, over);
     let of_day = Memo::new(move |_| {
@@ -380,7 +394,7 @@ fn DayCell(
         })
     });
     let is_today = date == today;
-    let label = date.format("%A, %B %-d").to_string();
+    let label = day.long.clone();
     view! {
         <div
             role="cell"
@@ -409,7 +423,7 @@ fn DayCell(
                         "px-1 text-xs text-zinc-600 dark:text-zinc-400"
                     }
                 >
-                    {date.day()}
+                    {day.number}
                 </span>
                 <a
                     href=format!("/compose?date={date}{compose_tz}")
@@ -421,7 +435,8 @@ fn DayCell(
                 {move || of_day.get().into_iter().take(CHIPS_PER_DAY).map(|chip| view! { <li><Chip chip open_move /></li> }).collect_view()}
             </ul>
             {move || {
-                let extra = of_day.with(Vec::len).saturating_sub(CHIPS_PER_DAY);
+                let not_sent = hidden.with_value(|h| h.iter().find(|(d, _)| *d == date).map_or(0, |(_, n)| *n as usize));
+                let extra = not_sent + of_day.with(Vec::len).saturating_sub(CHIPS_PER_DAY);
                 (extra > 0).then(|| view! {
                     <button type="button" data-testid="more" class="relative mt-1 w-full rounded px-1 text-left text-xs font-semibold text-brand hover:underline" on:click=move |_| open_day.run(date)>
                         {format!("+{extra} more")}
@@ -434,7 +449,7 @@ fn DayCell(
 
 #[component]
 fn WeekGrid(
-    days: Vec<NaiveDate>,
+    days: Vec<CalendarDayLabel>,
     today: NaiveDate,
     chips: RwSignal<Vec<CalendarChip>>,
     move_chip: Callback<(Uuid, Move)>,
@@ -447,11 +462,11 @@ fn WeekGrid(
             <div class="grid min-w-[52rem] grid-cols-[4rem_repeat(7,minmax(0,1fr))]" role="table" aria-label="Week">
                 <div role="row" class="contents">
                     <div role="columnheader" class="border-b border-zinc-200 dark:border-zinc-800"><span class="sr-only">"Hour"</span></div>
-                    {days.get_value().into_iter().map(|date| {
-                        let is_today = date == today;
+                    {days.get_value().into_iter().map(|day| {
+                        let is_today = day.date == today;
                         view! {
                             <div role="columnheader" aria-current=is_today.then_some("date") class=format!("border-b border-zinc-200 px-2 py-2 text-center text-xs font-semibold dark:border-zinc-800 {}", if is_today { "text-brand" } else { "text-zinc-700 dark:text-zinc-300" })>
-                                {date.format("%a %-d").to_string()}
+                                {day.short}
                             </div>
                         }
                     }).collect_view()}
@@ -461,7 +476,7 @@ fn WeekGrid(
                         <div role="rowheader" class="border-b border-r border-zinc-200 px-2 py-1 text-right text-xs text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
                             {hour_label(hour)}
                         </div>
-                        {days.get_value().into_iter().map(|date| view! { <HourCell date hour chips move_chip open_move compose_tz=compose_tz.clone() /> }).collect_view()}
+                        {days.get_value().into_iter().map(|day| view! { <HourCell day hour chips move_chip open_move compose_tz=compose_tz.clone() /> }).collect_view()}
                     </div>
                 }).collect_view()}
             </div>
@@ -480,13 +495,14 @@ fn hour_label(hour: u32) -> String {
 
 #[component]
 fn HourCell(
-    date: NaiveDate,
+    day: CalendarDayLabel,
     hour: u32,
     chips: RwSignal<Vec<CalendarChip>>,
     move_chip: Callback<(Uuid, Move)>,
     open_move: Callback<CalendarChip>,
     compose_tz: String,
 ) -> impl IntoView {
+    let date = day.date;
     let over = RwSignal::new(false);
     let (on_over, on_leave, on_drop) = drop_handlers(date, Some(hour), move_chip, over);
     let in_slot = Memo::new(move |_| {
@@ -511,7 +527,7 @@ fn HourCell(
             <a
                 href=format!("/compose?at={date}T{hour:02}:00{compose_tz}")
                 class="absolute inset-0 opacity-0 focus:opacity-100"
-                aria-label=format!("New post on {} at {}", date.format("%A, %B %-d"), hour_label(hour))
+                aria-label=format!("New post on {} at {}", day.long, hour_label(hour))
             ></a>
             <ul class="relative space-y-0.5">
                 {move || in_slot.get().into_iter().map(|chip| view! { <li><Chip chip open_move /></li> }).collect_view()}
