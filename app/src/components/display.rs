@@ -108,7 +108,8 @@ pub fn PlatformBadge(platform: Platform) -> impl IntoView {
     }
 }
 
-/// A table that scrolls sideways on small screens, with a friendly message when empty.
+/// A table with a friendly message when empty. On phones its headings are for screen readers
+/// only and rows may lay their cells out as a card (`max-sm:` classes on the rows).
 #[component]
 pub fn DataTable(
     /// Column headings; an empty heading is for a column of controls and gets a
@@ -127,7 +128,7 @@ pub fn DataTable(
         <div class="overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
             <table class="min-w-full divide-y divide-zinc-200 text-sm dark:divide-zinc-800">
                 {(!caption.is_empty()).then(|| view! { <caption class="sr-only">{caption}</caption> })}
-                <thead class="bg-zinc-50 text-left text-xs font-semibold uppercase tracking-wide text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400">
+                <thead class="bg-zinc-50 text-left text-xs font-semibold uppercase tracking-wide text-zinc-600 max-sm:sr-only dark:bg-zinc-900 dark:text-zinc-400">
                     <tr>
                         {headings
                             .into_iter()

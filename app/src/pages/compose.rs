@@ -311,7 +311,11 @@ fn ComposerForm(data: ComposeContext) -> impl IntoView {
                         note=time_note
                         error
                     />
-                    <Show when=move || time_problem.get().is_some()>
+                    // The live check, until a save says the same at the field.
+                    <Show when=move || {
+                        let said = error.get().filter(|e| e.field() == Some("scheduled_for")).map(|e| e.to_string());
+                        time_problem.get().is_some_and(|p| Some(p) != said)
+                    }>
                         <p role="alert" data-testid="time-problem" class="rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
                             {move || time_problem.get()}
                         </p>

@@ -313,8 +313,8 @@ fn PostRowView(
     let deletable = post.status.allows(PostStatus::DELETABLE);
     let checkbox_id = format!("select-{id}");
     view! {
-        <tr data-testid="post-row" data-status=post.status.as_str() class="align-top hover:bg-zinc-50 dark:hover:bg-zinc-800/50">
-            <td class="px-4 py-3">
+        <tr data-testid="post-row" data-status=post.status.as_str() class="align-top hover:bg-zinc-50 max-sm:flex max-sm:flex-wrap max-sm:items-start max-sm:gap-x-1 max-sm:py-2 dark:hover:bg-zinc-800/50">
+            <td class="px-4 py-3 max-sm:py-1">
                 <input
                     id=checkbox_id.clone()
                     type="checkbox"
@@ -327,19 +327,19 @@ fn PostRowView(
                     }
                 />
             </td>
-            <td class="max-w-md px-4 py-3">
+            <td class="max-w-md px-4 py-3 max-sm:w-[calc(100%-3.5rem)] max-sm:max-w-none max-sm:px-1">
                 <p class="break-words">{excerpt}{more.then_some("…")}</p>
                 {(!post.hashtags.is_empty()).then(|| view! {
                     <p class="mt-1 text-xs text-brand">{post.hashtags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" ")}</p>
                 })}
             </td>
-            <td class="px-4 py-3">
+            <td class="px-4 py-3 max-sm:py-1">
                 <div class="flex flex-col items-start gap-1">
                     <PlatformBadge platform=post.platform />
                     <span class="text-xs text-zinc-600 dark:text-zinc-400">{account_name}</span>
                 </div>
             </td>
-            <td class="px-4 py-3">
+            <td class="px-4 py-3 max-sm:py-1">
                 <StatusBadge status=post.status />
                 {(post.status == PostStatus::Failed).then(|| view! {
                     <p class="mt-1 max-w-56 text-xs text-red-800 dark:text-red-200" data-testid="failure-reason">
@@ -347,10 +347,10 @@ fn PostRowView(
                     </p>
                 })}
             </td>
-            <td class="whitespace-nowrap px-4 py-3 text-zinc-700 dark:text-zinc-300" data-testid="post-when">
+            <td class="whitespace-nowrap px-4 py-3 text-zinc-700 max-sm:py-1 dark:text-zinc-300" data-testid="post-when">
                 {if when.is_empty() { "Not scheduled".to_string() } else { when }}
             </td>
-            <td class="px-4 py-3">
+            <td class="px-4 py-3 max-sm:py-1">
                 <div class="flex flex-wrap gap-1">
                     {editable.then(|| view! {
                         <a href=format!("/posts/{id}/edit") class=button_class(Variant::Secondary, Size::Small)>"Edit"</a>
