@@ -524,6 +524,8 @@ fn MediaThumb(url: String) -> impl IntoView {
                     alt=""
                     loading="lazy"
                     class="h-full w-full object-cover"
+                    // A broken image shows no browser icon: the caption under it says so.
+                    class:invisible=move || state.get() == LoadState::Broken
                     on:load=move |_| state.set(LoadState::Loaded)
                     on:error=move |_| state.set(LoadState::Broken)
                 />
@@ -664,9 +666,15 @@ fn PlatformPreview(
                 </div>
             </header>
             {move || match first_media() {
-                Some(url) => view! {
-                    <img src=url alt="" class=if square { "aspect-square w-full bg-zinc-100 object-cover dark:bg-zinc-800" } else { "aspect-video w-full bg-zinc-100 object-cover dark:bg-zinc-800" } />
-                }.into_any(),
+                Some(url) => {
+                    let broken = RwSignal::new(false);
+                    view! {
+                        <div class=if square { "grid aspect-square w-full place-items-center bg-zinc-100 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400" } else { "grid aspect-video w-full place-items-center bg-zinc-100 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400" }>
+                            <Show when=move || broken.get()>"This photo does not load"</Show>
+                            <img src=url alt="" class="h-full w-full object-cover" class:hidden=move || broken.get() on:error=move |_| broken.set(true) />
+                        </div>
+                    }.into_any()
+                }
                 None => view! {
                     <div class=if square { "grid aspect-square w-full place-items-center bg-zinc-100 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400" } else { "hidden" }>
                         "No photo or video yet"
