@@ -538,6 +538,13 @@ async fn first_visit(client: &Client, base: &str, path: &str, cookie: &str, enco
             assets.push(js.trim_end_matches(".js").to_string() + ".wasm");
         }
     }
+    // The page's lazy route: its wasm chunks load before hydration, whether or not the HTML
+    // preloads them (leptos_axum 0.8 leaves the preload links out of some answers).
+    for chunk in route_chunks(client, base, path).await {
+        if !assets.contains(&chunk) {
+            assets.push(chunk);
+        }
+    }
     // Fonts the stylesheet names are fetched too (a browser loads those the page uses), but
     // counted apart: the budget is HTML + wasm + JS + CSS.
     let mut next = 0;
@@ -590,4 +597,34 @@ async fn first_visit(client: &Client, base: &str, path: &str, cookie: &str, enco
             (code_total + font_total) as f64 / 1024.0
         );
     }
+}
+
+/// The wasm chunks (and the loader script) the browser fetches for the page's lazy route, as
+/// the split manifest lists them: `/calendar` is `__calendar_route_view_<hash>`.
+async fn route_chunks(client: &Client, base: &str, path: &str) -> Vec<String> {
+    let route = path.trim_start_matches('/').replace(['/', '-'], "_");
+    let Ok(res) = client
+        .get(format!("{base}/pkg/__wasm_split_manifest.json"))
+        .send()
+        .await
+    else {
+        return Vec::new();
+    };
+    let Ok(manifest) = res
+        .json::<std::collections::HashMap<String, Vec<String>>>()
+        .await
+    else {
+        // No manifest: a build without `--split`, one wasm file.
+        return Vec::new();
+    };
+    let prefix = format!("__{route}_route_view_");
+    let mut chunks: Vec<String> = manifest
+        .iter()
+        .filter(|(name, _)| name.starts_with(&prefix))
+        .flat_map(|(_, chunks)| chunks.iter().map(|c| format!("/pkg/{c}.wasm")))
+        .collect();
+    if !chunks.is_empty() {
+        chunks.push("/pkg/__wasm_split.______________________.js".to_string());
+    }
+    chunks
 }

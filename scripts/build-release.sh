@@ -7,10 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cargo leptos build --release --precompress "$@"
-
 # cargo-leptos takes LEPTOS_SITE_ROOT over Cargo.toml; the server reads POSTPILOT_SERVER_SITE_ROOT.
 site="${LEPTOS_SITE_ROOT:-$POSTPILOT_SERVER_SITE_ROOT}"
+# Not `--split` (Leptos lazy routes): with wasm-bindgen 0.2.130 a split build's JS imports the
+# unresolved module "__wbindgen_externref_xform__" and no page hydrates. A split build's
+# leftovers would be preloaded by the server (it reads their manifest): they go first.
+rm -f "$site"/pkg/__wasm_split* "$site"/pkg/chunk_*.wasm* "$site"/pkg/split_*.wasm*
+cargo leptos build --release --precompress "$@"
 find "$site" -type f \( -name '*.woff2.*' -o -name '*.woff.*' -o -name '*.png.*' \
   -o -name '*.jpg.*' -o -name '*.jpeg.*' -o -name '*.webp.*' -o -name '*.avif.*' \
   -o -name '*.gif.*' -o -name '.gitkeep.*' \) \( -name '*.br' -o -name '*.gz' \) -delete

@@ -5,5 +5,6 @@
 pub mod api;
 pub mod cli;
 pub mod downloads;
+pub mod page_compression;
 pub mod startup;
 pub mod telemetry;

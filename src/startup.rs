@@ -40,7 +40,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{api, downloads};
+use crate::{api, downloads, page_compression};
 
 pub struct Application {
     listener: TcpListener,
@@ -185,7 +185,8 @@ pub fn router(state: AppState) -> Router {
         // reach them): this bounds it. Form encoding can triple a pasted CSV import.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             4 * state.settings.server.max_body_bytes,
-        ));
+        ))
+        .layer(axum::middleware::from_fn(page_compression::compress_pages));
 
     let site_root = options.site_root.to_string();
     let pkg_dir = format!("{site_root}/{}", options.site_pkg_dir);
@@ -259,7 +260,8 @@ async fn server_fn_error_status(req: Request, next: axum::middleware::Next) -> R
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-/// Compression of what is not precompressed (pages, API and server function answers): brotli
+/// Compression of what is not precompressed (API and server function answers, and pages for
+/// clients that take gzip rather than brotli: `page_compression` brotlis pages itself): brotli
 /// when the client accepts it, else gzip. Quality 4, not the codecs' defaults: brotli's default
 /// (11) spends tens of milliseconds on one page, while 4 still beats gzip's size at gzip's
 /// speed. Fonts are compressed already, and answers that already carry a Content-Encoding

@@ -482,6 +482,21 @@ async fn kept_answers_read_only_tables_whose_writes_move_the_revision() {
         .await
         .unwrap();
     assert!(String::from_utf8_lossy(&calendar.json()).contains("Post 2"));
+    // The calendar page's reads: the month's (first posts of each day) and the week's.
+    for per_day in [Some(3), None] {
+        let days = reads
+            .calendar_entries(
+                &conn,
+                &owner,
+                today,
+                today + Duration::days(30),
+                zone,
+                per_day,
+            )
+            .await
+            .unwrap();
+        assert_eq!(days.iter().map(|d| d.entries.len()).sum::<usize>(), 3);
+    }
 
     let read = tables_read(&seen.lock().unwrap());
     assert!(

@@ -86,7 +86,10 @@ async fn page(app: &TestApp, who: &Browser, path: &str) -> (u16, String) {
         .send()
         .await
         .unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
+    let status = res.status().as_u16();
+    // Hydration markers (`<!>`, after text a component computes) are not content: left out,
+    // the assertions read the HTML as a person would.
+    (status, res.text().await.unwrap().replace("<!>", ""))
 }
 
 async fn posts_of(app: &TestApp, who: &Browser) -> Vec<post::Model> {
@@ -659,4 +662,156 @@ async fn two_edits_valid_alone_never_combine_into_a_post_no_platform_accepts() {
         );
     }
     println!("{refusals} of 50 edits refused as changed meanwhile");
+}
+
+/// The month view reads when each post falls, then only the chips it shows: the result must
+/// be exactly the first posts of each day (in the zone shown) of the full calendar read, with
+/// the others counted, across a DST change, a post published on another day than its slot,
+/// and captions cut by characters, not bytes.
+#[tokio::test]
+async fn the_month_view_shows_the_first_posts_of_each_day_and_counts_the_rest() {
+    use app::server::services::posts;
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Pro, "America/New_York").await;
+    let facebook: Uuid = app.account(&who.token, "facebook").await.parse().unwrap();
+    let user = app.user(&who.email).await;
+    let zone: chrono_tz::Tz = "America/New_York".parse().unwrap();
+    let utc = |d, h, m| Utc.with_ymd_and_hms(2030, 3, d, h, m, 0).unwrap();
+    let caption = |i: usize| format!("{i} 🌷 {}", "Spring sale on every mug. ".repeat(4));
+    let mut rows = Vec::new();
+    // Five posts on March 5 (New York), one of them at 23:59 local = 04:59 UTC on March 6.
+    for (i, at) in [
+        utc(5, 14, 0),
+        utc(5, 15, 0),
+        utc(5, 16, 30),
+        utc(5, 18, 0),
+        utc(6, 4, 59),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        rows.push(post::new_row(
+            user.id,
+            facebook,
+            app::model::Platform::Facebook,
+            caption(i),
+            PostStatus::Scheduled,
+            Some(at),
+        ));
+    }
+    // March 10 springs forward at 2:00: posts at 1:30 and 3:30 local, four in all.
+    for (i, at) in [
+        utc(10, 6, 30),
+        utc(10, 7, 30),
+        utc(10, 12, 0),
+        utc(10, 13, 0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        rows.push(post::new_row(
+            user.id,
+            facebook,
+            app::model::Platform::Facebook,
+            caption(10 + i),
+            PostStatus::Draft,
+            Some(at),
+        ));
+    }
+    // Slotted for March 20, published on March 12: it belongs to March 12.
+    let mut published = post::new_row(
+        user.id,
+        facebook,
+        app::model::Platform::Facebook,
+        caption(20),
+        PostStatus::Posted,
+        Some(utc(20, 15, 0)),
+    );
+    published.posted_at = sea_orm::Set(Some(utc(12, 15, 0)));
+    rows.push(published);
+    crate::helpers::insert_posts(&app, rows).await;
+
+    let (start, end) = (
+        chrono::NaiveDate::from_ymd_opt(2030, 2, 25).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2030, 4, 7).unwrap(),
+    );
+    let full = posts::calendar(&app.db, &user, start, end, zone)
+        .await
+        .unwrap();
+    assert_eq!(full.total, 10);
+    let shown = posts::calendar_entries(&app.db, &user, start, end, zone, Some(3))
+        .await
+        .unwrap();
+    let expected: Vec<_> = full
+        .days
+        .iter()
+        .map(|day| posts::CalendarDayEntries {
+            date: day.date,
+            entries: day.posts.iter().take(3).map(Into::into).collect(),
+            more: day.posts.len().saturating_sub(3) as u32,
+        })
+        .collect();
+    assert_eq!(shown, expected);
+    let days: Vec<(String, usize, u32)> = shown
+        .iter()
+        .map(|d| (d.date.to_string(), d.entries.len(), d.more))
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("2030-03-05".to_string(), 3, 2),
+            ("2030-03-10".to_string(), 3, 1),
+            ("2030-03-12".to_string(), 1, 0),
+        ]
+    );
+    let excerpt = &shown[0].entries[0].excerpt;
+    assert_eq!(excerpt.chars().count(), posts::EXCERPT_CHARS);
+    assert!(excerpt.starts_with("0 🌷 Spring sale"), "{excerpt}");
+    // Without a cap, every post of the range, as the full read has them.
+    let all = posts::calendar_entries(&app.db, &user, start, end, zone, None)
+        .await
+        .unwrap();
+    let all_expected: Vec<_> = full
+        .days
+        .iter()
+        .map(|day| posts::CalendarDayEntries {
+            date: day.date,
+            entries: day.posts.iter().map(Into::into).collect(),
+            more: 0,
+        })
+        .collect();
+    assert_eq!(all, all_expected);
+
+    // The page's server function: three chips on March 5 and "+2", then a post deleted behind
+    // the page's back (plain SQL) shows at once, though the page's read is kept in memory.
+    let page = month_of_march_2030(&app, &who).await;
+    let on_5th = |page: &Value| {
+        page["chips"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["date"] == "2030-03-05")
+            .count()
+    };
+    assert_eq!(on_5th(&page), 3, "{page}");
+    assert_eq!(
+        page["hidden"],
+        serde_json::json!([["2030-03-05", 2], ["2030-03-10", 1]])
+    );
+    let first = shown[0].entries[0].id;
+    post::Entity::delete_many()
+        .filter(post::Column::Id.eq(first))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let page = month_of_march_2030(&app, &who).await;
+    assert_eq!(on_5th(&page), 3);
+    assert_eq!(page["hidden"][0], serde_json::json!(["2030-03-05", 1]));
+    assert!(!page.to_string().contains(&first.to_string()));
+}
+
+async fn month_of_march_2030(app: &TestApp, who: &Browser) -> Value {
+    let res = call(app, who, "/fn/calendar/data", &[("date", "2030-03-01")]).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
 }

@@ -163,25 +163,23 @@ pub async fn calendar_data(
                 }
             };
             let accounts = super::posts::account_names(&state.db, &owner).await?;
-            let calendar = posts::calendar(&state.db, &owner, start, end, zone).await?;
             // A month cell shows its first few posts and "+N more": only those travel with
             // the page (a busy month is a thousand posts); the rest load when asked for.
+            let per_day = match view {
+                CalendarView::Month => Some(CHIPS_PER_DAY),
+                CalendarView::Week => None,
+            };
+            let days = state
+                .post_reads
+                .calendar_entries(&state.db, &owner, start, end, zone, per_day)
+                .await?;
             let mut hidden = Vec::new();
             let mut chips = Vec::new();
-            for day in calendar.days {
-                let shown = match view {
-                    CalendarView::Month => CHIPS_PER_DAY.min(day.posts.len()),
-                    CalendarView::Week => day.posts.len(),
-                };
-                if day.posts.len() > shown {
-                    hidden.push((day.date, (day.posts.len() - shown) as u32));
+            for day in days {
+                if day.more > 0 {
+                    hidden.push((day.date, day.more));
                 }
-                chips.extend(
-                    day.posts
-                        .iter()
-                        .take(shown)
-                        .map(|post| chip(post, zone, &accounts)),
-                );
+                chips.extend(day.entries.iter().map(|entry| chip(entry, zone, &accounts)));
             }
             let mut zones: Vec<String> = COMMON_ZONES.iter().map(|z| z.to_string()).collect();
             for extra in [user_zone.name(), zone.name()] {
@@ -223,23 +221,22 @@ pub async fn calendar_data(
 
 #[cfg(feature = "ssr")]
 fn chip(
-    post: &crate::model::PostView,
+    post: &crate::server::services::posts::CalendarEntry,
     zone: chrono_tz::Tz,
     accounts: &std::collections::HashMap<Uuid, String>,
 ) -> CalendarChip {
     use chrono::Timelike;
+    // Entries on a calendar have a time (drafts without one are not placed on it).
     let at = post
-        .posted_at
-        .or(post.scheduled_for)
-        .unwrap_or(post.created_at)
+        .calendar_time()
+        .unwrap_or_else(chrono::Utc::now)
         .with_timezone(&zone);
-    let excerpt: String = post.content.chars().take(60).collect();
     CalendarChip {
         id: post.id,
         platform: post.platform,
         status: post.status,
         account_name: accounts.get(&post.account_id).cloned().unwrap_or_default(),
-        excerpt,
+        excerpt: post.excerpt.clone(),
         date: at.date_naive(),
         day: at.format("%a, %b %-d").to_string(),
         hour: at.hour(),
@@ -281,7 +278,7 @@ pub async fn move_post(
             let at = local_time::to_utc(zone, day.and_time(time), None, "date")?;
             let moved = posts::schedule(&state.db, &owner, id, at).await?;
             let accounts = super::posts::account_names(&state.db, &owner).await?;
-            Ok(chip(&moved, zone, &accounts))
+            Ok(chip(&(&moved).into(), zone, &accounts))
         }
         .await,
     )
@@ -301,7 +298,7 @@ pub async fn move_post_to(id: Uuid, local: String, tz: String) -> Result<Calenda
             let at = local_time::to_utc(zone, parsed, None, "local")?;
             let moved = posts::schedule(&state.db, &owner, id, at).await?;
             let accounts = super::posts::account_names(&state.db, &owner).await?;
-            Ok(chip(&moved, zone, &accounts))
+            Ok(chip(&(&moved).into(), zone, &accounts))
         }
         .await,
     )
@@ -319,12 +316,11 @@ pub async fn calendar_day(date: String, tz: String) -> Result<Vec<CalendarChip>,
             let zone = posts::parse_zone(Some(&tz))?;
             let day = local_time::parse_date(&date, "date")?;
             let accounts = super::posts::account_names(&state.db, &owner).await?;
-            let calendar = posts::calendar(&state.db, &owner, day, day, zone).await?;
-            Ok(calendar
-                .days
+            let days = posts::calendar_entries(&state.db, &owner, day, day, zone, None).await?;
+            Ok(days
                 .iter()
-                .flat_map(|d| &d.posts)
-                .map(|post| chip(post, zone, &accounts))
+                .flat_map(|d| &d.entries)
+                .map(|entry| chip(entry, zone, &accounts))
                 .collect())
         }
         .await,

@@ -3,6 +3,8 @@
 //! one to another day or hour reschedules it, and "Move to…" does the same without dragging
 //! (WCAG 2.5.7). The chip moves at once; if the server refuses, it goes back with the reason.
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, NaiveDate};
 use leptos::html;
 use leptos::prelude::*;
@@ -269,7 +271,7 @@ fn Board(page: CalendarData) -> impl IntoView {
                         return view! { <li class="text-sm text-zinc-600 dark:text-zinc-400">"Loading…"</li> }.into_any();
                     }
                     match day_list.value().get() {
-                        Some(Ok(of_day)) => of_day.into_iter().map(|chip| view! { <li><Chip chip open_move /></li> }).collect_view().into_any(),
+                        Some(Ok(of_day)) => of_day.into_iter().map(|chip| chip_view(chip, open_move)).collect_view().into_any(),
                         Some(Err(err)) => view! { <li role="alert" class="text-sm text-red-700 dark:text-red-300">{err.to_string()}</li> }.into_any(),
                         None => ().into_any(),
                     }
@@ -401,9 +403,9 @@ fn DayCell(
             data-date=date.to_string()
             data-testid="day"
             class=move || format!(
-                "group relative min-h-28 border-b border-r border-zinc-200 p-1.5 dark:border-zinc-800 {} {}",
-                if in_month { "" } else { "bg-zinc-50 dark:bg-zinc-950/60" },
-                if over.get() { "ring-2 ring-inset ring-primary" } else { "" },
+                "group cal-day{}{}",
+                if in_month { "" } else { " cal-day-out" },
+                if over.get() { " ring-2 ring-inset ring-primary" } else { "" },
             )
             on:dragover=on_over
             on:dragleave=on_leave
@@ -427,12 +429,12 @@ fn DayCell(
                 </span>
                 <a
                     href=format!("/compose?date={date}{compose_tz}")
-                    class="rounded px-1.5 text-sm font-semibold text-brand opacity-0 group-hover:opacity-100 focus:opacity-100"
+                    class="cal-add"
                     aria-label=format!("New post on {label}")
                 >"+"</a>
             </div>
             <ul class="relative space-y-1">
-                {move || of_day.get().into_iter().take(CHIPS_PER_DAY).map(|chip| view! { <li><Chip chip open_move /></li> }).collect_view()}
+                {move || of_day.get().into_iter().take(CHIPS_PER_DAY).map(|chip| chip_view(chip, open_move)).collect_view()}
             </ul>
             {move || {
                 let not_sent = hidden.with_value(|h| h.iter().find(|(d, _)| *d == date).map_or(0, |(_, n)| *n as usize));
@@ -457,6 +459,19 @@ fn WeekGrid(
     compose_tz: String,
 ) -> impl IntoView {
     let days = StoredValue::new(days);
+    // The week's chips by slot, grouped once for the 168 cells.
+    let slots = Memo::new(move |_| {
+        chips.with(|all| {
+            let mut slots: HashMap<(NaiveDate, u32), Vec<CalendarChip>> = HashMap::new();
+            for chip in all {
+                slots
+                    .entry((chip.date, chip.hour))
+                    .or_default()
+                    .push(chip.clone());
+            }
+            slots
+        })
+    });
     view! {
         <div class="overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
             <div class="grid min-w-[52rem] grid-cols-[4rem_repeat(7,minmax(0,1fr))]" role="table" aria-label="Week">
@@ -465,8 +480,11 @@ fn WeekGrid(
                     {days.get_value().into_iter().map(|day| {
                         let is_today = day.date == today;
                         view! {
-                            <div role="columnheader" aria-current=is_today.then_some("date") class=format!("border-b border-zinc-200 px-2 py-2 text-center text-xs font-semibold dark:border-zinc-800 {}", if is_today { "text-brand" } else { "text-zinc-700 dark:text-zinc-300" })>
-                                {day.short}
+                            // Named by the day alone: the "+" beside it is not part of the
+                            // name screen readers repeat on every cell of the column.
+                            <div role="columnheader" aria-labelledby=format!("week-day-{}", day.date) aria-current=is_today.then_some("date") class=format!("flex items-center justify-center gap-1 border-b border-zinc-200 px-2 py-2 text-xs font-semibold dark:border-zinc-800 {}", if is_today { "text-brand" } else { "text-zinc-700 dark:text-zinc-300" })>
+                                <span id=format!("week-day-{}", day.date)>{day.short}</span>
+                                <a href=format!("/compose?date={}{compose_tz}", day.date) class="rounded px-1 text-sm text-brand" aria-label=format!("New post on {}", day.long)>"+"</a>
                             </div>
                         }
                     }).collect_view()}
@@ -476,7 +494,7 @@ fn WeekGrid(
                         <div role="rowheader" class="border-b border-r border-zinc-200 px-2 py-1 text-right text-xs text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
                             {hour_label(hour)}
                         </div>
-                        {days.get_value().into_iter().map(|day| view! { <HourCell day hour chips move_chip open_move compose_tz=compose_tz.clone() /> }).collect_view()}
+                        {days.get_value().into_iter().map(|day| hour_cell(day.date, hour, slots, move_chip, open_move, &compose_tz)).collect_view()}
                     </div>
                 }).collect_view()}
             </div>
@@ -493,25 +511,24 @@ fn hour_label(hour: u32) -> String {
     }
 }
 
-#[component]
-fn HourCell(
-    day: CalendarDayLabel,
+/// One hour of one day in the week view: a drop target, and a click on its empty space
+/// composes for that hour (the day's "+" is the keyboard's way to compose; 168 tab stops
+/// would bury the chips). A plain function rather than a component: the week draws 168.
+fn hour_cell(
+    date: NaiveDate,
     hour: u32,
-    chips: RwSignal<Vec<CalendarChip>>,
+    slots: Memo<HashMap<(NaiveDate, u32), Vec<CalendarChip>>>,
     move_chip: Callback<(Uuid, Move)>,
     open_move: Callback<CalendarChip>,
-    compose_tz: String,
+    compose_tz: &str,
 ) -> impl IntoView {
-    let date = day.date;
     let over = RwSignal::new(false);
     let (on_over, on_leave, on_drop) = drop_handlers(date, Some(hour), move_chip, over);
+    // Its own memo: a move re-renders only the cells whose chips changed.
     let in_slot = Memo::new(move |_| {
-        chips.with(|all| {
-            all.iter()
-                .filter(|c| c.date == date && c.hour == hour)
-                .cloned()
-                .collect::<Vec<_>>()
-        })
+        slots
+            .with(|slots| slots.get(&(date, hour)).cloned())
+            .unwrap_or_default()
     });
     view! {
         <div
@@ -519,27 +536,22 @@ fn HourCell(
             data-date=date.to_string()
             data-hour=hour
             data-testid="slot"
-            class=move || format!("group relative min-h-12 border-b border-r border-zinc-100 p-0.5 dark:border-zinc-800 {}", if over.get() { "bg-primary/10" } else { "" })
+            class=move || if over.get() { "cal-slot bg-primary/10" } else { "cal-slot" }
             on:dragover=on_over
             on:dragleave=on_leave
             on:drop=on_drop
         >
-            <a
-                href=format!("/compose?at={date}T{hour:02}:00{compose_tz}")
-                class="absolute inset-0 opacity-0 focus:opacity-100"
-                aria-label=format!("New post on {} at {}", day.long, hour_label(hour))
-            ></a>
+            <a href=format!("/compose?at={date}T{hour:02}:00{compose_tz}") class="absolute inset-0" tabindex="-1" aria-hidden="true"></a>
             <ul class="relative space-y-0.5">
-                {move || in_slot.get().into_iter().map(|chip| view! { <li><Chip chip open_move /></li> }).collect_view()}
+                {move || in_slot.get().into_iter().map(|chip| chip_view(chip, open_move)).collect_view()}
             </ul>
         </div>
     }
 }
 
 /// A post on the calendar: a link to edit it, draggable while it can move, and its "Move to…"
-/// button.
-#[component]
-fn Chip(chip: CalendarChip, open_move: Callback<CalendarChip>) -> impl IntoView {
+/// button. A plain function rather than a component: a week draws hundreds.
+fn chip_view(chip: CalendarChip, open_move: Callback<CalendarChip>) -> impl IntoView {
     let id = chip.id;
     let movable = chip.movable;
     let on_drag_start = move |ev: leptos::ev::DragEvent| {
@@ -551,39 +563,47 @@ fn Chip(chip: CalendarChip, open_move: Callback<CalendarChip>) -> impl IntoView 
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;
     };
-    let label = format!(
-        "{} {} at {}, {}: {}",
+    // Read before the visible time and caption: "Instagram, scheduled, Mug Shop:".
+    let spoken = format!(
+        "{}, {}, {}: ",
         chip.platform.label(),
         status_label(chip.status).to_lowercase(),
-        chip.time,
         chip.account_name,
-        chip.excerpt
     );
-    let for_dialog = chip.clone();
+    let badge = format!(
+        "{} {}",
+        platform_initial(chip.platform),
+        status_mark(chip.status)
+    );
+    let (time, excerpt) = (chip.time.clone(), chip.excerpt.clone());
+    let (class, status) = (
+        format!("cal-chip {}", platform_class(chip.platform)),
+        chip.status.as_str(),
+    );
     view! {
-        <div
-            class=format!("flex items-stretch overflow-hidden rounded-md text-xs shadow-sm {}", platform_class(chip.platform))
+        <li
+            class=class
             data-testid="chip"
             data-post-id=id.to_string()
-            data-status=chip.status.as_str()
+            data-status=status
             draggable=if movable { "true" } else { "false" }
             on:dragstart=on_drag_start
         >
-            <a href=format!("/posts/{id}/edit") class="flex min-w-0 flex-1 items-center gap-1 px-1.5 py-1" aria-label=label title=chip.excerpt.clone()>
-                <span aria-hidden="true" class="font-bold">{platform_initial(chip.platform)}</span>
-                <span aria-hidden="true">{status_mark(chip.status)}</span>
-                <span class="whitespace-nowrap font-semibold" data-testid="chip-time">{chip.time.clone()}</span>
-                <span class="truncate">{chip.excerpt.clone()}</span>
+            <a href=format!("/posts/{id}/edit") class="cal-chip-link">
+                <span class="sr-only">{spoken}</span>
+                <b aria-hidden="true">{badge}</b>
+                <span class="cal-chip-time" data-testid="chip-time">{time}</span>
+                <span class="truncate">{excerpt}</span>
             </a>
             {movable.then(|| view! {
                 <button
                     type="button"
-                    class="border-l border-white/30 px-1.5 font-bold hover:bg-black/20"
+                    class="cal-chip-move"
                     aria-label="Move to…"
                     title="Move to…"
-                    on:click=move |_| open_move.run(for_dialog.clone())
+                    on:click=move |_| open_move.run(chip.clone())
                 >"⋯"</button>
             })}
-        </div>
+        </li>
     }
 }

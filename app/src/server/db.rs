@@ -40,6 +40,10 @@ pub async fn connect_url(url: &str, max_connections: u32) -> Result<DatabaseConn
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
+        // A pooled connection to a local SQLite file cannot have gone stale: checking it with
+        // a round trip to its worker thread before every query only costs time. PostgreSQL
+        // connections still are checked (the server or the network may have dropped them).
+        .test_before_acquire(!url.starts_with("sqlite:"))
         .map_sqlx_sqlite_opts(|opts| {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
             opts.journal_mode(SqliteJournalMode::Wal)

@@ -1,11 +1,12 @@
-//! The two busiest reads, a page of the post list and a calendar range, answered from memory
-//! while the user's posts are unchanged. Each answer is kept as serialized JSON under the
-//! user's post revision. Database triggers bump that revision in the same transaction as any
-//! insert, update or delete of one of the user's posts (migration
+//! The busiest reads, a page of the post list and a calendar range (the API's and the calendar
+//! page's), answered from memory while the user's posts are unchanged. Each answer is kept as
+//! serialized JSON under the user's post revision. Database triggers bump that revision in
+//! the same transaction as any insert, update or delete of one of the user's posts (migration
 //! `m20261124_000004_post_revisions`). Every request reads the revision first, so a kept
 //! answer is served only while it still matches the database, whichever instance wrote last.
-//! The rules of both reads stay in `posts::list` and `posts::calendar`; this module only
-//! remembers their answers, with a gzip copy made once for the clients that accept one.
+//! The rules of these reads stay in `posts::list`, `posts::calendar` and
+//! `posts::calendar_entries`; this module only remembers their answers, with a gzip copy made
+//! once for the clients that accept one.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -45,6 +46,13 @@ enum Question {
         start: NaiveDate,
         end: NaiveDate,
         zone: &'static str,
+    },
+    /// The calendar page's read (`posts::calendar_entries`).
+    CalendarEntries {
+        start: NaiveDate,
+        end: NaiveDate,
+        zone: &'static str,
+        per_day: Option<usize>,
     },
 }
 
@@ -159,6 +167,30 @@ impl PostReads {
             to_json(&posts::calendar(db, owner, start, end, zone).await?)
         })
         .await
+    }
+
+    /// `posts::calendar_entries`, kept as JSON like the others.
+    pub async fn calendar_entries(
+        &self,
+        db: &impl ConnectionTrait,
+        owner: &user::Model,
+        start: NaiveDate,
+        end: NaiveDate,
+        zone: Tz,
+        per_day: Option<usize>,
+    ) -> Result<Vec<posts::CalendarDayEntries>, AppError> {
+        let question = Question::CalendarEntries {
+            start,
+            end,
+            zone: zone.name(),
+            per_day,
+        };
+        let answer = self
+            .answer(db, owner.id, question, async {
+                to_json(&posts::calendar_entries(db, owner, start, end, zone, per_day).await?)
+            })
+            .await?;
+        serde_json::from_slice(&answer.json).map_err(|e| AppError::internal("post reads", e))
     }
 
     async fn answer(

@@ -1023,34 +1023,9 @@ pub async fn calendar(
     end: NaiveDate,
     zone: Tz,
 ) -> Result<Calendar, AppError> {
-    if end < start {
-        return Err(AppError::validation(
-            "end_date",
-            "end_date must not be before start_date",
-        ));
-    }
-    if (end - start).num_days() + 1 > MAX_CALENDAR_DAYS {
-        return Err(AppError::validation(
-            "end_date",
-            format!("A calendar range is at most {MAX_CALENDAR_DAYS} days"),
-        ));
-    }
-    let from = local_midnight(zone, start);
-    let until = local_midnight(zone, end + Duration::days(1));
-    // Published posts by their publication, the others by their slot: two index range scans
-    // ((user_id, posted_at) and (user_id, scheduled_for)) instead of one scan with an OR.
-    let published = post::Entity::find()
-        .filter(post::Column::UserId.eq(owner.id))
-        .filter(post::Column::PostedAt.gte(from))
-        .filter(post::Column::PostedAt.lt(until))
-        .all(db);
-    let unpublished = post::Entity::find()
-        .filter(post::Column::UserId.eq(owner.id))
-        .filter(post::Column::ScheduledFor.gte(from))
-        .filter(post::Column::ScheduledFor.lt(until))
-        .filter(post::Column::PostedAt.is_null())
-        .all(db);
-    let (published, unpublished) = futures::try_join!(published, unpublished)?;
+    let (from, until) = calendar_bounds(start, end, zone)?;
+    let (published, unpublished) = calendar_ranges(owner, from, until);
+    let (published, unpublished) = futures::try_join!(published.all(db), unpublished.all(db))?;
     let posts = published.into_iter().chain(unpublished);
 
     let mut dated: Vec<(DateTime<Utc>, post::Model)> = posts
@@ -1077,6 +1052,229 @@ pub async fn calendar(
         total,
         days,
     })
+}
+
+/// Characters of the caption a calendar chip shows.
+pub const EXCERPT_CHARS: usize = 60;
+
+/// A post as the calendar pages draw it: what a chip shows, read without the rest of the row
+/// (a month is a thousand posts; their captions, media and bookkeeping stay in the database).
+#[derive(
+    Debug, Clone, PartialEq, sea_orm::FromQueryResult, serde::Serialize, serde::Deserialize,
+)]
+pub struct CalendarEntry {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub platform: Platform,
+    pub status: PostStatus,
+    /// The caption's first `EXCERPT_CHARS` characters.
+    pub excerpt: String,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub posted_at: Option<DateTime<Utc>>,
+}
+
+impl CalendarEntry {
+    /// Where the calendar places the post: published posts when they went out, the others
+    /// at their slot (as `post::Model::calendar_time`).
+    pub fn calendar_time(&self) -> Option<DateTime<Utc>> {
+        self.posted_at.or(self.scheduled_for)
+    }
+}
+
+impl From<&PostView> for CalendarEntry {
+    fn from(post: &PostView) -> Self {
+        CalendarEntry {
+            id: post.id,
+            account_id: post.account_id,
+            platform: post.platform,
+            status: post.status,
+            excerpt: post.content.chars().take(EXCERPT_CHARS).collect(),
+            scheduled_for: post.scheduled_for,
+            posted_at: post.posted_at,
+        }
+    }
+}
+
+/// One day of `calendar_entries`: its posts in time order and how many more it has.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CalendarDayEntries {
+    pub date: NaiveDate,
+    pub entries: Vec<CalendarEntry>,
+    /// Posts of the day left out by `per_day`.
+    pub more: u32,
+}
+
+/// The calendar pages' read: the posts placed from `start` to `end` in `zone`, by day in time
+/// order (as `calendar`, which the API answers with whole posts). With `per_day`, a day keeps
+/// its first `per_day` posts and counts the others: the month view reads only when each post
+/// falls (three small columns), then the chips it shows.
+pub async fn calendar_entries(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    start: NaiveDate,
+    end: NaiveDate,
+    zone: Tz,
+    per_day: Option<usize>,
+) -> Result<Vec<CalendarDayEntries>, AppError> {
+    let (from, until) = calendar_bounds(start, end, zone)?;
+    let (published, unpublished) = calendar_ranges(owner, from, until);
+    let wanted = match per_day {
+        None => None,
+        Some(per_day) => {
+            let when = |select: Select<post::Entity>| {
+                select
+                    .select_only()
+                    .column(post::Column::Id)
+                    .column(post::Column::ScheduledFor)
+                    .column(post::Column::PostedAt)
+                    .into_tuple::<(Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>()
+                    .all(db)
+            };
+            let (published, unpublished) =
+                futures::try_join!(when(published.clone()), when(unpublished.clone()))?;
+            let mut placed: Vec<(DateTime<Utc>, Uuid)> = published
+                .into_iter()
+                .chain(unpublished)
+                .filter_map(|(id, scheduled_for, posted_at)| {
+                    posted_at.or(scheduled_for).map(|at| (at, id))
+                })
+                .filter(|(at, _)| *at >= from && *at < until)
+                .collect();
+            // A post published between the two concurrent reads is in both: count it once.
+            placed.sort_by_key(|(_, id)| *id);
+            placed.dedup_by_key(|(_, id)| *id);
+            placed.sort();
+            let mut shown = Vec::new();
+            let mut more: Vec<(NaiveDate, u32)> = Vec::new();
+            let mut day: Option<(NaiveDate, usize)> = None;
+            for (at, id) in placed {
+                let date = at.with_timezone(&zone).date_naive();
+                let seen = match day {
+                    Some((d, n)) if d == date => n,
+                    _ => 0,
+                };
+                day = Some((date, seen + 1));
+                if seen < per_day {
+                    shown.push(id);
+                } else {
+                    match more.last_mut() {
+                        Some((d, n)) if *d == date => *n += 1,
+                        _ => more.push((date, 1)),
+                    }
+                }
+            }
+            Some((shown, more))
+        }
+    };
+    let entries = |select: Select<post::Entity>| {
+        let select = match &wanted {
+            Some((ids, _)) => select.filter(post::Column::Id.is_in(ids.iter().copied())),
+            None => select,
+        };
+        select
+            .select_only()
+            .column(post::Column::Id)
+            .column(post::Column::AccountId)
+            .column(post::Column::Platform)
+            .column(post::Column::Status)
+            .column_as(
+                Expr::cust(format!("substr(content, 1, {EXCERPT_CHARS})")),
+                "excerpt",
+            )
+            .column(post::Column::ScheduledFor)
+            .column(post::Column::PostedAt)
+            .into_model::<CalendarEntry>()
+            .all(db)
+    };
+    let (mut listed, unpublished) = match &wanted {
+        // No day has posts: nothing more to read.
+        Some((ids, _)) if ids.is_empty() => (Vec::new(), Vec::new()),
+        _ => futures::try_join!(entries(published), entries(unpublished))?,
+    };
+    listed.extend(unpublished);
+    listed.sort_by_key(|e| e.id);
+    listed.dedup_by_key(|e| e.id);
+    let mut dated: Vec<(DateTime<Utc>, CalendarEntry)> = listed
+        .into_iter()
+        .filter_map(|e| e.calendar_time().map(|at| (at, e)))
+        // A post moved between the two reads lands where it is now, or drops out.
+        .filter(|(at, _)| *at >= from && *at < until)
+        .collect();
+    dated.sort_by(|(a, ea), (b, eb)| a.cmp(b).then(ea.id.cmp(&eb.id)));
+    let mut days: Vec<CalendarDayEntries> = Vec::new();
+    for (at, entry) in dated {
+        let date = at.with_timezone(&zone).date_naive();
+        match days.last_mut() {
+            Some(day) if day.date == date => day.entries.push(entry),
+            _ => days.push(CalendarDayEntries {
+                date,
+                entries: vec![entry],
+                more: 0,
+            }),
+        }
+    }
+    if let Some((_, more)) = wanted {
+        for (date, count) in more {
+            match days.iter_mut().find(|d| d.date == date) {
+                Some(day) => day.more = count,
+                None => {
+                    let at = days.partition_point(|d| d.date < date);
+                    days.insert(
+                        at,
+                        CalendarDayEntries {
+                            date,
+                            entries: Vec::new(),
+                            more: count,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    Ok(days)
+}
+
+/// The instants a calendar from `start` to `end` (local dates in `zone`) covers.
+fn calendar_bounds(
+    start: NaiveDate,
+    end: NaiveDate,
+    zone: Tz,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), AppError> {
+    if end < start {
+        return Err(AppError::validation(
+            "end_date",
+            "end_date must not be before start_date",
+        ));
+    }
+    if (end - start).num_days() + 1 > MAX_CALENDAR_DAYS {
+        return Err(AppError::validation(
+            "end_date",
+            format!("A calendar range is at most {MAX_CALENDAR_DAYS} days"),
+        ));
+    }
+    Ok((
+        local_midnight(zone, start),
+        local_midnight(zone, end + Duration::days(1)),
+    ))
+}
+
+/// Published posts by their publication, the others by their slot: two index range scans
+/// ((user_id, posted_at) and (user_id, scheduled_for)) instead of one scan with an OR.
+fn calendar_ranges(
+    owner: &user::Model,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> (Select<post::Entity>, Select<post::Entity>) {
+    let published = post::Entity::find()
+        .filter(post::Column::UserId.eq(owner.id))
+        .filter(post::Column::PostedAt.gte(from))
+        .filter(post::Column::PostedAt.lt(until));
+    let unpublished = post::Entity::find()
+        .filter(post::Column::UserId.eq(owner.id))
+        .filter(post::Column::ScheduledFor.gte(from))
+        .filter(post::Column::ScheduledFor.lt(until))
+        .filter(post::Column::PostedAt.is_null());
+    (published, unpublished)
 }
 
 /// The instant a local date begins in `zone` (the earliest, if the zone repeats midnight).
