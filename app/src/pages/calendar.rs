@@ -591,7 +591,7 @@ fn chip_view(chip: CalendarChip, open_move: Callback<CalendarChip>) -> impl Into
         >
             <a href=format!("/posts/{id}/edit") class="cal-chip-link">
                 <span class="sr-only">{spoken}</span>
-                <b aria-hidden="true">{badge}</b>
+                <b aria-hidden="true" class="whitespace-nowrap">{badge}</b>
                 <span class="cal-chip-time" data-testid="chip-time">{time}</span>
                 <span class="truncate">{excerpt}</span>
             </a>
