@@ -100,8 +100,17 @@ impl Model {
         }
     }
 
-    /// When the post appears on the calendar: its publication once published, else its slot.
+    /// When the post appears on the calendar (see `calendar_time`).
     pub fn calendar_time(&self) -> Option<DateTimeUtc> {
-        self.posted_at.or(self.scheduled_for)
+        calendar_time(self.posted_at, self.scheduled_for)
     }
+}
+
+/// When a post appears on the calendar: its publication once published, else its slot. The
+/// one rule for every calendar read, whole rows or a few columns.
+pub fn calendar_time(
+    posted_at: Option<DateTimeUtc>,
+    scheduled_for: Option<DateTimeUtc>,
+) -> Option<DateTimeUtc> {
+    posted_at.or(scheduled_for)
 }

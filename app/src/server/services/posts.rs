@@ -1074,10 +1074,9 @@ pub struct CalendarEntry {
 }
 
 impl CalendarEntry {
-    /// Where the calendar places the post: published posts when they went out, the others
-    /// at their slot (as `post::Model::calendar_time`).
+    /// Where the calendar places the post (`post::calendar_time`).
     pub fn calendar_time(&self) -> Option<DateTime<Utc>> {
-        self.posted_at.or(self.scheduled_for)
+        post::calendar_time(self.posted_at, self.scheduled_for)
     }
 }
 
@@ -1136,7 +1135,7 @@ pub async fn calendar_entries(
                 .into_iter()
                 .chain(unpublished)
                 .filter_map(|(id, scheduled_for, posted_at)| {
-                    posted_at.or(scheduled_for).map(|at| (at, id))
+                    post::calendar_time(posted_at, scheduled_for).map(|at| (at, id))
                 })
                 .filter(|(at, _)| *at >= from && *at < until)
                 .collect();
