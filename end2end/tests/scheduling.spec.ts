@@ -46,7 +46,7 @@ test("compose for two accounts with a preview, see it on the calendar, drag it, 
   await hydrated(page);
   const cell = page.locator(`[data-testid="day"][data-date="${day}"]`);
   // The day may hold more than three posts: ours are then behind "+N more".
-  const mine = cell.locator('[data-testid="chip"]', { hasText: caption.slice(0, 20) });
+  const mine = cell.locator('[data-post-id]', { hasText: caption.slice(0, 20) });
   await expect(mine.first()).toBeVisible();
   await shots(page, "31-calendar-month");
   await expectAccessible(page, "/calendar (month)");
@@ -170,14 +170,14 @@ test("switching the calendar's time zone moves the chips", async ({ page }) => {
   await page.goto(`/calendar?view=week&date=${day}`);
   await hydrated(page);
   // A post from Tuesday to Saturday: Tokyo's time (13 or 14 hours later) keeps it in the week.
-  const firstDay = await page.locator('[data-testid="slot"]').first().getAttribute("data-date");
-  const lastDay = await page.locator('[data-testid="slot"]').last().getAttribute("data-date");
+  const firstDay = await page.locator('[data-hour]').first().getAttribute("data-date");
+  const lastDay = await page.locator('[data-hour]').last().getAttribute("data-date");
   const candidates = page.locator(
-    `[data-testid="slot"]:not([data-date="${lastDay}"]):not([data-date="${firstDay}"]) [data-testid="chip"]`,
+    `[data-hour]:not([data-date="${lastDay}"]):not([data-date="${firstDay}"]) [data-post-id]`,
   );
   await expect(candidates.first()).toBeVisible();
   const id = await candidates.first().getAttribute("data-post-id");
-  const slot = page.locator(`[data-testid="slot"]:has([data-post-id="${id}"])`);
+  const slot = page.locator(`[data-hour]:has([data-post-id="${id}"])`);
   const before = `${await slot.getAttribute("data-date")} ${await slot.getAttribute("data-hour")}`;
   await shots(page, "37-calendar-week");
   await expectAccessible(page, "/calendar (week)");
@@ -185,7 +185,7 @@ test("switching the calendar's time zone moves the chips", async ({ page }) => {
   await page.getByLabel("Time zone").selectOption("Asia/Tokyo");
   await expect(page).toHaveURL(/tz=Asia%2FTokyo/);
   await expect(page.getByTestId("calendar")).toHaveAttribute("data-zone", "Asia/Tokyo");
-  const moved = page.locator(`[data-testid="slot"]:has([data-post-id="${id}"])`);
+  const moved = page.locator(`[data-hour]:has([data-post-id="${id}"])`);
   await expect(moved).toHaveCount(1);
   const after = `${await moved.getAttribute("data-date")} ${await moved.getAttribute("data-hour")}`;
   expect(after).not.toEqual(before);

@@ -344,6 +344,9 @@ async fn an_expired_token_is_renewed_and_the_post_goes_out() {
 async fn a_failed_renewal_marks_the_account_and_fails_its_due_posts() {
     let fake = FakePlatform::start().await;
     *fake.state.refuse_refresh.lock().unwrap() = true;
+    // Both posts find the token expired while the first renewal is still waiting for its
+    // answer: the second must learn the refusal, not defer as if another instance renewed.
+    fake.slow("POST tiktok token", std::time::Duration::from_millis(300));
     let app = publishing_app(&fake).await;
     let who = marketer(&app).await;
     let account = real_account(
@@ -378,6 +381,49 @@ async fn a_failed_renewal_marks_the_account_and_fails_its_due_posts() {
         .get_bearer(&format!("/api/v1/accounts/{account}"), &who.token)
         .await;
     assert_eq!(res.json::<Value>().await.unwrap()["needs_reconnect"], true);
+}
+
+#[tokio::test]
+async fn posts_that_waited_for_a_renewal_that_failed_for_now_are_retried_with_it() {
+    let fake = FakePlatform::start().await;
+    // TikTok's token endpoint answers one 500, slowly: both posts find the token expired
+    // while that renewal is under way.
+    fake.script([Scripted::server_error()]);
+    fake.slow("POST tiktok token", std::time::Duration::from_millis(300));
+    let app = publishing_app(&fake).await;
+    let who = marketer(&app).await;
+    let account = real_account(&app, &who, "tiktok", "expired-token", Some("rt")).await;
+    let first = due_post(&app, &who, account, "one tt-later", &[VIDEO]).await;
+    let second = due_post(&app, &who, account, "two tt-later", &[VIDEO]).await;
+    let engine = Engine::from_state(&app.state);
+    let report = tick(&engine).await;
+    assert_eq!(report.retrying, 2, "{report:?}");
+
+    // The platform was asked once; the second post did not ask again behind the first.
+    let renewals = fake
+        .calls()
+        .iter()
+        .filter(|call| call.as_str() == "POST tiktok token")
+        .count();
+    assert_eq!(renewals, 1, "{:?}", fake.calls());
+    for id in [first, second] {
+        let post = row(&app, id).await;
+        assert_eq!(post.status, PostStatus::Scheduled);
+        assert_eq!(post.attempts, 1);
+        assert!(post.next_attempt_at.is_some());
+        let reason = post.error_message.unwrap();
+        assert!(reason.contains("could not be renewed yet"), "{reason}");
+    }
+    let stored = social_account::Entity::find_by_id(account)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !stored.needs_reconnect,
+        "a passing failure keeps the account"
+    );
+    assert_eq!(fake.publish_count("tt-later"), 0);
 }
 
 #[tokio::test]

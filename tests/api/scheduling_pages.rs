@@ -10,6 +10,7 @@ use reqwest::Response;
 use serde_json::Value;
 use uuid::Uuid;
 
+use app::fns::calendar::CalendarPage;
 use app::model::{PlanTier, PostStatus};
 use app::server::entities::post;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -415,12 +416,11 @@ async fn the_calendar_places_posts_in_the_zone_it_is_asked_for() {
         )
         .await;
         assert_eq!(res.status(), 200);
-        let page: Value = res.json().await.unwrap();
-        let chips = page["chips"].as_array().unwrap();
-        assert_eq!(chips.len(), 1, "{tz}: {page}");
-        assert_eq!(chips[0]["date"], date, "{tz}");
-        assert_eq!(chips[0]["hour"], hour, "{tz}");
-        assert_eq!(chips[0]["movable"], true);
+        let page: CalendarPage = res.json().await.unwrap();
+        assert_eq!(page.chips.len(), 1, "{tz}: {page:?}");
+        assert_eq!(page.chips[0].date.to_string(), date, "{tz}");
+        assert_eq!(page.chips[0].hour, hour, "{tz}");
+        assert!(page.chips[0].movable);
     }
     let res = call(&app, &who, "/fn/calendar/data", &[("tz", "Mars/Olympus")]).await;
     assert_eq!(res.status(), 422);
@@ -785,19 +785,14 @@ async fn the_month_view_shows_the_first_posts_of_each_day_and_counts_the_rest() 
     // The page's server function: three chips on March 5 and "+2", then a post deleted behind
     // the page's back (plain SQL) shows at once, though the page's read is kept in memory.
     let page = month_of_march_2030(&app, &who).await;
-    let on_5th = |page: &Value| {
-        page["chips"]
-            .as_array()
-            .unwrap()
+    let on_5th = |page: &CalendarPage| {
+        page.chips
             .iter()
-            .filter(|c| c["date"] == "2030-03-05")
+            .filter(|c| c.date.to_string() == "2030-03-05")
             .count()
     };
-    assert_eq!(on_5th(&page), 3, "{page}");
-    assert_eq!(
-        page["hidden"],
-        serde_json::json!([["2030-03-05", 2], ["2030-03-10", 1]])
-    );
+    assert_eq!(on_5th(&page), 3, "{page:?}");
+    assert_eq!(page.hidden, [(date(2030, 3, 5), 2), (date(2030, 3, 10), 1)]);
     let first = shown[0].entries[0].id;
     post::Entity::delete_many()
         .filter(post::Column::Id.eq(first))
@@ -806,11 +801,17 @@ async fn the_month_view_shows_the_first_posts_of_each_day_and_counts_the_rest() 
         .unwrap();
     let page = month_of_march_2030(&app, &who).await;
     assert_eq!(on_5th(&page), 3);
-    assert_eq!(page["hidden"][0], serde_json::json!(["2030-03-05", 1]));
-    assert!(!page.to_string().contains(&first.to_string()));
+    assert_eq!(page.hidden[0], (date(2030, 3, 5), 1));
+    assert!(!serde_json::to_string(&page)
+        .unwrap()
+        .contains(&first.to_string()));
 }
 
-async fn month_of_march_2030(app: &TestApp, who: &Browser) -> Value {
+fn date(year: i32, month: u32, day: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(year, month, day).unwrap()
+}
+
+async fn month_of_march_2030(app: &TestApp, who: &Browser) -> CalendarPage {
     let res = call(app, who, "/fn/calendar/data", &[("date", "2030-03-01")]).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()

@@ -68,7 +68,73 @@ pub struct CalendarPage {
     pub days: Vec<CalendarDayLabel>,
     /// Days of a month view with more posts than a cell shows, and how many more.
     pub hidden: Vec<(NaiveDate, u32)>,
+    /// Sent as rows (`[id, platform, …]`) rather than objects: in a busy week the field
+    /// names were nearly half of the data the page carries for hydration.
+    #[serde(with = "chip_rows")]
     pub chips: Vec<CalendarChip>,
+}
+
+/// `CalendarPage::chips` as rows of the chip's fields, in their declared order.
+mod chip_rows {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use uuid::Uuid;
+
+    use super::CalendarChip;
+    use crate::model::{Platform, PostStatus};
+
+    type Row = (
+        Uuid,
+        Platform,
+        PostStatus,
+        String,
+        String,
+        NaiveDate,
+        String,
+        u32,
+        String,
+        bool,
+    );
+
+    pub fn serialize<S: Serializer>(chips: &[CalendarChip], out: S) -> Result<S::Ok, S::Error> {
+        out.collect_seq(chips.iter().map(|c| {
+            (
+                c.id,
+                c.platform,
+                c.status,
+                &c.account_name,
+                &c.excerpt,
+                c.date,
+                &c.day,
+                c.hour,
+                &c.time,
+                c.movable,
+            )
+        }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<Vec<CalendarChip>, D::Error> {
+        let rows = Vec::<Row>::deserialize(input)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, platform, status, account_name, excerpt, date, day, hour, time, movable)| {
+                    CalendarChip {
+                        id,
+                        platform,
+                        status,
+                        account_name,
+                        excerpt,
+                        date,
+                        day,
+                        hour,
+                        time,
+                        movable,
+                    }
+                },
+            )
+            .collect())
+    }
 }
 
 /// Posts a month cell shows before "+N more".
@@ -325,4 +391,66 @@ pub async fn calendar_day(date: String, tz: String) -> Result<Vec<CalendarChip>,
         }
         .await,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chips_travel_as_rows_and_come_back_whole() {
+        let date = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let chip = CalendarChip {
+            id: Uuid::from_u128(7),
+            platform: Platform::Tiktok,
+            status: PostStatus::Scheduled,
+            account_name: "Mug \"Shop\"".into(),
+            excerpt: "New mugs, with a quote: \"hi\"".into(),
+            date,
+            day: "Tue, Nov 24".into(),
+            hour: 15,
+            time: "3:30 PM".into(),
+            movable: true,
+        };
+        let page = CalendarPage {
+            zone: "UTC".into(),
+            user_zone: "UTC".into(),
+            zones: vec!["UTC".into()],
+            view: CalendarView::Week,
+            title: "Nov 23 – 29, 2026".into(),
+            today: date,
+            start: date,
+            end: date,
+            month: 11,
+            prev: date,
+            next: date,
+            days: vec![],
+            hidden: vec![],
+            chips: vec![
+                chip.clone(),
+                CalendarChip {
+                    movable: false,
+                    ..chip
+                },
+            ],
+        };
+        let json = serde_json::to_value(&page).unwrap();
+        assert_eq!(
+            json["chips"][0],
+            serde_json::json!([
+                Uuid::from_u128(7),
+                "tiktok",
+                "scheduled",
+                "Mug \"Shop\"",
+                "New mugs, with a quote: \"hi\"",
+                "2026-11-24",
+                "Tue, Nov 24",
+                15,
+                "3:30 PM",
+                true
+            ])
+        );
+        let back: CalendarPage = serde_json::from_value(json).unwrap();
+        assert_eq!(back, page);
+    }
 }

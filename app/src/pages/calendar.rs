@@ -146,8 +146,13 @@ fn Board(page: CalendarData) -> impl IntoView {
             if let (Some(started), Some(board)) = (started, board.get_untracked()) {
                 request_animation_frame(move || {
                     if let Some(now) = window().performance().map(|p| p.now()) {
-                        let _ = board
-                            .set_attribute("data-last-move-ms", &format!("{:.1}", now - started));
+                        // Tenths of a millisecond in integers: formatting a float would
+                        // ship core's float printer to the browser for this alone.
+                        let tenths = ((now - started) * 10.0).round() as u64;
+                        let _ = board.set_attribute(
+                            "data-last-move-ms",
+                            &format!("{}.{}", tenths / 10, tenths % 10),
+                        );
                     }
                 });
             }
@@ -353,10 +358,11 @@ fn MonthGrid(
 ) -> impl IntoView {
     view! {
         <div class="overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
-            <div class="grid min-w-[44rem] grid-cols-7" role="table" aria-label="Month">
+            <div class="cal-month grid grid-cols-1 lg:grid-cols-7" role="table" aria-label="Month">
                 <div role="row" class="contents">
                     {WEEKDAYS.iter().map(|d| view! {
-                        <div role="columnheader" class="border-b border-zinc-200 px-2 py-2 text-center text-xs font-semibold uppercase tracking-wide text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">{*d}</div>
+                        // A list of days below lg names each day in its cell instead.
+                        <div role="columnheader" class="border-b border-zinc-200 px-2 py-2 text-center text-xs font-semibold uppercase tracking-wide text-zinc-600 max-lg:sr-only dark:border-zinc-800 dark:text-zinc-400">{*d}</div>
                     }).collect_view()}
                 </div>
                 {days.chunks(7).map(|week| view! {
@@ -397,6 +403,8 @@ fn DayCell(
     });
     let is_today = date == today;
     let label = day.long.clone();
+    // "Tue" of "Tue 24": the list of days on phones names the weekday beside the number.
+    let weekday = day.short.split(' ').next().unwrap_or_default().to_string();
     view! {
         <div
             role="cell"
@@ -414,7 +422,8 @@ fn DayCell(
             // A click on the day's empty space composes for that day (the "+" is the
             // keyboard's way to the same place).
             <a href=format!("/compose?date={date}{compose_tz}") class="absolute inset-0" tabindex="-1" aria-hidden="true"></a>
-            <div class="relative mb-1 flex items-center justify-between">
+            <div class="relative flex items-center justify-between gap-1 lg:mb-1">
+                <span aria-hidden="true" class="text-xs font-semibold text-zinc-700 lg:hidden dark:text-zinc-300">{weekday}</span>
                 <span
                     aria-current=is_today.then_some("date")
                     class=if is_today {
@@ -440,7 +449,7 @@ fn DayCell(
                 let not_sent = hidden.with_value(|h| h.iter().find(|(d, _)| *d == date).map_or(0, |(_, n)| *n as usize));
                 let extra = not_sent + of_day.with(Vec::len).saturating_sub(CHIPS_PER_DAY);
                 (extra > 0).then(|| view! {
-                    <button type="button" data-testid="more" class="relative mt-1 w-full rounded px-1 text-left text-xs font-semibold text-brand hover:underline" on:click=move |_| open_day.run(date)>
+                    <button type="button" data-testid="more" class="cal-day-more" on:click=move |_| open_day.run(date)>
                         {format!("+{extra} more")}
                     </button>
                 })
@@ -459,6 +468,12 @@ fn WeekGrid(
     compose_tz: String,
 ) -> impl IntoView {
     let days = StoredValue::new(days);
+    // Each day's "2026-11-24", written once for its 24 cells.
+    let dates: Vec<(NaiveDate, String)> = days.with_value(|days| {
+        days.iter()
+            .map(|day| (day.date, day.date.to_string()))
+            .collect()
+    });
     // The week's chips by slot, grouped once for the 168 cells.
     let slots = Memo::new(move |_| {
         chips.with(|all| {
@@ -474,7 +489,7 @@ fn WeekGrid(
     });
     view! {
         <div class="overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
-            <div class="grid min-w-[52rem] grid-cols-[4rem_repeat(7,minmax(0,1fr))]" role="table" aria-label="Week">
+            <div class="cal-week grid min-w-[52rem] grid-cols-[4rem_repeat(7,minmax(0,1fr))]" role="table" aria-label="Week">
                 <div role="row" class="contents">
                     <div role="columnheader" class="border-b border-zinc-200 dark:border-zinc-800"><span class="sr-only">"Hour"</span></div>
                     {days.get_value().into_iter().map(|day| {
@@ -494,7 +509,7 @@ fn WeekGrid(
                         <div role="rowheader" class="border-b border-r border-zinc-200 px-2 py-1 text-right text-xs text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
                             {hour_label(hour)}
                         </div>
-                        {days.get_value().into_iter().map(|day| hour_cell(day.date, hour, slots, move_chip, open_move, &compose_tz)).collect_view()}
+                        {dates.iter().map(|(date, text)| hour_cell(*date, text, hour, slots, move_chip, open_move, &compose_tz)).collect_view()}
                     </div>
                 }).collect_view()}
             </div>
@@ -516,6 +531,7 @@ fn hour_label(hour: u32) -> String {
 /// would bury the chips). A plain function rather than a component: the week draws 168.
 fn hour_cell(
     date: NaiveDate,
+    date_text: &str,
     hour: u32,
     slots: Memo<HashMap<(NaiveDate, u32), Vec<CalendarChip>>>,
     move_chip: Callback<(Uuid, Move)>,
@@ -533,16 +549,15 @@ fn hour_cell(
     view! {
         <div
             role="cell"
-            data-date=date.to_string()
+            data-date=date_text.to_string()
             data-hour=hour
-            data-testid="slot"
             class=move || if over.get() { "cal-slot bg-primary/10" } else { "cal-slot" }
             on:dragover=on_over
             on:dragleave=on_leave
             on:drop=on_drop
         >
-            <a href=format!("/compose?at={date}T{hour:02}:00{compose_tz}") class="absolute inset-0" tabindex="-1" aria-hidden="true"></a>
-            <ul class="relative space-y-0.5">
+            <a href=format!("/compose?at={date_text}T{hour:02}:00{compose_tz}") tabindex="-1" aria-hidden="true"></a>
+            <ul>
                 {move || in_slot.get().into_iter().map(|chip| chip_view(chip, open_move)).collect_view()}
             </ul>
         </div>
@@ -581,24 +596,24 @@ fn chip_view(chip: CalendarChip, open_move: Callback<CalendarChip>) -> impl Into
         chip.status.as_str(),
     );
     view! {
+        // Its parts are styled by position (`.cal-chip > a`, `b`…) rather than by classes:
+        // a week draws hundreds of chips, and every byte of each is rendered and compressed.
         <li
             class=class
-            data-testid="chip"
             data-post-id=id.to_string()
             data-status=status
             draggable=if movable { "true" } else { "false" }
             on:dragstart=on_drag_start
         >
-            <a href=format!("/posts/{id}/edit") class="cal-chip-link">
+            <a href=format!("/posts/{id}/edit")>
                 <span class="sr-only">{spoken}</span>
-                <b aria-hidden="true" class="whitespace-nowrap">{badge}</b>
-                <span class="cal-chip-time" data-testid="chip-time">{time}</span>
-                <span class="truncate">{excerpt}</span>
+                <b aria-hidden="true">{badge}</b>
+                <span>{time}</span>
+                <span>{excerpt}</span>
             </a>
             {movable.then(|| view! {
                 <button
                     type="button"
-                    class="cal-chip-move"
                     aria-label="Move to…"
                     title="Move to…"
                     on:click=move |_| open_move.run(chip.clone())

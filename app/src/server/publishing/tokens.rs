@@ -7,8 +7,14 @@
 //! - A transient failure (no answer, 5xx, rate limit) is retried later; the account is left
 //!   as it is.
 //! - Only a definite refusal (invalid grant, revoked) marks the account `needs_reconnect`.
+//! - Within one instance, renewals of an account take turns: a second post of the account
+//!   then sees what the first renewal did, rather than deferring as if another instance held
+//!   the claim. If that renewal failed for a passing reason, the posts that waited for it
+//!   are retried later with it, without asking the platform again at once.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, Query};
@@ -46,16 +52,71 @@ pub(super) enum Renewal {
 pub(super) struct Tokens {
     db: DatabaseConnection,
     vault: Arc<TokenVault>,
+    /// One turn per account being renewed in this process.
+    turns: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<Turn>>>>,
+}
+
+/// An account's turn to renew, and how the last renewal in it failed, if it did.
+#[derive(Default)]
+struct Turn {
+    last_failure: Option<(Instant, PublishError)>,
 }
 
 impl Tokens {
     pub(super) fn new(db: DatabaseConnection, vault: Arc<TokenVault>) -> Self {
-        Tokens { db, vault }
+        Tokens {
+            db,
+            vault,
+            turns: Mutex::default(),
+        }
     }
 
     /// Renews `account`'s token through `publisher` with the credentials `auth`, following
     /// the rule above. `post` names the post that needed it, for the event log.
     pub(super) async fn renew(
+        &self,
+        publisher: &dyn Publisher,
+        account: &social_account::Model,
+        auth: &AccountAuth,
+        post: Option<Uuid>,
+    ) -> Result<Renewal, DbErr> {
+        let turn = self
+            .turns
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(account.id)
+            .or_default()
+            .clone();
+        let asked = Instant::now();
+        let renewal = {
+            let mut mine = turn.lock().await;
+            match &mine.last_failure {
+                // The renewal this one waited for has just failed: asking again at once would
+                // fail alike (or spend the platform's rate limit), and one waiter after another
+                // could hold the batch for a timeout each.
+                Some((failed_at, err)) if *failed_at >= asked => Ok(Renewal::Failed(err.clone())),
+                _ => {
+                    let renewal = self.renew_in_turn(publisher, account, auth, post).await;
+                    mine.last_failure = match &renewal {
+                        Ok(Renewal::Failed(err)) => Some((Instant::now(), err.clone())),
+                        _ => None,
+                    };
+                    renewal
+                }
+            }
+        };
+        let mut turns = self
+            .turns
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // The map's handle and this one: nobody else is waiting for the account.
+        if Arc::strong_count(&turn) == 2 {
+            turns.remove(&account.id);
+        }
+        renewal
+    }
+
+    async fn renew_in_turn(
         &self,
         publisher: &dyn Publisher,
         account: &social_account::Model,
