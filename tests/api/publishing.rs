@@ -265,6 +265,10 @@ async fn retries_stop_at_the_limit_with_a_readable_reason() {
 
     for _ in 0..3 {
         tick(&engine).await;
+        // A retry is due "now" on the application's clock, and claims compare it with the
+        // database's (milliseconds on SQLite): a tick within the same millisecond would not
+        // see it due yet.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     let post = row(&app, id).await;
     assert_eq!(post.status, PostStatus::Failed);
