@@ -95,6 +95,14 @@ async fn row(app: &TestApp, id: Uuid) -> post::Model {
         .unwrap()
 }
 
+async fn account_row(app: &TestApp, id: Uuid) -> social_account::Model {
+    social_account::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 async fn tick(engine: &Engine) -> TickReport {
     engine.tick().await.expect("tick")
 }
@@ -325,11 +333,7 @@ async fn an_expired_token_is_renewed_and_the_post_goes_out() {
     let post = row(&app, id).await;
     assert_eq!(post.status, PostStatus::Posted, "{:?}", post.error_message);
     assert_eq!(fake.publish_count("fb-renew"), 1);
-    let stored = social_account::Entity::find_by_id(account)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = account_row(&app, account).await;
     let sealed = stored.access_token_enc.unwrap();
     assert!(
         !sealed.contains("fresh-meta-token"),
@@ -373,11 +377,7 @@ async fn a_failed_renewal_marks_the_account_and_fails_its_due_posts() {
         let reason = post.error_message.unwrap();
         assert!(reason.contains("needs to be reconnected"), "{reason}");
     }
-    let stored = social_account::Entity::find_by_id(account)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = account_row(&app, account).await;
     assert!(stored.needs_reconnect);
     assert_eq!(fake.publish_count("tt-revoked"), 0);
     // The account's info tells the owner.
@@ -418,11 +418,7 @@ async fn posts_that_waited_for_a_renewal_that_failed_for_now_are_retried_with_it
         let reason = post.error_message.unwrap();
         assert!(reason.contains("could not be renewed yet"), "{reason}");
     }
-    let stored = social_account::Entity::find_by_id(account)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = account_row(&app, account).await;
     assert!(
         !stored.needs_reconnect,
         "a passing failure keeps the account"
@@ -741,11 +737,7 @@ async fn the_metrics_job_reads_platform_insights_and_the_token_job_renews_expiri
         .await
         .unwrap();
     assert_eq!(engine.refresh_tokens().await.unwrap(), 1);
-    let stored = social_account::Entity::find_by_id(account)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = account_row(&app, account).await;
     assert!(stored.token_expires_at.unwrap() > Utc::now() + Duration::days(50));
     assert!(app
         .state
@@ -1207,11 +1199,7 @@ async fn two_engines_renew_one_account_token_once() {
         "{calls:?}"
     );
     assert_eq!(renewed, 1);
-    let stored = social_account::Entity::find_by_id(account)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = account_row(&app, account).await;
     assert!(!stored.needs_reconnect);
     assert!(app
         .state
@@ -1235,11 +1223,7 @@ async fn a_transient_renewal_failure_retries_the_post_and_keeps_the_account() {
 
     let report = tick(&engine).await;
     assert_eq!(report.retrying, 1, "{report:?}");
-    let stored = social_account::Entity::find_by_id(account)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = account_row(&app, account).await;
     assert!(
         !stored.needs_reconnect,
         "a transient failure keeps the account"

@@ -678,9 +678,18 @@ async fn the_month_view_shows_the_first_posts_of_each_day_and_counts_the_rest() 
     let zone: chrono_tz::Tz = "America/New_York".parse().unwrap();
     let utc = |d, h, m| Utc.with_ymd_and_hms(2030, 3, d, h, m, 0).unwrap();
     let caption = |i: usize| format!("{i} 🌷 {}", "Spring sale on every mug. ".repeat(4));
-    let mut rows = Vec::new();
+    let facebook_post = |i: usize, status: PostStatus, at| {
+        post::new_row(
+            user.id,
+            facebook,
+            app::model::Platform::Facebook,
+            caption(i),
+            status,
+            Some(at),
+        )
+    };
     // Five posts on March 5 (New York), one of them at 23:59 local = 04:59 UTC on March 6.
-    for (i, at) in [
+    let mut rows: Vec<_> = [
         utc(5, 14, 0),
         utc(5, 15, 0),
         utc(5, 16, 30),
@@ -689,35 +698,20 @@ async fn the_month_view_shows_the_first_posts_of_each_day_and_counts_the_rest() 
     ]
     .into_iter()
     .enumerate()
-    {
-        rows.push(post::new_row(
-            user.id,
-            facebook,
-            app::model::Platform::Facebook,
-            caption(i),
-            PostStatus::Scheduled,
-            Some(at),
-        ));
-    }
+    .map(|(i, at)| facebook_post(i, PostStatus::Scheduled, at))
+    .collect();
     // March 10 springs forward at 2:00: posts at 1:30 and 3:30 local, four in all.
-    for (i, at) in [
-        utc(10, 6, 30),
-        utc(10, 7, 30),
-        utc(10, 12, 0),
-        utc(10, 13, 0),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        rows.push(post::new_row(
-            user.id,
-            facebook,
-            app::model::Platform::Facebook,
-            caption(10 + i),
-            PostStatus::Draft,
-            Some(at),
-        ));
-    }
+    rows.extend(
+        [
+            utc(10, 6, 30),
+            utc(10, 7, 30),
+            utc(10, 12, 0),
+            utc(10, 13, 0),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, at)| facebook_post(10 + i, PostStatus::Draft, at)),
+    );
     // Slotted for March 20, published on March 12: it belongs to March 12.
     let mut published = post::new_row(
         user.id,
