@@ -9,6 +9,7 @@
 //! - server render latency p50/p99 of `/posts`, `/calendar`, `/calendar?view=week` and
 //!   `/compose`, 8 connections for 5 s each, with the session cookies and
 //!   `Accept-Encoding: br, gzip` (what a browser sends; compression is part of the cost);
+//! - requests/s of `/` and `/pricing` signed out at 32 connections, beside `/health`'s;
 //! - the bytes a first visit to `/calendar` (and `/dashboard`) transfers: the page as served
 //!   compressed plus every `/pkg/*` asset it references, each fetched with
 //!   `Accept-Encoding: br, gzip`, counted as bytes on the wire (the encoded body).
@@ -38,6 +39,7 @@ mod common;
 
 const POSTS: usize = 1_000;
 const CONNECTIONS: usize = 8;
+const MARKETING_CONNECTIONS: usize = 32;
 const RUN_FOR: Duration = Duration::from_secs(5);
 const RENDER_P99_TARGET_MS: f64 = 20.0;
 const TRANSFER_TARGET_KB: f64 = 400.0;
@@ -74,7 +76,7 @@ async fn main() {
     let port = free_port();
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(CONNECTIONS)
+        .pool_max_idle_per_host(MARKETING_CONNECTIONS)
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap();
@@ -110,7 +112,7 @@ async fn main() {
         let encoding = header(&probe, CONTENT_ENCODING);
         let wire = probe.bytes().await.unwrap();
         let html = decode(&wire, &encoding);
-        let result = load(&client, &url, &cookie).await;
+        let result = load(&client, &url, &cookie, CONNECTIONS).await;
         println!(
             "{:<24} {:>6} {:>8.0} {:>9.2} {:>9.2} {:>10.1} {:>10.1}  {}",
             path,
@@ -121,6 +123,34 @@ async fn main() {
             html.len() as f64 / 1024.0,
             wire.len() as f64 / 1024.0,
             verdict(result.p99_ms < RENDER_P99_TARGET_MS),
+        );
+    }
+
+    // The marketing pages are static for signed-out visitors: how close their throughput
+    // comes to the cheapest answer the binary has.
+    println!();
+    println!(
+        "Marketing pages, signed out, {MARKETING_CONNECTIONS} connections x {} s each, Accept-Encoding: br, gzip",
+        RUN_FOR.as_secs()
+    );
+    println!(
+        "{:<24} {:>6} {:>8} {:>9} {:>9} {:>10}",
+        "page", "status", "req/s", "p50 ms", "p99 ms", "wire KB"
+    );
+    for path in ["/health", "/", "/pricing"] {
+        let url = format!("{}{path}", server.base);
+        let probe = page_request(&client, &url, "").send().await.unwrap();
+        let status = probe.status().as_u16();
+        let wire = probe.bytes().await.unwrap();
+        let result = load(&client, &url, "", MARKETING_CONNECTIONS).await;
+        println!(
+            "{:<24} {:>6} {:>8.0} {:>9.2} {:>9.2} {:>10.1}",
+            path,
+            status_label(status, &result.statuses),
+            result.requests as f64 / result.seconds,
+            result.p50_ms,
+            result.p99_ms,
+            wire.len() as f64 / 1024.0,
         );
     }
 
@@ -369,12 +399,17 @@ async fn sign_in(client: &Client, base: &str) -> String {
     pairs.join("; ")
 }
 
+/// A browser's page request; signed out when `cookie` is empty.
 fn page_request(client: &Client, url: &str, cookie: &str) -> reqwest::RequestBuilder {
-    client
+    let request = client
         .get(url)
         .header(ACCEPT, "text/html")
-        .header(ACCEPT_ENCODING, "br, gzip")
-        .header(COOKIE, cookie)
+        .header(ACCEPT_ENCODING, "br, gzip");
+    if cookie.is_empty() {
+        request
+    } else {
+        request.header(COOKIE, cookie)
+    }
 }
 
 fn header(res: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
@@ -413,7 +448,7 @@ struct LoadResult {
     statuses: Vec<(u16, u64)>,
 }
 
-async fn load(client: &Client, url: &str, cookie: &str) -> LoadResult {
+async fn load(client: &Client, url: &str, cookie: &str, connections: usize) -> LoadResult {
     // Warm up.
     for _ in 0..10 {
         let res = page_request(client, url, cookie).send().await.unwrap();
@@ -422,7 +457,7 @@ async fn load(client: &Client, url: &str, cookie: &str) -> LoadResult {
     let (url, cookie) = (Arc::new(url.to_string()), Arc::new(cookie.to_string()));
     let started = Instant::now();
     let mut workers = Vec::new();
-    for _ in 0..CONNECTIONS {
+    for _ in 0..connections {
         let (client, url, cookie) = (client.clone(), url.clone(), cookie.clone());
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();

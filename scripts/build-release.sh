@@ -20,4 +20,7 @@ find "$site" -type f \( -name '*.woff2.*' -o -name '*.woff.*' -o -name '*.png.*'
 find "$site" -type f -name '*.gz' -print0 | while IFS= read -r -d '' packed; do
   gzip -9 -n -c "${packed%.gz}" > "$packed"
 done
+# The marketing pages' own stylesheet (the server inlines it into / and /pricing): tailwind
+# again, over those pages' sources only.
+tailwindcss --input style/marketing.css --output "$site/pkg/marketing.css" --minify
 echo "site with precompressed files: $site"

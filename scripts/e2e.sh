@@ -34,7 +34,7 @@ for _ in $(seq 1 100); do
 done
 
 rm -rf end2end/output
-if ! npx playwright test --config end2end/playwright.config.ts; then
+if ! npx playwright test --config end2end/playwright.config.ts "$@"; then
   echo "--- server log ---"
   tail -n 50 "$data_dir/server.log"
   exit 1

@@ -29,6 +29,7 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${wasm_bindgen_version}\$"; 
 fi
 
 if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] \
+   || [ ! -x node_modules/.bin/lighthouse ] \
    || [ ! -d node_modules/swagger-ui-dist ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"

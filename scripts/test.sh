@@ -3,8 +3,8 @@
 # formatting, clippy (server and browser builds), all Rust tests on SQLite, the database tests
 # again on PostgreSQL when TEST_DATABASE_URL is set (the crash test among them: three real
 # processes, one killed), then against a release build: the browser suite (Playwright in
-# Debian's Chromium), a journey with a Python client generated from the live OpenAPI document,
-# and a short schemathesis fuzzing run.
+# Debian's Chromium), Lighthouse on the marketing pages, a journey with a Python client
+# generated from the live OpenAPI document, and a short schemathesis fuzzing run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --browser
@@ -36,6 +36,9 @@ scripts/build-release.sh
 
 step "browser tests (Playwright, Chromium) against the release binary"
 scripts/e2e.sh
+
+step "Lighthouse (mobile) on the landing and pricing pages against the release binary"
+scripts/lighthouse.sh
 
 step "generated Python client journey (openapi-python-client) against the release binary"
 scripts/client-journey.sh

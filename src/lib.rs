@@ -6,5 +6,7 @@ pub mod api;
 pub mod cli;
 pub mod downloads;
 pub mod page_compression;
+pub mod site;
 pub mod startup;
+pub mod static_pages;
 pub mod telemetry;

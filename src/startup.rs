@@ -17,6 +17,7 @@ use app::server::email::Mailer;
 use app::server::publishing::{self, Engine, Platforms};
 use app::server::services::post_reads::PostReads;
 use app::server::services::retention;
+use app::server::site_assets::SiteAssets;
 use app::server::{db, AppState};
 use app::{shell, App};
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -40,7 +41,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{api, downloads, page_compression};
+use crate::{api, downloads, page_compression, site, static_pages};
 
 pub struct Application {
     listener: TcpListener,
@@ -91,6 +92,9 @@ impl Application {
             captions: Arc::new(TemplateWriter),
             post_reads: Arc::new(PostReads::new(settings.database.post_reads_cache_mb << 20)),
             limits: Arc::new(RateLimits::new(&settings.rate_limits)),
+            site_assets: Arc::new(SiteAssets::load(std::path::Path::new(
+                &settings.server.site_root,
+            ))),
             settings: Arc::new(settings),
         };
         let router = router(state.clone());
@@ -186,6 +190,9 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             4 * state.settings.server.max_body_bytes,
         ))
+        .layer(axum::middleware::from_fn(
+            static_pages::without_hydration_data,
+        ))
         .layer(axum::middleware::from_fn(page_compression::compress_pages));
 
     let site_root = options.site_root.to_string();
@@ -221,6 +228,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .route("/health", axum::routing::get(api::health::health))
         .route("/docs", axum::routing::get(api::docs::docs_page))
+        .route("/robots.txt", axum::routing::get(site::robots_txt))
+        .route("/sitemap.xml", axum::routing::get(site::sitemap_xml))
+        .route("/assets/{name}", axum::routing::get(site::hashed_asset))
         .merge(downloads)
         .merge(pages)
         .nest_service("/pkg", pkg)

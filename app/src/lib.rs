@@ -14,8 +14,11 @@ pub mod platforms;
 mod root;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod site_files;
 
-pub use root::{shell, App};
+#[cfg(feature = "ssr")]
+pub use root::shell;
+pub use root::App;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -172,6 +172,25 @@ const OTHER_PROTECTED: [&str; 1] = ["/compose"];
 /// Pages only admins see (others get the not-found page).
 pub const ADMIN_PREFIX: &str = "/admin";
 
+/// The marketing pages: rendered without the app's wasm, listed in the sitemap.
+pub const MARKETING_PAGES: [&str; 2] = ["/", "/pricing"];
+
+/// Public pages search engines should index, in sitemap order.
+pub const INDEXED_PAGES: [&str; 3] = ["/", "/pricing", "/docs"];
+
+/// Whether a page is a marketing page (served as plain HTML and CSS, no wasm).
+pub fn is_marketing_path(path: &str) -> bool {
+    MARKETING_PAGES.contains(&path)
+}
+
+/// Path prefixes crawlers are asked to stay out of: the signed-in pages and the endpoints.
+pub fn private_prefixes() -> Vec<&'static str> {
+    let mut prefixes: Vec<&'static str> = NAV_ITEMS.iter().map(|item| item.href).collect();
+    prefixes.extend(OTHER_PROTECTED);
+    prefixes.extend([ADMIN_PREFIX, "/api/", "/fn/"]);
+    prefixes
+}
+
 fn under(path: &str, prefix: &str) -> bool {
     path == prefix
         || path
@@ -241,6 +260,26 @@ mod tests {
             "/register",
         ] {
             assert!(!is_protected_path(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn marketing_pages_are_public_and_indexed_and_private_ones_are_not() {
+        for path in MARKETING_PAGES {
+            assert!(
+                is_marketing_path(path) && !is_protected_path(path),
+                "{path}"
+            );
+            assert!(INDEXED_PAGES.contains(&path), "{path}");
+        }
+        assert!(!is_marketing_path("/pricing/"));
+        assert!(!is_marketing_path("/login"));
+        let private = private_prefixes();
+        for path in INDEXED_PAGES {
+            assert!(!private.iter().any(|p| path.starts_with(p)), "{path}");
+        }
+        for path in ["/dashboard", "/calendar", "/compose", "/admin", "/api/"] {
+            assert!(private.contains(&path), "{path}");
         }
     }
 

@@ -133,6 +133,11 @@ impl std::fmt::Display for PlanTier {
     }
 }
 
+/// Every plan, in price order: what the billing API lists and the pricing pages show.
+pub fn all_plans() -> Vec<PlanLimits> {
+    PlanTier::ALL.into_iter().map(PlanTier::limits).collect()
+}
+
 /// Whether `used` more of something is still within `limit`.
 pub fn within_limit(used: i64, limit: i64) -> bool {
     limit == UNLIMITED || used < limit

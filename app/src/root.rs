@@ -1,7 +1,9 @@
 //! The HTML document and the route table.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+#[cfg(feature = "ssr")]
+use leptos_meta::MetaTags;
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -9,17 +11,37 @@ use crate::pages::auth::{ForgotPasswordPage, LoginPage, RegisterPage, ResetPassw
 use crate::pages::calendar::CalendarPage;
 use crate::pages::compose::{ComposePage, EditPostPage};
 use crate::pages::dashboard::DashboardPage;
-use crate::pages::landing::LandingPage;
+#[cfg(feature = "ssr")]
+use crate::pages::marketing::{landing::LandingPage, pricing::PricingPage};
+// In the browser, the marketing pages are documents of their own (see `server_rendered`).
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::posts::PostsPage;
+#[cfg(not(feature = "ssr"))]
+use crate::pages::server_rendered::{
+    ServerRenderedPage as LandingPage, ServerRenderedPage as PricingPage,
+};
 
 /// Applies the saved (or the system's) theme before the first paint, so dark mode never flashes.
+#[cfg(feature = "ssr")]
 const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('theme');if(t==='dark'||(!t&&matchMedia('(prefers-color-scheme: dark)').matches))document.documentElement.classList.add('dark')}catch(e){}";
 
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The shell renders before the first byte is sent, so the page's CSP header still can be.
-    #[cfg(feature = "ssr")]
     crate::server::auth::headers::send_page_policy();
+    // The marketing pages are plain HTML and CSS: no hydration scripts, no wasm, and their
+    // own small stylesheet inlined.
+    let marketing = request_path().is_some_and(|path| crate::nav::is_marketing_path(&path));
+    let head = if marketing {
+        view! { <MarketingHead /> }.into_any()
+    } else {
+        view! {
+            <link id="leptos" rel="stylesheet" href="/pkg/postpilot.css" />
+            <AutoReload options=options.clone() />
+            <HydrationScripts options />
+        }
+        .into_any()
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -27,8 +49,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <script nonce=leptos::nonce::use_nonce() inner_html=THEME_SCRIPT></script>
-                <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                {head}
+                <link rel="icon" href="/favicon.ico" sizes="32x32" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="apple-touch-icon" href="/apple-touch-icon.png" />
+                <link rel="manifest" href="/site.webmanifest" />
+                <meta name="theme-color" content="#c61d78" />
                 <MetaTags />
             </head>
             <body class="font-sans antialiased">
@@ -38,17 +64,43 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The path of the page being rendered.
+#[cfg(feature = "ssr")]
+fn request_path() -> Option<String> {
+    use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_string())
+}
+
+/// The marketing pages' stylesheet, inlined (nothing blocks the first paint), and their fonts
+/// preloaded under content-hashed names. Without a built stylesheet (a debug build, the
+/// tests), the app's is linked instead.
+#[cfg(feature = "ssr")]
+#[component]
+fn MarketingHead() -> impl IntoView {
+    let assets = use_context::<crate::server::AppState>().map(|state| state.site_assets);
+    let fonts = assets.as_ref().map(|assets| {
+        crate::site_files::FONTS
+            .iter()
+            .map(|font| {
+                view! { <link rel="preload" href=assets.url(font) r#as="font" r#type="font/woff2" crossorigin="" /> }
+            })
+            .collect_view()
+    });
+    let style = match assets.as_ref().and_then(|assets| assets.marketing_css()) {
+        Some(css) => view! { <style inner_html=css.to_string()></style> }.into_any(),
+        None => view! { <link rel="stylesheet" href="/pkg/postpilot.css" /> }.into_any(),
+    };
+    view! { {fonts} {style} }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/postpilot.css" />
-        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
-        <Meta name="description" content=crate::nav::BRAND.description />
         <Title text="PostPilot" />
         <Router>
             <Routes fallback=|| view! { <NotFoundPage /> }>
                 <Route path=path!("/") view=LandingPage />
+                <Route path=path!("/pricing") view=PricingPage />
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/register") view=RegisterPage />
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage />

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 #[utoipa::path(get, operation_id = "billing_plans", path = "/billing/plans", tag = "billing", security(()), responses((status = 200, description = "OK", body = Vec<PlanLimits>)))]
 pub async fn plans() -> Json<Vec<PlanLimits>> {
-    Json(billing::plans())
+    Json(app::plans::all_plans())
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -14,6 +14,7 @@ mod crash;
 mod fake_platform;
 mod health;
 mod helpers;
+mod marketing;
 mod openapi;
 mod pages;
 mod post_reads;

@@ -101,7 +101,6 @@ async fn dashboard_pages_redirect_to_login_when_signed_out() {
 async fn public_pages_render_and_unknown_pages_are_404() {
     let app = spawn_app().await;
     for (path, text) in [
-        ("/", "Your products, posted everywhere"),
         ("/login", "Welcome back"),
         ("/register", "Create your account"),
         ("/forgot-password", "Forgot your password?"),

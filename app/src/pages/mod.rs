@@ -4,6 +4,8 @@ pub mod auth;
 pub mod calendar;
 pub mod compose;
 pub mod dashboard;
-pub mod landing;
+#[cfg(feature = "ssr")]
+pub mod marketing;
 pub mod not_found;
 pub mod posts;
+pub mod server_rendered;

@@ -12,6 +12,7 @@ pub mod engagement;
 pub mod entities;
 pub mod publishing;
 pub mod services;
+pub mod site_assets;
 pub mod state;
 
 pub use state::AppState;

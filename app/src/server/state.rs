@@ -14,6 +14,7 @@ use super::config::Settings;
 use super::email::Mailer;
 use super::publishing::Platforms;
 use super::services::post_reads::PostReads;
+use super::site_assets::SiteAssets;
 use crate::error::AppError;
 
 #[derive(Clone)]
@@ -32,6 +33,8 @@ pub struct AppState {
     pub post_reads: Arc<PostReads>,
     /// Per-address and per-API-key request limits of this instance.
     pub limits: Arc<RateLimits>,
+    /// The marketing pages' stylesheet and hashed files, read from the built site.
+    pub site_assets: Arc<SiteAssets>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -8,20 +8,46 @@ pub const DEFAULT_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
      style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; \
      form-action 'self'; frame-ancestors 'none'";
 
+/// What a server-rendered page may load beyond this site's own files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageKind {
+    /// The landing and pricing pages: plain HTML and CSS, no wasm.
+    Marketing,
+    /// Every page of the app, which hydrates with its wasm.
+    App,
+    /// The composer also shows thumbnails of the media URLs a post carries, wherever they
+    /// are hosted (over https).
+    Composer,
+}
+
+impl PageKind {
+    pub fn of_path(path: &str) -> Self {
+        if crate::nav::is_marketing_path(path) {
+            PageKind::Marketing
+        } else if path == "/compose" || (path.starts_with("/posts/") && path.ends_with("/edit")) {
+            PageKind::Composer
+        } else {
+            PageKind::App
+        }
+    }
+}
+
 /// The policy of a server-rendered page. Scripts: this site's files, the inline scripts that
 /// carry this response's `nonce` (Leptos's hydration bootstrap and serialized resources, the
-/// theme script), and WebAssembly compilation, without which the app cannot hydrate.
-///
-/// `remote_media`: the composer shows thumbnails of the media URLs a post carries, wherever
-/// they are hosted (over https); every other page loads images from this site only.
-pub fn page_policy(nonce: &str, remote_media: bool) -> String {
-    let images = if remote_media {
+/// theme script), and WebAssembly compilation on the pages that hydrate.
+pub fn page_policy(nonce: &str, kind: PageKind) -> String {
+    let images = if kind == PageKind::Composer {
         "'self' data: https:"
     } else {
         "'self' data:"
     };
+    let wasm = if kind == PageKind::Marketing {
+        ""
+    } else {
+        " 'wasm-unsafe-eval'"
+    };
     format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}'{wasm}; \
          style-src 'self' 'unsafe-inline'; img-src {images}; font-src 'self'; \
          connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
          frame-ancestors 'none'"
@@ -41,8 +67,7 @@ pub fn send_page_policy() {
     let path = use_context::<http::request::Parts>()
         .map(|parts| parts.uri.path().to_string())
         .unwrap_or_default();
-    let composer = path == "/compose" || (path.starts_with("/posts/") && path.ends_with("/edit"));
-    if let Ok(value) = http::HeaderValue::from_str(&page_policy(&nonce, composer)) {
+    if let Ok(value) = http::HeaderValue::from_str(&page_policy(&nonce, PageKind::of_path(&path))) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -53,9 +78,9 @@ mod tests {
 
     #[test]
     fn pages_allow_their_nonce_and_wasm_but_no_other_inline_script() {
-        let policy = page_policy("abc123", false);
+        let policy = page_policy("abc123", PageKind::App);
         assert!(policy.contains("img-src 'self' data:;"), "{policy}");
-        assert!(page_policy("abc123", true).contains("img-src 'self' data: https:;"));
+        assert!(page_policy("abc123", PageKind::Composer).contains("img-src 'self' data: https:;"));
         assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"));
         let scripts = policy
             .split(';')
@@ -65,5 +90,19 @@ mod tests {
         assert!(policy.contains("frame-ancestors 'none'"));
         assert!(http::HeaderValue::from_str(&policy).is_ok());
         assert!(http::HeaderValue::from_str(DEFAULT_POLICY).is_ok());
+    }
+
+    #[test]
+    fn marketing_pages_may_not_compile_wasm() {
+        assert_eq!(PageKind::of_path("/"), PageKind::Marketing);
+        assert_eq!(PageKind::of_path("/pricing"), PageKind::Marketing);
+        assert_eq!(PageKind::of_path("/posts/1/edit"), PageKind::Composer);
+        assert_eq!(PageKind::of_path("/calendar"), PageKind::App);
+        let policy = page_policy("abc123", PageKind::Marketing);
+        assert!(
+            policy.contains("script-src 'self' 'nonce-abc123';"),
+            "{policy}"
+        );
+        assert!(!policy.contains("wasm"), "{policy}");
     }
 }

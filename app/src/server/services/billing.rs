@@ -1,4 +1,4 @@
-//! Billing: the plans, checkout, the customer portal, the current subscription, cancellation.
+//! Billing: checkout, the customer portal, the current subscription, cancellation.
 //! Without a Stripe key (mock mode) checkout activates the subscription at once; the Stripe
 //! client for real payments plugs in here.
 
@@ -16,17 +16,12 @@ use crate::error::AppError;
 use crate::model::{
     BillingOverview, CheckoutSession, EventKind, PlanTier, SubscriptionStatus, SubscriptionView,
 };
-use crate::plans::PlanLimits;
 use crate::server::config::BillingSettings;
 use crate::server::db;
 use crate::server::entities::{subscription, user};
 
 /// A billing period in mock mode.
 const MOCK_PERIOD_DAYS: i64 = 30;
-
-pub fn plans() -> Vec<PlanLimits> {
-    PlanTier::ALL.iter().map(|tier| tier.limits()).collect()
-}
 
 pub async fn current(
     db: &impl ConnectionTrait,

@@ -1,0 +1,94 @@
+//! The marketing pages (`app::nav::MARKETING_PAGES`) are rendered by Leptos like every page
+//! but never hydrate. Leptos still writes its hydration bootstrap into every streamed page
+//! (`__RESOLVED_RESOURCES=…` and `__INCOMPLETE_CHUNKS=…`, for the wasm to read): on these pages
+//! it is JavaScript nobody reads, so it is dropped before the page is sent.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::Response;
+
+/// The inline scripts Leptos's server-side hydration context writes, by how they begin.
+const HYDRATION_DATA: [&str; 2] = ["__RESOLVED_RESOURCES=", "__INCOMPLETE_CHUNKS="];
+/// Marketing pages are tens of KB; anything larger is answered with a 500, not held.
+const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+
+pub async fn without_hydration_data(req: Request, next: Next) -> Response {
+    let marketing = app::nav::is_marketing_path(req.uri().path());
+    let response = next.run(req).await;
+    let html = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !marketing || !html {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    parts.headers.remove(CONTENT_LENGTH);
+    let Ok(page) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
+        parts.status = StatusCode::INTERNAL_SERVER_ERROR;
+        return Response::from_parts(parts, Body::empty());
+    };
+    match String::from_utf8(page.to_vec()) {
+        Ok(page) => Response::from_parts(parts, Body::from(drop_hydration_data(&page))),
+        Err(_) => Response::from_parts(parts, Body::from(page)),
+    }
+}
+
+/// The page without the inline scripts that hold only hydration data.
+fn drop_hydration_data(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    let mut rest = page;
+    while let Some(start) = rest.find("<script") {
+        let (before, script) = rest.split_at(start);
+        out.push_str(before);
+        let Some(element_end) = script.find("</script>").map(|at| at + "</script>".len()) else {
+            rest = script;
+            break;
+        };
+        let element = &script[..element_end];
+        let body = element
+            .find('>')
+            .map(|open_end| &element[open_end + 1..])
+            .unwrap_or("");
+        if !HYDRATION_DATA.iter().any(|data| body.starts_with(data)) {
+            out.push_str(element);
+        }
+        rest = &script[element_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::drop_hydration_data;
+
+    #[test]
+    fn only_the_hydration_data_scripts_go() {
+        let page = concat!(
+            r#"<head><script nonce="n">try{theme()}catch(e){}</script></head><body><p>Hi</p>"#,
+            r#"<script type="application/ld+json">{"@type":"SoftwareApplication"}</script>"#,
+            r#"<script nonce="n">__RESOLVED_RESOURCES=[];__SERIALIZED_ERRORS=[];</script>"#,
+            r#"<script nonce="n">__INCOMPLETE_CHUNKS=[];</script></body>"#
+        );
+        assert_eq!(
+            drop_hydration_data(page),
+            concat!(
+                r#"<head><script nonce="n">try{theme()}catch(e){}</script></head><body><p>Hi</p>"#,
+                r#"<script type="application/ld+json">{"@type":"SoftwareApplication"}</script>"#,
+                "</body>"
+            )
+        );
+    }
+
+    #[test]
+    fn pages_without_those_scripts_or_with_an_unclosed_one_are_kept_whole() {
+        for page in ["<p>no scripts</p>", "<p>a</p><script>__INCOMPLETE_CHUNKS=["] {
+            assert_eq!(drop_hydration_data(page), page);
+        }
+    }
+}
