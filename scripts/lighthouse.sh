@@ -7,6 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 source scripts/lib/serve.sh
+# Without the marketing stylesheet the pages fall back to the app's: measure what ships.
+if [ ! -f "$POSTPILOT_SERVER_SITE_ROOT/pkg/marketing.css" ]; then
+  echo "no $POSTPILOT_SERVER_SITE_ROOT/pkg/marketing.css: run scripts/build-release.sh first" >&2
+  exit 1
+fi
 start_postpilot
 
 min_score=98
@@ -16,10 +21,15 @@ failed=0
 printf '%-10s %12s %14s %15s %5s %14s\n' page performance accessibility best-practices seo transferred
 for page in / /pricing; do
   report="$reports/$(echo "$page" | tr '/' '_').json"
-  CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium} npx --no-install lighthouse "$BASE_URL$page" \
+  if ! CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium} npx --no-install lighthouse "$BASE_URL$page" \
     --quiet --output=json --output-path="$report" \
     --only-categories=performance,accessibility,best-practices,seo \
-    --chrome-flags="--headless=new --no-sandbox --disable-gpu" >/dev/null
+    --chrome-flags="--headless=new --no-sandbox --disable-gpu" >"$reports/lighthouse.log" 2>&1; then
+    cat "$reports/lighthouse.log" >&2
+    echo "Lighthouse could not audit $page" >&2
+    failed=1
+    continue
+  fi
   python3 - "$report" "$page" "$min_score" "$max_landing_bytes" <<'PY' || failed=1
 import json, sys
 report, page, min_score, max_bytes = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -47,6 +57,7 @@ sys.exit(1 if bad else 0)
 PY
 done
 if [ "$failed" != 0 ]; then
+  export KEEP_SERVE_LOG=1
   echo "Lighthouse: below target (reports kept in $reports)" >&2
   exit 1
 fi

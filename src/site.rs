@@ -8,6 +8,7 @@ use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
 
 use app::nav::{private_prefixes, INDEXED_PAGES};
+use app::server::site_assets::Lookup;
 use app::server::AppState;
 
 const A_DAY: &str = "public, max-age=86400";
@@ -58,19 +59,23 @@ fn xml_escape(text: &str) -> String {
         .replace('\'', "&apos;")
 }
 
-/// `/assets/{hash}-{name}`: a file whose name changes with its contents.
+/// `/assets/{hash}-{name}`: a file whose name changes with its contents, kept for a year.
+/// Another release's name for the same file (instances mid-deploy) gets this release's
+/// contents, to be revalidated.
 pub async fn hashed_asset(State(state): State<AppState>, Path(name): Path<String>) -> Response {
-    match state.site_assets.file(&name) {
-        Some(file) => (
-            [
-                (CONTENT_TYPE, HeaderValue::from_static(file.content_type)),
-                (CACHE_CONTROL, HeaderValue::from_static(FOREVER)),
-            ],
-            file.bytes.clone(),
-        )
-            .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+    let (file, cache) = match state.site_assets.file(&name) {
+        Some(Lookup::Current(file)) => (file, FOREVER),
+        Some(Lookup::Other(file)) => (file, "no-cache"),
+        None => return (StatusCode::NOT_FOUND, "No such asset").into_response(),
+    };
+    (
+        [
+            (CONTENT_TYPE, HeaderValue::from_static(file.content_type)),
+            (CACHE_CONTROL, HeaderValue::from_static(cache)),
+        ],
+        file.bytes.clone(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -371,12 +371,32 @@ fn client_address(req: &Request, trust_forwarded_for: bool) -> Option<std::net::
 
 /// Unknown paths render the app's not-found page (status 404).
 async fn not_found(State(state): State<AppState>, req: Request) -> Response {
+    if let Some(page) = without_trailing_slash(&req) {
+        return axum::response::Redirect::permanent(&page).into_response();
+    }
     let options = state.leptos_options.clone();
     let render = leptos_axum::render_app_to_stream_with_context(
         move || provide_context(state.clone()),
         move || shell(options.clone()),
     );
     render(req).await.into_response()
+}
+
+/// A page asked for with a trailing slash ("/pricing/") is sent to its one URL ("/pricing"):
+/// the router would match both, and the marketing pages must be served as themselves.
+fn without_trailing_slash(req: &Request) -> Option<String> {
+    let path = req.uri().path();
+    let trimmed = path.trim_end_matches('/');
+    let page = matches!(*req.method(), http::Method::GET | http::Method::HEAD)
+        && !path.starts_with("/api/")
+        && !path.starts_with("/fn/");
+    if !page || trimmed.len() == path.len() || trimmed.is_empty() {
+        return None;
+    }
+    Some(match req.uri().query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_string(),
+    })
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -1,17 +1,25 @@
 //! The marketing pages (`app::nav::MARKETING_PAGES`) are rendered by Leptos like every page
-//! but never hydrate. Leptos still writes its hydration bootstrap into every streamed page
-//! (`__RESOLVED_RESOURCES=…` and `__INCOMPLETE_CHUNKS=…`, for the wasm to read): on these pages
-//! it is JavaScript nobody reads, so it is dropped before the page is sent.
+//! but never hydrate. Leptos still writes its hydration data into every streamed page (inline
+//! scripts that set `__RESOLVED_RESOURCES`, `__INCOMPLETE_CHUNKS` and the like, for the wasm to
+//! read): on these pages it is JavaScript nobody reads, so it is dropped before the page is
+//! sent. Their navbar depends on the session cookie, so caches are told the page varies by it.
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::StatusCode;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, VARY};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// The inline scripts Leptos's server-side hydration context writes, by how they begin.
-const HYDRATION_DATA: [&str; 2] = ["__RESOLVED_RESOURCES=", "__INCOMPLETE_CHUNKS="];
+/// The globals of Leptos's server-side hydration context (hydration_context's `ssr.rs`): an
+/// inline script that begins with one of them holds hydration data only.
+const HYDRATION_DATA: [&str; 5] = [
+    "__RESOLVED_RESOURCES",
+    "__SERIALIZED_ERRORS",
+    "__PENDING_RESOURCES",
+    "__RESOURCE_RESOLVERS",
+    "__INCOMPLETE_CHUNKS",
+];
 /// Marketing pages are tens of KB; anything larger is answered with a 500, not held.
 const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
@@ -28,14 +36,18 @@ pub async fn without_hydration_data(req: Request, next: Next) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     parts.headers.remove(CONTENT_LENGTH);
+    parts
+        .headers
+        .append(VARY, HeaderValue::from_static("cookie"));
     let Ok(page) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
         parts.status = StatusCode::INTERNAL_SERVER_ERROR;
         return Response::from_parts(parts, Body::empty());
     };
-    match String::from_utf8(page.to_vec()) {
-        Ok(page) => Response::from_parts(parts, Body::from(drop_hydration_data(&page))),
-        Err(_) => Response::from_parts(parts, Body::from(page)),
-    }
+    let body = match std::str::from_utf8(&page) {
+        Ok(html) => Body::from(drop_hydration_data(html)),
+        Err(_) => Body::from(page),
+    };
+    Response::from_parts(parts, body)
 }
 
 /// The page without the inline scripts that hold only hydration data.
@@ -73,6 +85,8 @@ mod tests {
             r#"<head><script nonce="n">try{theme()}catch(e){}</script></head><body><p>Hi</p>"#,
             r#"<script type="application/ld+json">{"@type":"SoftwareApplication"}</script>"#,
             r#"<script nonce="n">__RESOLVED_RESOURCES=[];__SERIALIZED_ERRORS=[];</script>"#,
+            r#"<script nonce="n">__RESOLVED_RESOURCES[0] = "x";</script>"#,
+            r#"<script nonce="n">__SERIALIZED_ERRORS.push([0, 1, "e"]);</script>"#,
             r#"<script nonce="n">__INCOMPLETE_CHUNKS=[];</script></body>"#
         );
         assert_eq!(

@@ -272,6 +272,7 @@ mod tests {
             );
             assert!(INDEXED_PAGES.contains(&path), "{path}");
         }
+        // "/pricing/" is redirected to "/pricing" before any page renders (startup.rs).
         assert!(!is_marketing_path("/pricing/"));
         assert!(!is_marketing_path("/login"));
         let private = private_prefixes();

@@ -138,6 +138,36 @@ pub fn all_plans() -> Vec<PlanLimits> {
     PlanTier::ALL.into_iter().map(PlanTier::limits).collect()
 }
 
+/// A monthly price as people write it: "$29", or "$29.50" when there are cents.
+pub fn price_label(cents: i64) -> String {
+    if cents % 100 == 0 {
+        format!("${}", cents / 100)
+    } else {
+        format!("${}", decimal_price(cents))
+    }
+}
+
+/// A price as a decimal amount ("29.00"), as schema.org offers and payment APIs spell it.
+pub fn decimal_price(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// A plan limit as people write it: "Unlimited", "10" or "3,000".
+pub fn limit_label(limit: i64) -> String {
+    if limit == UNLIMITED {
+        return "Unlimited".into();
+    }
+    let digits = limit.to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 /// Whether `used` more of something is still within `limit`.
 pub fn within_limit(used: i64, limit: i64) -> bool {
     limit == UNLIMITED || used < limit
@@ -163,6 +193,51 @@ mod tests {
         assert_eq!(pro.trial_days, 14);
         let ent = PlanTier::Enterprise.limits();
         assert_eq!((ent.price_monthly_cents, ent.max_items), (9900, UNLIMITED));
+    }
+
+    #[test]
+    fn prices_and_limits_read_as_people_write_them() {
+        assert_eq!(price_label(0), "$0");
+        assert_eq!(price_label(2900), "$29");
+        assert_eq!(price_label(2950), "$29.50");
+        assert_eq!(decimal_price(2900), "29.00");
+        assert_eq!(decimal_price(5), "0.05");
+        assert_eq!(limit_label(UNLIMITED), "Unlimited");
+        assert_eq!(limit_label(10), "10");
+        assert_eq!(limit_label(1000), "1,000");
+        assert_eq!(limit_label(1_234_567), "1,234,567");
+    }
+
+    /// The feature lines are what the pricing cards show: their figures must be the limits
+    /// billing enforces.
+    #[test]
+    fn feature_lines_state_the_plan_limits() {
+        for plan in all_plans() {
+            let has = |line: &str| plan.features.iter().any(|f| f.eq_ignore_ascii_case(line));
+            let count = |limit: i64, one: &str, many: &str| match limit {
+                1 => format!("1 {one}"),
+                n => format!("{} {many}", limit_label(n)),
+            };
+            let posts = count(plan.max_items, "post per month", "posts per month");
+            let accounts = count(plan.max_secondary, "social account", "social accounts");
+            let captions = count(
+                plan.ai_captions,
+                "AI caption per month",
+                "AI captions per month",
+            );
+            let captions =
+                captions.replace("Unlimited AI captions per month", "Unlimited AI captions");
+            let posts = posts.replace("Unlimited posts per month", "Unlimited posts");
+            for line in [posts, accounts, captions] {
+                assert!(
+                    has(&line),
+                    "{}: no {line:?} in {:?}",
+                    plan.name,
+                    plan.features
+                );
+            }
+            assert_eq!(has("REST API access"), plan.api_access, "{}", plan.name);
+        }
     }
 
     #[test]

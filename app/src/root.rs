@@ -13,9 +13,9 @@ use crate::pages::compose::{ComposePage, EditPostPage};
 use crate::pages::dashboard::DashboardPage;
 #[cfg(feature = "ssr")]
 use crate::pages::marketing::{landing::LandingPage, pricing::PricingPage};
-// In the browser, the marketing pages are documents of their own (see `server_rendered`).
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::posts::PostsPage;
+// In the browser, the marketing pages are documents of their own (see `server_rendered`).
 #[cfg(not(feature = "ssr"))]
 use crate::pages::server_rendered::{
     ServerRenderedPage as LandingPage, ServerRenderedPage as PricingPage,
@@ -70,26 +70,28 @@ fn request_path() -> Option<String> {
     use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_string())
 }
 
-/// The marketing pages' stylesheet, inlined (nothing blocks the first paint), and their fonts
-/// preloaded under content-hashed names. Without a built stylesheet (a debug build, the
-/// tests), the app's is linked instead.
+/// The marketing pages' stylesheet, inlined (nothing blocks the first paint), with the fonts
+/// it names preloaded under their content-hashed names. Without a built stylesheet (a debug
+/// build, the tests), the app's is linked instead.
 #[cfg(feature = "ssr")]
 #[component]
 fn MarketingHead() -> impl IntoView {
     let assets = use_context::<crate::server::AppState>().map(|state| state.site_assets);
-    let fonts = assets.as_ref().map(|assets| {
-        crate::site_files::FONTS
-            .iter()
-            .map(|font| {
-                view! { <link rel="preload" href=assets.url(font) r#as="font" r#type="font/woff2" crossorigin="" /> }
-            })
-            .collect_view()
-    });
-    let style = match assets.as_ref().and_then(|assets| assets.marketing_css()) {
-        Some(css) => view! { <style inner_html=css.to_string()></style> }.into_any(),
+    match assets
+        .as_ref()
+        .and_then(|assets| Some((assets, assets.marketing_css()?)))
+    {
+        Some((assets, css)) => {
+            let fonts = crate::site_files::FONTS
+                .iter()
+                .map(|font| {
+                    view! { <link rel="preload" href=assets.url(font) r#as="font" r#type="font/woff2" crossorigin="" /> }
+                })
+                .collect_view();
+            view! { {fonts} <style inner_html=css.to_string()></style> }.into_any()
+        }
         None => view! { <link rel="stylesheet" href="/pkg/postpilot.css" /> }.into_any(),
-    };
-    view! { {fonts} {style} }
+    }
 }
 
 #[component]

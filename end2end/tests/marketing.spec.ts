@@ -19,6 +19,7 @@ async function expectPlanCards(page: Page, plans: Plan[]) {
     const card = cards.locator(`[data-plan="${plan.tier}"]`);
     await expect(card.getByRole("heading")).toHaveText(plan.name);
     await expect(card.getByTestId("plan-price")).toHaveText(`$${plan.price_monthly_cents / 100}`);
+    await expect(card.getByRole("link")).toHaveAttribute("href", "/register");
     for (const feature of plan.features) await expect(card).toContainText(feature);
   }
 }
@@ -116,7 +117,8 @@ test("search engines and link previews find what they need", async ({ page, requ
     await expect(page.locator('meta[name="twitter:card"]')).toHaveAttribute("content", "summary_large_image");
     const data = JSON.parse((await page.locator('script[type="application/ld+json"]').textContent())!);
     expect(data["@type"]).toBe("SoftwareApplication");
-    expect(data.offers.map((o: { price: string }) => Number(o.price) * 100)).toEqual(plans.map((p) => p.price_monthly_cents));
+    const decimal = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
+    expect(data.offers.map((o: { price: string }) => o.price)).toEqual(plans.map((p) => decimal(p.price_monthly_cents)));
   }
   // The fonts are preloaded under hashed names and cached for a year.
   const font = await page.locator('link[rel="preload"][as="font"]').first().getAttribute("href");

@@ -5,6 +5,8 @@
 use reqwest::header::{ACCEPT, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE};
 use uuid::Uuid;
 
+use app::plans::price_label;
+
 use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 
 /// A page as a browser asks for it: its status, headers and HTML.
@@ -54,6 +56,22 @@ async fn marketing_pages_ship_no_wasm_and_may_not_run_any() {
 }
 
 #[tokio::test]
+async fn a_page_asked_for_with_a_trailing_slash_is_sent_to_its_one_url() {
+    let app = spawn_app().await;
+    for (asked, sent_to) in [
+        ("/pricing/", "/pricing"),
+        ("/pricing//?ref=ad", "/pricing?ref=ad"),
+        ("/login/", "/login"),
+    ] {
+        let res = app.client.get(app.url(asked)).send().await.unwrap();
+        assert_eq!(res.status(), 308, "{asked}");
+        assert_eq!(res.headers()["location"], sent_to, "{asked}");
+    }
+    let res = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
 async fn prices_come_from_the_plan_table_the_billing_api_serves() {
     let app = spawn_app().await;
     let plans: Vec<serde_json::Value> = app
@@ -73,16 +91,21 @@ async fn prices_come_from_the_plan_table_the_billing_api_serves() {
                 .find(&format!("data-plan=\"{tier}\""))
                 .unwrap_or_else(|| panic!("{path} has no {tier} card"));
             let card = &page[card_at..];
-            let price = format!("${}", plan["price_monthly_cents"].as_i64().unwrap() / 100);
-            let shown = card.find(&price).expect("the card shows its price");
-            assert!(
-                shown < card.find("</li>").unwrap_or(card.len()),
-                "{path}: {tier}"
-            );
+            // The card ends with its only link, the call to action.
+            let card = &card[..card.find("</a>").expect("the card ends")];
+            let shown = card
+                .split("data-testid=\"plan-price\"")
+                .nth(1)
+                .and_then(|rest| rest.split_once('>'))
+                .and_then(|(_, rest)| rest.split_once("</span>"))
+                .map(|(text, _)| text.replace("<!>", ""))
+                .unwrap_or_else(|| panic!("{path}: {tier} shows no price"));
+            let price = price_label(plan["price_monthly_cents"].as_i64().unwrap());
+            assert_eq!(shown, price, "{path}: {tier}");
             for feature in plan["features"].as_array().unwrap() {
                 assert!(
                     card.contains(feature.as_str().unwrap()),
-                    "{path}: {feature}"
+                    "{path}: {tier} lacks {feature}"
                 );
             }
         }
@@ -248,10 +271,19 @@ async fn the_built_stylesheet_is_inlined_and_its_files_are_cached_for_a_year() {
     let res = app.client.get(app.url(path)).send().await.unwrap();
     assert_eq!(res.headers()[CONTENT_TYPE], "image/png");
 
-    // Another name (an older release's, or a guess) is not found.
+    // Another release's name for the font (a page from an instance mid-deploy) still gets a
+    // font, this release's, to be revalidated; a name of no file is not found.
     let res = app
         .client
         .get(app.url("/assets/000000000000-inter-latin-wght-normal.woff2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()[CACHE_CONTROL], "no-cache");
+    let res = app
+        .client
+        .get(app.url("/assets/000000000000-unknown.woff2"))
         .send()
         .await
         .unwrap();

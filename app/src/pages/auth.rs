@@ -2,7 +2,7 @@
 //! server function, so it works before the wasm has loaded.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
 use crate::components::forms::{FormAlert, SubmitButton, TextField};
@@ -17,9 +17,10 @@ fn AuthCard(
     children: Children,
 ) -> impl IntoView {
     view! {
+        <Meta name="description" content=format!("{title}: {subtitle}") />
         <div class="flex min-h-screen flex-col bg-gradient-to-br from-pink-50 via-white to-fuchsia-50 dark:from-zinc-950 dark:via-zinc-950 dark:to-zinc-900">
             <header class="flex items-center justify-between px-6 py-4">
-                <a href="/" class="flex items-center gap-2">
+                <a href="/" rel="external" class="flex items-center gap-2">
                     <span class="grid h-8 w-8 place-items-center rounded-lg bg-primary font-heading text-sm font-bold text-white">"P"</span>
                     <span class="font-heading text-lg font-bold text-zinc-900 dark:text-white">{BRAND.name}</span>
                 </a>

@@ -8,4 +8,5 @@ pub mod dashboard;
 pub mod marketing;
 pub mod not_found;
 pub mod posts;
+#[cfg(not(feature = "ssr"))]
 pub mod server_rendered;

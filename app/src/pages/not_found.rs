@@ -13,7 +13,7 @@ pub fn NotFoundPage() -> impl IntoView {
             <div>
                 <p class="font-heading text-6xl font-extrabold text-brand">"404"</p>
                 <h1 class="mt-4 font-heading text-2xl font-bold">"This page does not exist"</h1>
-                <a href="/" class="mt-6 inline-block font-semibold text-brand hover:underline">"Go home"</a>
+                <a href="/" rel="external" class="mt-6 inline-block font-semibold text-brand hover:underline">"Go home"</a>
             </div>
         </main>
     }

@@ -12,6 +12,8 @@ use crate::site_files::{FONTS, MARKETING_CSS, SHARING_IMAGE};
 
 /// Where hashed files are served.
 pub const HASHED_PREFIX: &str = "/assets/";
+/// Bytes of the SHA-256 in a hashed name (12 hex digits).
+const HASH_BYTES: usize = 6;
 
 #[derive(Clone, Debug)]
 pub struct HashedFile {
@@ -26,6 +28,18 @@ pub struct SiteAssets {
     urls: HashMap<&'static str, String>,
     /// Hashed file name (the URL without the prefix) → the file.
     files: HashMap<String, HashedFile>,
+    /// Plain file name ("og-image.png") → its hashed name.
+    current: HashMap<String, String>,
+}
+
+/// A hashed file asked for by name.
+#[derive(Debug)]
+pub enum Lookup<'a> {
+    /// The name is this release's: its contents never change under it.
+    Current(&'a HashedFile),
+    /// Another release's name for a file this one also has (a page rendered by an older or
+    /// newer instance during a rolling deploy): this release's contents, which may differ.
+    Other(&'a HashedFile),
 }
 
 impl SiteAssets {
@@ -53,8 +67,9 @@ impl SiteAssets {
     fn add(&mut self, path: &'static str, bytes: Vec<u8>) {
         let digest = Sha256::digest(&bytes);
         let name = path.rsplit('/').next().unwrap_or(path);
-        let hashed = format!("{}-{name}", hex::encode(&digest[..6]));
+        let hashed = format!("{}-{name}", hex::encode(&digest[..HASH_BYTES]));
         self.urls.insert(path, format!("{HASHED_PREFIX}{hashed}"));
+        self.current.insert(name.to_string(), hashed.clone());
         self.files.insert(
             hashed,
             HashedFile {
@@ -84,8 +99,16 @@ impl SiteAssets {
     }
 
     /// A hashed file by its name (the URL after `/assets/`).
-    pub fn file(&self, hashed_name: &str) -> Option<&HashedFile> {
-        self.files.get(hashed_name)
+    pub fn file(&self, hashed_name: &str) -> Option<Lookup<'_>> {
+        if let Some(file) = self.files.get(hashed_name) {
+            return Some(Lookup::Current(file));
+        }
+        let (hash, name) = hashed_name.split_once('-')?;
+        if hash.len() != 2 * HASH_BYTES || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let current = self.current.get(name)?;
+        self.files.get(current).map(Lookup::Other)
     }
 }
 
@@ -122,7 +145,9 @@ mod tests {
         );
         let css = assets.marketing_css().unwrap();
         assert_eq!(css, format!("@font-face{{src:url({url})}}"));
-        let file = assets.file(url.trim_start_matches(HASHED_PREFIX)).unwrap();
+        let Some(Lookup::Current(file)) = assets.file(url.trim_start_matches(HASHED_PREFIX)) else {
+            panic!("{url} is this release's");
+        };
         assert_eq!(file.bytes.as_ref(), b"inter bytes");
         assert_eq!(file.content_type, "font/woff2");
 
@@ -131,6 +156,15 @@ mod tests {
         assert_ne!(SiteAssets::load(&site).url(FONTS[0]), url);
         assert_eq!(assets.url(SHARING_IMAGE), "/og-image.png");
         assert!(assets.file("000000000000-og-image.png").is_none());
+        // Another release's name for the font: this release's bytes, not to be kept.
+        assert!(matches!(
+            assets.file("0123456789ab-inter-latin-wght-normal.woff2"),
+            Some(Lookup::Other(file)) if file.bytes.as_ref() == b"inter bytes"
+        ));
+        assert!(assets
+            .file("not-a-hash-inter-latin-wght-normal.woff2")
+            .is_none());
+        assert!(assets.file("../../etc/passwd").is_none());
         std::fs::remove_dir_all(site).unwrap();
     }
 

@@ -7,16 +7,22 @@ use super::pricing::PricingCards;
 use super::{JsonLd, MarketingLayout, PageMeta, SectionHeading};
 use crate::model::Platform;
 use crate::nav::{Icon, BRAND};
-use crate::plans::PlanTier;
+use crate::plans::{limit_label, price_label, PlanTier};
+
+/// The page's description, with the prices from the plan table.
+fn page_description() -> String {
+    format!(
+        "Turn your products into scheduled Instagram, Facebook and TikTok posts with AI-written \
+         captions, a content queue and a calendar. Published on time, exactly once. Free plan, \
+         Pro {} a month.",
+        price_label(PlanTier::Pro.limits().price_monthly_cents)
+    )
+}
 
 #[component]
 pub fn LandingPage() -> impl IntoView {
     view! {
-        <PageMeta
-            title="PostPilot · Social media scheduler for e-commerce brands"
-            description="Turn your products into scheduled Instagram, Facebook and TikTok posts with AI-written captions, a content queue and a calendar. Published on time, exactly once. Free plan, Pro from $29 a month."
-            path="/"
-        />
+        <PageMeta title="PostPilot · Social media scheduler for e-commerce brands" description=page_description() path="/" />
         <JsonLd />
         <MarketingLayout>
             <Hero />
@@ -44,7 +50,7 @@ pub fn LandingPage() -> impl IntoView {
 
 #[component]
 fn Hero() -> impl IntoView {
-    let trial_days = PlanTier::Pro.limits().trial_days;
+    let free = PlanTier::Free.limits();
     view! {
         <section class="overflow-hidden bg-gradient-to-b from-pink-50 via-white to-white px-4 pt-12 pb-16 sm:px-6 lg:pt-20 dark:from-zinc-900 dark:via-zinc-950 dark:to-zinc-950">
             <div class="mx-auto grid max-w-6xl items-center gap-12 lg:grid-cols-[1fr_1.1fr]">
@@ -67,7 +73,10 @@ fn Hero() -> impl IntoView {
                         </a>
                     </div>
                     <p class="mt-4 text-sm text-zinc-600 dark:text-zinc-400">
-                        {format!("Free plan forever, no card needed. Pro free for {trial_days} days.")}
+                        {format!(
+                            "Free plan forever, no card needed: {} posts a month.",
+                            limit_label(free.max_items)
+                        )}
                     </p>
                 </div>
                 <CalendarPicture />
@@ -188,7 +197,7 @@ fn CalendarPicture() -> impl IntoView {
 #[component]
 fn StatsBar() -> impl IntoView {
     let free = PlanTier::Free.limits();
-    let trial_days = PlanTier::Pro.limits().trial_days;
+    let pro = PlanTier::Pro.limits();
     let stats = [
         (
             Platform::ALL.len().to_string(),
@@ -199,24 +208,30 @@ fn StatsBar() -> impl IntoView {
             "every post published exactly once".to_string(),
         ),
         (
-            format!("{trial_days} days"),
-            "to try Pro for free".to_string(),
+            price_label(free.price_monthly_cents),
+            format!(
+                "to start, with {} posts a month",
+                limit_label(free.max_items)
+            ),
         ),
         (
-            "$0".to_string(),
-            format!("to start, with {} posts a month", free.max_items),
+            limit_label(pro.max_items),
+            format!(
+                "posts a month on Pro, {} a month",
+                price_label(pro.price_monthly_cents)
+            ),
         ),
     ];
     view! {
         <section aria-label="PostPilot in numbers" class="border-y border-zinc-200 bg-white px-4 py-10 sm:px-6 dark:border-zinc-800 dark:bg-zinc-950">
-            <dl class="mx-auto grid max-w-6xl grid-cols-2 gap-8 text-center md:grid-cols-4">
+            <ul class="mx-auto grid max-w-6xl grid-cols-2 gap-8 text-center md:grid-cols-4">
                 {stats.into_iter().map(|(figure, label)| view! {
-                    <div class="flex flex-col-reverse gap-1">
-                        <dt class="text-sm text-zinc-600 dark:text-zinc-400">{label}</dt>
-                        <dd class="font-heading text-3xl font-extrabold text-brand">{figure}</dd>
-                    </div>
+                    <li>
+                        <p class="font-heading text-3xl font-extrabold text-brand">{figure}</p>
+                        <p class="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{label}</p>
+                    </li>
                 }).collect_view()}
-            </dl>
+            </ul>
         </section>
     }
 }
@@ -230,12 +245,12 @@ const FEATURES: [(Icon, &str, &str); 6] = [
     (
         Icon::FileText,
         "Captions from your product data",
-        "Paste a product link or send your catalogue through the API: PostPilot writes a caption per platform, within its character and hashtag limits.",
+        "Import a product from its page or send your catalogue through the API: PostPilot writes a caption per platform, within its character and hashtag limits.",
     ),
     (
         Icon::ListOrdered,
         "A content queue you approve",
-        "Generated captions wait for review. Approve, edit or reject each one; nothing reaches your followers without a yes.",
+        "Generated captions wait for review. Approve or reject each one; nothing reaches your followers without a yes.",
     ),
     (
         Icon::Calendar,
@@ -282,11 +297,11 @@ fn Features() -> impl IntoView {
 const STEPS: [(&str, &str); 3] = [
     (
         "Connect your accounts",
-        "Link your Instagram business account, Facebook Page and TikTok in a few clicks. Tokens are encrypted and renewed for you.",
+        "Connect your Instagram business account, Facebook Page and TikTok. Their tokens are encrypted at rest and renewed before they expire.",
     ),
     (
         "Turn products into posts",
-        "Paste a product link or import your products. Captions and hashtags land in your queue, ready to approve or tweak.",
+        "Import your products from their pages or your store. Captions and hashtags land in your queue, ready to approve.",
     ),
     (
         "Schedule and forget",

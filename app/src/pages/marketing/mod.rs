@@ -12,7 +12,7 @@ use leptos_meta::{Link, Meta, Title};
 
 use crate::components::icon::IconSvg;
 use crate::nav::{Icon, BRAND};
-use crate::plans::{all_plans, UNLIMITED};
+use crate::plans::{all_plans, decimal_price};
 use crate::server::AppState;
 use crate::site_files::SHARING_IMAGE;
 
@@ -41,44 +41,19 @@ fn signed_in() -> bool {
     crate::server::auth::session::session_user().is_some()
 }
 
-/// "$29", or "$29.50" when there are cents.
-pub fn price_label(cents: i64) -> String {
-    if cents % 100 == 0 {
-        format!("${}", cents / 100)
-    } else {
-        format!("${}.{:02}", cents / 100, cents % 100)
-    }
-}
-
-/// A plan limit as a sentence fragment: "Unlimited" or "1,000".
-pub fn limit_label(limit: i64) -> String {
-    if limit == UNLIMITED {
-        return "Unlimited".into();
-    }
-    let digits = limit.to_string();
-    let mut grouped = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    grouped
-}
-
 /// Title, description, canonical URL and the OpenGraph / Twitter card of a marketing page.
 #[component]
-fn PageMeta(title: &'static str, description: &'static str, path: &'static str) -> impl IntoView {
+fn PageMeta(title: &'static str, description: String, path: &'static str) -> impl IntoView {
     let url = site_url(path);
     let image = site_url(&asset_url(SHARING_IMAGE));
     view! {
         <Title text=title />
-        <Meta name="description" content=description />
+        <Meta name="description" content=description.clone() />
         <Link rel="canonical" href=url.clone() />
         <Meta property="og:type" content="website" />
         <Meta property="og:site_name" content=BRAND.name />
         <Meta property="og:title" content=title />
-        <Meta property="og:description" content=description />
+        <Meta property="og:description" content=description.clone() />
         <Meta property="og:url" content=url />
         <Meta property="og:image" content=image.clone() />
         <Meta property="og:image:width" content="1200" />
@@ -103,8 +78,15 @@ fn software_application_json_ld() -> String {
             serde_json::json!({
                 "@type": "Offer",
                 "name": plan.name,
-                "price": format!("{}.{:02}", plan.price_monthly_cents / 100, plan.price_monthly_cents % 100),
+                "price": decimal_price(plan.price_monthly_cents),
                 "priceCurrency": "USD",
+                // A monthly price, not a one-time one.
+                "priceSpecification": {
+                    "@type": "UnitPriceSpecification",
+                    "price": decimal_price(plan.price_monthly_cents),
+                    "priceCurrency": "USD",
+                    "referenceQuantity": {"@type": "QuantitativeValue", "value": 1, "unitCode": "MON"},
+                },
                 "url": site_url("/pricing"),
             })
         })
@@ -162,12 +144,12 @@ fn Logo() -> impl IntoView {
 
 #[component]
 fn Navbar() -> impl IntoView {
-    let (primary_href, primary_label) = if signed_in() {
+    let signed_in = signed_in();
+    let (primary_href, primary_label) = if signed_in {
         ("/dashboard", "Go to dashboard")
     } else {
         ("/register", "Start free")
     };
-    let signed_in = signed_in();
     view! {
         <header class="sticky top-0 z-40 border-b border-zinc-200/70 bg-white/90 backdrop-blur dark:border-zinc-800/70 dark:bg-zinc-950/90">
             <nav aria-label="Main" class="mx-auto flex h-16 max-w-6xl items-center justify-between gap-4 px-4 sm:px-6">
@@ -252,7 +234,7 @@ fn SectionHeading(
     view! {
         <div class="mx-auto max-w-2xl text-center">
             <p class="text-sm font-semibold tracking-wide text-brand uppercase">{kicker}</p>
-            <h2 id=(!id.is_empty()).then_some(id) class="mt-2 font-heading text-3xl font-extrabold tracking-tight sm:text-4xl">{title}</h2>
+            <h2 id=(!id.is_empty()).then_some(id) class="mt-2 scroll-mt-24 font-heading text-3xl font-extrabold tracking-tight sm:text-4xl">{title}</h2>
             <p class="mt-4 text-lg text-zinc-600 dark:text-zinc-400">{lead}</p>
         </div>
     }
@@ -261,17 +243,6 @@ fn SectionHeading(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prices_and_limits_read_as_people_write_them() {
-        assert_eq!(price_label(0), "$0");
-        assert_eq!(price_label(2900), "$29");
-        assert_eq!(price_label(2950), "$29.50");
-        assert_eq!(limit_label(UNLIMITED), "Unlimited");
-        assert_eq!(limit_label(10), "10");
-        assert_eq!(limit_label(1000), "1,000");
-        assert_eq!(limit_label(1_234_567), "1,234,567");
-    }
 
     #[test]
     fn the_structured_data_offers_every_plan_and_cannot_close_its_script() {

@@ -4,28 +4,41 @@
 
 use leptos::prelude::*;
 
-use super::{limit_label, price_label, JsonLd, MarketingLayout, PageMeta, SectionHeading};
+use super::{JsonLd, MarketingLayout, PageMeta, SectionHeading};
 use crate::model::Platform;
-use crate::plans::{all_plans, PlanLimits, PlanTier};
+use crate::plans::{all_plans, limit_label, price_label, PlanLimits, PlanTier};
+
+/// "Free for 10 posts a month, Pro at $29 and Enterprise at $99 a month."
+fn page_description() -> String {
+    let plans = all_plans();
+    let paid = plans
+        .iter()
+        .filter(|plan| plan.price_monthly_cents > 0)
+        .map(|plan| format!("{} at {}", plan.name, price_label(plan.price_monthly_cents)))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let free = PlanTier::Free.limits();
+    format!(
+        "PostPilot plans: Free for {} posts a month, {paid} a month, with AI captions, a content \
+         calendar and exactly-once publishing to Instagram, Facebook and TikTok.",
+        limit_label(free.max_items)
+    )
+}
 
 #[component]
 pub fn PricingPage() -> impl IntoView {
     view! {
-        <PageMeta
-            title="Pricing · PostPilot social media scheduler"
-            description="PostPilot plans: Free for 10 posts a month, Pro at $29 and Enterprise at $99 a month with unlimited AI captions, analytics and the REST API. Pro and Enterprise start with a 14-day free trial."
-            path="/pricing"
-        />
+        <PageMeta title="Pricing · PostPilot social media scheduler" description=page_description() path="/pricing" />
         <JsonLd />
         <MarketingLayout>
             <section class="bg-gradient-to-b from-pink-50 to-white px-4 pt-16 pb-12 sm:px-6 dark:from-zinc-900 dark:to-zinc-950">
                 <div class="mx-auto max-w-3xl text-center">
                     <p class="text-sm font-semibold tracking-wide text-brand uppercase">"Pricing"</p>
                     <h1 class="mt-2 font-heading text-4xl font-extrabold tracking-tight sm:text-5xl">
-                        "Pay for the posts you publish, not for seats"
+                        "Priced by posts and accounts, never by seats"
                     </h1>
                     <p class="mt-4 text-lg text-zinc-600 dark:text-zinc-400">
-                        "Start free with one account. Move up when your catalogue and your channels grow: every plan has the calendar, the content queue and exactly-once publishing."
+                        "Start on the Free plan. Move up when your catalogue and your channels grow: every plan has the calendar, the content queue and exactly-once publishing."
                     </p>
                 </div>
                 <div class="mx-auto mt-12 max-w-6xl">
@@ -62,10 +75,10 @@ fn PlanCard(plan: PlanLimits) -> impl IntoView {
     } else {
         "mt-8 block rounded-xl border border-zinc-300 px-4 py-3 text-center font-semibold hover:border-primary hover:text-brand dark:border-zinc-700"
     };
-    let cta = if plan.trial_days > 0 {
-        format!("Start your {}-day free trial", plan.trial_days)
-    } else {
+    let cta = if plan.price_monthly_cents == 0 {
         "Start free".to_string()
+    } else {
+        format!("Choose {}", plan.name)
     };
     view! {
         <li class=card data-plan=plan.tier.as_str()>
@@ -76,9 +89,6 @@ fn PlanCard(plan: PlanLimits) -> impl IntoView {
             <p class="mt-4 flex items-baseline gap-1">
                 <span class="font-heading text-5xl font-extrabold tracking-tight" data-testid="plan-price">{price_label(plan.price_monthly_cents)}</span>
                 <span class="text-sm text-zinc-600 dark:text-zinc-400">"/ month"</span>
-            </p>
-            <p class="mt-1 h-5 text-sm text-zinc-600 dark:text-zinc-400">
-                {(plan.trial_days > 0).then(|| format!("{} days free, then billed monthly", plan.trial_days))}
             </p>
             <ul class="mt-6 flex-1 space-y-3 text-sm">
                 {plan.features.iter().map(|feature| view! {
@@ -126,13 +136,6 @@ fn comparison_rows() -> Vec<(&'static str, Vec<String>)> {
                 "—".into()
             }
         }),
-        row("Free trial", &|p| {
-            if p.trial_days > 0 {
-                format!("{} days", p.trial_days)
-            } else {
-                "Free forever".into()
-            }
-        }),
     ]
 }
 
@@ -177,11 +180,18 @@ fn ComparisonTable() -> impl IntoView {
     }
 }
 
+/// "1 social account", "10 social accounts", "unlimited social accounts".
+fn counted(limit: i64, one: &str, many: &str) -> String {
+    match limit {
+        1 => format!("1 {one}"),
+        n => format!("{} {many}", limit_label(n).to_lowercase()),
+    }
+}
+
 /// Questions and answers; the figures in them come from the plan table.
 fn faq_entries() -> Vec<(&'static str, String)> {
     let free = PlanTier::Free.limits();
-    let pro = PlanTier::Pro.limits();
-    let enterprise = PlanTier::Enterprise.limits();
+    let plans = all_plans();
     let caption_limits = Platform::ALL
         .iter()
         .map(|platform| {
@@ -193,15 +203,26 @@ fn faq_entries() -> Vec<(&'static str, String)> {
         })
         .collect::<Vec<_>>()
         .join(", ");
+    let api_plans = plans
+        .iter()
+        .filter(|plan| plan.api_access)
+        .map(|plan| {
+            format!(
+                "{} ({} requests a minute)",
+                plan.name,
+                limit_label(i64::from(plan.api_requests_per_minute))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" and ");
     vec![
         (
             "Can I use PostPilot for free?",
             format!(
-                "Yes. The Free plan costs nothing, needs no card and never expires: {} posts a month on {} social account, with {} AI captions. Pro and Enterprise start with a {}-day free trial.",
-                free.max_items,
-                free.max_secondary,
-                free.ai_captions,
-                pro.trial_days
+                "Yes. The Free plan costs nothing, needs no card and never expires: {} on {}, with {}.",
+                counted(free.max_items, "post a month", "posts a month"),
+                counted(free.max_secondary, "social account", "social accounts"),
+                counted(free.ai_captions, "AI caption", "AI captions"),
             ),
         ),
         (
@@ -210,7 +231,7 @@ fn faq_entries() -> Vec<(&'static str, String)> {
         ),
         (
             "What happens when I reach my plan's limit?",
-            "New posts are refused with a message that says which limit you reached and links to billing. Nothing already scheduled is cancelled: it publishes on time.".into(),
+            "New posts are refused with a message that says which limit you reached. Nothing already scheduled is cancelled: it publishes on time.".into(),
         ),
         (
             "Which platforms can I publish to?",
@@ -225,14 +246,12 @@ fn faq_entries() -> Vec<(&'static str, String)> {
         (
             "Is there an API?",
             format!(
-                "Pro and Enterprise include the REST API with API keys ({} and {} requests a minute), documented with OpenAPI so you can generate a client in your language.",
-                limit_label(i64::from(pro.api_requests_per_minute)),
-                limit_label(i64::from(enterprise.api_requests_per_minute))
+                "{api_plans} include the REST API with API keys, documented with OpenAPI so you can generate a client in your language."
             ),
         ),
         (
             "Can I change or cancel my plan?",
-            "Any time. An upgrade applies at once; a cancelled subscription runs to the end of the period you paid for, and your posts and accounts stay yours.".into(),
+            "Any time. Your posts and connected accounts stay yours whichever plan you are on.".into(),
         ),
     ]
 }
@@ -288,8 +307,11 @@ mod tests {
         let answers = faq_entries();
         assert!(answers[0]
             .1
-            .contains("10 posts a month on 1 social account"));
-        assert!(answers[0].1.contains("14-day free trial"));
+            .contains("10 posts a month on 1 social account, with 5 AI captions"));
         assert!(answers[3].1.contains("Instagram 2,200"));
+        assert!(answers[5]
+            .1
+            .starts_with("Pro (600 requests a minute) and Enterprise (3,000 requests a minute)"));
+        assert!(page_description().contains("Pro at $29 and Enterprise at $99 a month"));
     }
 }
