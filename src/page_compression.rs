@@ -17,11 +17,6 @@ use brotli::enc::backward_references::BrotliEncoderParams;
 /// Brotli quality for pages. Measured on a month of the calendar (170 KB of HTML): quality 3
 /// gives 13.5 KB in 0.4 ms, 5 gives 11.3 KB in 1.0 ms, and gzip's fastest 23 KB.
 const QUALITY: i32 = 3;
-/// Pages at least this big (a busy week of the calendar, 220 KB) get brotli's fastest
-/// quality: there the compression was a fifth of the render's CPU. Measured on that week:
-/// quality 1 gives 21.0 KB in 60 % of quality 3's time (17.7 KB).
-const LARGE_PAGE_BYTES: usize = 160 * 1024;
-const LARGE_PAGE_QUALITY: i32 = 1;
 /// The largest window brotli may use (2^22 bytes); pages are far smaller.
 const MAX_WINDOW_BITS: i32 = 22;
 /// Pages are never this big; a larger body is answered with a 500 rather than held in memory.
@@ -64,11 +59,7 @@ fn brotli_page(page: &[u8]) -> Vec<u8> {
     // The smallest window that holds the whole page (brotli's minimum is 2^10).
     let window_bits = (usize::BITS - page.len().max(1).leading_zeros()) as i32;
     let params = BrotliEncoderParams {
-        quality: if page.len() >= LARGE_PAGE_BYTES {
-            LARGE_PAGE_QUALITY
-        } else {
-            QUALITY
-        },
+        quality: QUALITY,
         lgwin: window_bits.clamp(10, MAX_WINDOW_BITS),
         size_hint: page.len(),
         ..BrotliEncoderParams::default()
@@ -155,17 +146,14 @@ mod tests {
     #[test]
     fn a_page_round_trips_through_brotli() {
         use std::io::Read;
-        // Below and above the size where the faster quality takes over.
-        for chips in [5_000, 8_000] {
-            let page = "<li class=\"chip\">Post</li>".repeat(chips);
-            let packed = brotli_page(page.as_bytes());
-            assert!(packed.len() < page.len() / 20, "{} bytes", packed.len());
-            let mut unpacked = String::new();
-            brotli::Decompressor::new(packed.as_slice(), 4096)
-                .read_to_string(&mut unpacked)
-                .unwrap();
-            assert_eq!(unpacked, page);
-        }
+        let page = "<li class=\"chip\">Post</li>".repeat(5_000);
+        let packed = brotli_page(page.as_bytes());
+        assert!(packed.len() < page.len() / 20, "{} bytes", packed.len());
+        let mut unpacked = String::new();
+        brotli::Decompressor::new(packed.as_slice(), 4096)
+            .read_to_string(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, page);
         assert!(!brotli_page(b"").is_empty());
     }
 }
