@@ -221,10 +221,12 @@ fn Board(page: CalendarData) -> impl IntoView {
             </div>
             <div class="flex flex-wrap items-center gap-3">
                 <Tabs param="view" options=vec![("month", "Month"), ("week", "Week")] label="Calendar view" />
-                <Form method="GET" action="/calendar" attr:class="flex items-center gap-2" attr:data-testid="zone-form">
+                <Form method="GET" action="/calendar" attr:class="flex w-full flex-wrap items-center gap-2 sm:w-auto sm:flex-nowrap" attr:data-testid="zone-form">
                     {move || query.get().into_iter().filter(|(k, _)| k != "tz").map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
-                    <label for="calendar-zone" class="whitespace-nowrap text-sm font-medium">"Time zone"</label>
-                    <select id="calendar-zone" name="tz" class=format!("{CONTROL_CLASS} w-auto") on:change=move |ev| {
+                    <label for="calendar-zone" class="w-full text-sm font-medium whitespace-nowrap sm:w-auto">"Time zone"</label>
+                    // On phones the label has a line of its own and the select the rest of the next, so
+                    // "(yours)" stays readable.
+                    <select id="calendar-zone" name="tz" class=format!("{CONTROL_CLASS} min-w-0 flex-1 sm:w-auto sm:flex-none") on:change=move |ev| {
                         navigate(&href_with("/calendar", &query.get_untracked(), "tz", &event_target_value(&ev)), Default::default());
                     }>
                         {zones.into_iter().map(|z| {
