@@ -393,10 +393,13 @@ fn without_trailing_slash(req: &Request) -> Option<String> {
     if !page || trimmed.len() == path.len() || trimmed.is_empty() {
         return None;
     }
-    Some(match req.uri().query() {
+    let target = match req.uri().query() {
         Some(query) => format!("{trimmed}?{query}"),
         None => trimmed.to_string(),
-    })
+    };
+    // "//evil.example/" trimmed is another site (and browsers read "/\" as "//"): such paths
+    // stay 404s.
+    (app::nav::safe_next(Some(&target)) == target).then_some(target)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

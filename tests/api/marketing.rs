@@ -69,6 +69,12 @@ async fn a_page_asked_for_with_a_trailing_slash_is_sent_to_its_one_url() {
     }
     let res = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    // Never to another site: "//evil.example/" trimmed would be a protocol-relative URL.
+    for hostile in ["//evil.example/", "///evil.example//"] {
+        let res = app.client.get(app.url(hostile)).send().await.unwrap();
+        assert_ne!(res.status(), 308, "{hostile}");
+        assert!(res.headers().get("location").is_none(), "{hostile}");
+    }
 }
 
 #[tokio::test]
