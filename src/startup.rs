@@ -213,8 +213,11 @@ pub fn router(state: AppState) -> Router {
         .layer(vary_on_encoding());
     // Unknown paths still pass the session guard: a signed-out visitor of a dashboard page
     // that does not exist is sent to sign in before learning that.
+    // No index.html for directories: ServeDir would answer "/fonts" with a redirect to
+    // "/fonts/", which `not_found` sends back to "/fonts".
     let public_files = vary_on_encoding().layer(
         ServeDir::new(site_root)
+            .append_index_html_on_directories(false)
             .precompressed_br()
             .precompressed_gzip()
             .fallback(
@@ -393,13 +396,15 @@ fn without_trailing_slash(req: &Request) -> Option<String> {
     if !page || trimmed.len() == path.len() || trimmed.is_empty() {
         return None;
     }
-    let target = match req.uri().query() {
-        Some(query) => format!("{trimmed}?{query}"),
-        None => trimmed.to_string(),
-    };
     // "//evil.example/" trimmed is another site (and browsers read "/\" as "//"): such paths
     // stay 404s.
-    (app::nav::safe_next(Some(&target)) == target).then_some(target)
+    if app::nav::safe_next(Some(trimmed)) != trimmed {
+        return None;
+    }
+    Some(match req.uri().query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_string(),
+    })
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

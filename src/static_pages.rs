@@ -2,11 +2,11 @@
 //! but never hydrate. Leptos still writes its hydration data into every streamed page (inline
 //! scripts that set `__RESOLVED_RESOURCES`, `__INCOMPLETE_CHUNKS` and the like, for the wasm to
 //! read): on these pages it is JavaScript nobody reads, so it is dropped before the page is
-//! sent. Their navbar depends on the session cookie, so caches are told the page varies by it.
+//! sent. Their navbar depends on the session cookie: no shared cache may keep them.
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, VARY};
+use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, VARY};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -39,6 +39,10 @@ pub async fn without_hydration_data(req: Request, next: Next) -> Response {
     parts
         .headers
         .append(VARY, HeaderValue::from_static("cookie"));
+    // Per visitor (the navbar) and per response (the CSP nonce): no shared cache keeps it.
+    parts
+        .headers
+        .insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     let Ok(page) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
         parts.status = StatusCode::INTERNAL_SERVER_ERROR;
         return Response::from_parts(parts, Body::empty());

@@ -12,13 +12,16 @@ function watchCode(page: Page): string[] {
   return code;
 }
 
+/** "$29", or "$29.50" with cents: as `plans::price_label` writes it. */
+const priceLabel = (cents: number) => (cents % 100 === 0 ? `$${cents / 100}` : `$${(cents / 100).toFixed(2)}`);
+
 async function expectPlanCards(page: Page, plans: Plan[]) {
   const cards = page.getByTestId("pricing-cards").first();
   await expect(cards.locator("[data-plan]")).toHaveCount(plans.length);
   for (const plan of plans) {
     const card = cards.locator(`[data-plan="${plan.tier}"]`);
     await expect(card.getByRole("heading")).toHaveText(plan.name);
-    await expect(card.getByTestId("plan-price")).toHaveText(`$${plan.price_monthly_cents / 100}`);
+    await expect(card.getByTestId("plan-price")).toHaveText(priceLabel(plan.price_monthly_cents));
     await expect(card.getByRole("link")).toHaveAttribute("href", "/register");
     for (const feature of plan.features) await expect(card).toContainText(feature);
   }
@@ -69,7 +72,7 @@ test("the pricing page compares every plan and answers questions", async ({ page
   await expectPlanCards(page, plans);
   const table = page.getByTestId("plan-comparison");
   const prices = table.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "Price per month" }) });
-  await expect(prices.getByRole("cell")).toHaveText(plans.map((p) => `$${p.price_monthly_cents / 100}`));
+  await expect(prices.getByRole("cell")).toHaveText(plans.map((p) => priceLabel(p.price_monthly_cents)));
   const question = page.getByText("What counts as a post?");
   await question.click();
   await expect(page.getByText("One post on one account.")).toBeVisible();

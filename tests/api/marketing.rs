@@ -46,6 +46,10 @@ async fn marketing_pages_ship_no_wasm_and_may_not_run_any() {
         }
         let policy = res.headers[CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(!policy.contains("wasm-unsafe-eval"), "{policy}");
+        // The navbar differs signed in: no shared cache may hand one visitor's page to another.
+        let varies: Vec<_> = res.headers.get_all("vary").iter().collect();
+        assert!(varies.iter().any(|v| *v == "cookie"), "{varies:?}");
+        assert_eq!(res.headers[CACHE_CONTROL], "private, no-cache");
         assert!(page.contains("<h1"), "{path}");
     }
     // The app's pages still hydrate.
@@ -70,6 +74,32 @@ async fn a_page_asked_for_with_a_trailing_slash_is_sent_to_its_one_url() {
     let res = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     // Never to another site: "//evil.example/" trimmed would be a protocol-relative URL.
+    // A directory of the site is not a page: no redirect back and forth ("/fonts" ⇄ "/fonts/").
+    let site = fake_built_site();
+    let root = site.to_str().unwrap().to_string();
+    let with_site = spawn_app_with(move |settings| settings.server.site_root = root).await;
+    let res = with_site
+        .client
+        .get(with_site.url("/fonts"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = with_site
+        .client
+        .get(with_site.url("/fonts/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/fonts");
+    let _ = std::fs::remove_dir_all(site);
+    let res = app
+        .client
+        .get(app.url("/pricing/?q=a%5Cb"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/pricing?q=a%5Cb");
     for hostile in ["//evil.example/", "///evil.example//"] {
         let res = app.client.get(app.url(hostile)).send().await.unwrap();
         assert_ne!(res.status(), 308, "{hostile}");

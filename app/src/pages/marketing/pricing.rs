@@ -75,10 +75,11 @@ fn PlanCard(plan: PlanLimits) -> impl IntoView {
     } else {
         "mt-8 block rounded-xl border border-zinc-300 px-4 py-3 text-center font-semibold hover:border-primary hover:text-brand dark:border-zinc-700"
     };
+    // Everyone starts on Free; a paid plan is chosen from the account once signed up.
     let cta = if plan.price_monthly_cents == 0 {
-        "Start free".to_string()
+        "Start free"
     } else {
-        format!("Choose {}", plan.name)
+        "Get started"
     };
     view! {
         <li class=card data-plan=plan.tier.as_str()>
@@ -241,17 +242,13 @@ fn faq_entries() -> Vec<(&'static str, String)> {
         ),
         (
             "Can a post go out twice?",
-            "No. Each due post is claimed by exactly one publisher before it is sent, even when several PostPilot servers run side by side. A post that still fails after the automatic retries says why, in plain words, and waits for yours.".into(),
+            "No. Each due post is claimed by exactly one publisher before it is sent, even when several PostPilot servers run side by side. If a platform's answer is lost mid-publish, PostPilot never re-sends on its own: it asks you to check the profile first.".into(),
         ),
         (
             "Is there an API?",
             format!(
                 "{api_plans} include the REST API with API keys, documented with OpenAPI so you can generate a client in your language."
             ),
-        ),
-        (
-            "Can I change or cancel my plan?",
-            "Any time. Your posts and connected accounts stay yours whichever plan you are on.".into(),
         ),
     ]
 }
