@@ -48,6 +48,8 @@ async function setTheme(page: Page, dark: boolean) {
 
 /** Screenshots at 1280 px and 390 px, light and dark; the page is left at 1280 px, light. */
 export async function shots(page: Page, name: string) {
+  // From the top: a sticky header would otherwise be drawn where the page was last scrolled.
+  await page.evaluate(() => window.scrollTo(0, 0));
   for (const [width, height] of [[1280, 900], [390, 844]]) {
     await page.setViewportSize({ width, height });
     for (const dark of [false, true]) {

@@ -227,6 +227,34 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A GET without credentials.
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Registers through the browser form (as a page without JavaScript posts it) and returns
+    /// the `Cookie` header of the session it opened.
+    pub async fn browser_session(&self, email: &str) -> String {
+        let res = self
+            .client
+            .post(self.url("/fn/auth/register"))
+            .header(reqwest::header::ACCEPT, "text/html")
+            .header("origin", self.address.clone())
+            .form(&[("email", email), ("password", "correct-horse-1")])
+            .send()
+            .await
+            .unwrap();
+        let cookie = res
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|c| c.to_str().ok()?.split(';').next().map(str::to_string))
+            .collect::<Vec<_>>()
+            .join("; ");
+        assert!(cookie.contains("pp_access="), "no session: {cookie}");
+        cookie
+    }
+
     pub async fn get_bearer(&self, path: &str, token: &str) -> Response {
         self.client
             .get(self.url(path))

@@ -67,41 +67,26 @@ async fn a_page_asked_for_with_a_trailing_slash_is_sent_to_its_one_url() {
         ("/pricing//?ref=ad", "/pricing?ref=ad"),
         ("/login/", "/login"),
     ] {
-        let res = app.client.get(app.url(asked)).send().await.unwrap();
+        let res = app.get(asked).await;
         assert_eq!(res.status(), 308, "{asked}");
         assert_eq!(res.headers()["location"], sent_to, "{asked}");
     }
-    let res = app.client.get(app.url("/")).send().await.unwrap();
+    let res = app.get("/").await;
     assert_eq!(res.status(), 200);
     // Never to another site: "//evil.example/" trimmed would be a protocol-relative URL.
     // A directory of the site is not a page: no redirect back and forth ("/fonts" ⇄ "/fonts/").
     let site = fake_built_site();
     let root = site.to_str().unwrap().to_string();
     let with_site = spawn_app_with(move |settings| settings.server.site_root = root).await;
-    let res = with_site
-        .client
-        .get(with_site.url("/fonts"))
-        .send()
-        .await
-        .unwrap();
+    let res = with_site.get("/fonts").await;
     assert_eq!(res.status(), 404);
-    let res = with_site
-        .client
-        .get(with_site.url("/fonts/"))
-        .send()
-        .await
-        .unwrap();
+    let res = with_site.get("/fonts/").await;
     assert_eq!(res.headers()["location"], "/fonts");
     let _ = std::fs::remove_dir_all(site);
-    let res = app
-        .client
-        .get(app.url("/pricing/?q=a%5Cb"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/pricing/?q=a%5Cb").await;
     assert_eq!(res.headers()["location"], "/pricing?q=a%5Cb");
     for hostile in ["//evil.example/", "///evil.example//"] {
-        let res = app.client.get(app.url(hostile)).send().await.unwrap();
+        let res = app.get(hostile).await;
         assert_ne!(res.status(), 308, "{hostile}");
         assert!(res.headers().get("location").is_none(), "{hostile}");
     }
@@ -110,15 +95,8 @@ async fn a_page_asked_for_with_a_trailing_slash_is_sent_to_its_one_url() {
 #[tokio::test]
 async fn prices_come_from_the_plan_table_the_billing_api_serves() {
     let app = spawn_app().await;
-    let plans: Vec<serde_json::Value> = app
-        .client
-        .get(app.url("/api/v1/billing/plans"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let plans: Vec<serde_json::Value> =
+        app.get("/api/v1/billing/plans").await.json().await.unwrap();
     for path in ["/", "/pricing"] {
         let (_, page) = html(&app, path, None).await;
         for plan in &plans {
@@ -172,7 +150,7 @@ async fn canonical_and_sharing_urls_use_the_public_url() {
     assert!(page.contains(r#"name="twitter:card" content="summary_large_image""#));
     assert_eq!(page.matches(r#"name="description""#).count(), 1);
 
-    let robots = app.client.get(app.url("/robots.txt")).send().await.unwrap();
+    let robots = app.get("/robots.txt").await;
     assert!(robots.headers()[CONTENT_TYPE]
         .to_str()
         .unwrap()
@@ -188,15 +166,7 @@ async fn canonical_and_sharing_urls_use_the_public_url() {
     }
     assert!(!robots.contains("Disallow: /pricing"));
 
-    let sitemap = app
-        .client
-        .get(app.url("/sitemap.xml"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let sitemap = app.get("/sitemap.xml").await.text().await.unwrap();
     for page in ["/", "/pricing", "/docs"] {
         assert!(
             sitemap.contains(&format!("<loc>https://postpilot.example{page}</loc>")),
@@ -212,26 +182,7 @@ async fn signed_in_visitors_are_offered_the_dashboard() {
     let (_, page) = html(&app, "/", None).await;
     assert!(page.contains("Start free") && !page.contains("Go to dashboard"));
 
-    let res = app
-        .client
-        .post(app.url("/fn/auth/register"))
-        .header(ACCEPT, "text/html")
-        .header("origin", app.address.clone())
-        .form(&[
-            ("email", "shop@example.com"),
-            ("password", "shop-password-1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let cookie = res
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|c| c.to_str().ok()?.split(';').next().map(str::to_string))
-        .collect::<Vec<_>>()
-        .join("; ");
-    assert!(cookie.contains("pp_access="), "{cookie}");
+    let cookie = app.browser_session("shop@example.com").await;
     for path in ["/", "/pricing"] {
         let (_, page) = html(&app, path, Some(&cookie)).await;
         assert!(page.contains("Go to dashboard"), "{path}");
@@ -289,7 +240,7 @@ async fn the_built_stylesheet_is_inlined_and_its_files_are_cached_for_a_year() {
         "the stylesheet names the hashed font"
     );
 
-    let res = app.client.get(app.url(&font_url)).send().await.unwrap();
+    let res = app.get(&font_url).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()[CONTENT_TYPE], "font/woff2");
     assert_eq!(
@@ -304,25 +255,17 @@ async fn the_built_stylesheet_is_inlined_and_its_files_are_cached_for_a_year() {
         .expect("a hashed sharing image");
     let (origin, path) = image.split_at(image.find("/assets/").expect("a hashed URL"));
     assert!(origin.starts_with("http"), "an absolute URL: {image}");
-    let res = app.client.get(app.url(path)).send().await.unwrap();
+    let res = app.get(path).await;
     assert_eq!(res.headers()[CONTENT_TYPE], "image/png");
 
     // Another release's name for the font (a page from an instance mid-deploy) still gets a
     // font, this release's, to be revalidated; a name of no file is not found.
     let res = app
-        .client
-        .get(app.url("/assets/000000000000-inter-latin-wght-normal.woff2"))
-        .send()
-        .await
-        .unwrap();
+        .get("/assets/000000000000-inter-latin-wght-normal.woff2")
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()[CACHE_CONTROL], "no-cache");
-    let res = app
-        .client
-        .get(app.url("/assets/000000000000-unknown.woff2"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/assets/000000000000-unknown.woff2").await;
     assert_eq!(res.status(), 404);
     let _ = std::fs::remove_dir_all(site);
 }

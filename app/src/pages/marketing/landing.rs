@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::pricing::PricingCards;
-use super::{JsonLd, MarketingLayout, PageMeta, SectionHeading};
+use super::{JsonLd, MarketingLayout, PageMeta, Section};
 use crate::model::Platform;
 use crate::nav::{Icon, BRAND};
 use crate::plans::{limit_label, price_label, PlanTier};
@@ -29,20 +29,14 @@ pub fn LandingPage() -> impl IntoView {
             <StatsBar />
             <Features />
             <HowItWorks />
-            <section aria-labelledby="pricing" class="bg-zinc-50 px-4 py-20 sm:px-6 dark:bg-zinc-900/40">
-                <SectionHeading
-                    id="pricing"
-                    kicker="Pricing"
-                    title="Start free, grow when your store does"
-                    lead="No seats, no setup fee. Every plan has the calendar, the queue and exactly-once publishing."
-                />
+            <Section id="pricing" kicker="Pricing" title="Start free, grow when your store does" lead="No seats, no setup fee. Every plan has the calendar, the queue and exactly-once publishing." tinted=true>
                 <div class="mx-auto mt-12 max-w-6xl">
                     <PricingCards />
                 </div>
                 <p class="mt-8 text-center">
                     <a href="/pricing" class="font-semibold text-brand hover:underline">"Compare every plan and read the FAQ →"</a>
                 </p>
-            </section>
+            </Section>
             <CallToAction />
         </MarketingLayout>
     }
@@ -272,13 +266,7 @@ const FEATURES: [(Icon, &str, &str); 6] = [
 #[component]
 fn Features() -> impl IntoView {
     view! {
-        <section aria-labelledby="features" class="px-4 py-20 sm:px-6">
-            <SectionHeading
-                id="features"
-                kicker="Features"
-                title="Everything between a product page and a published post"
-                lead="Built for shops that launch products every week and cannot babysit three apps to announce them."
-            />
+        <Section id="features" kicker="Features" title="Everything between a product page and a published post" lead="Built for shops that launch products every week and cannot babysit three apps to announce them.">
             <ul class="mx-auto mt-12 grid max-w-6xl gap-6 sm:grid-cols-2 lg:grid-cols-3">
                 {FEATURES.into_iter().map(|(icon, title, text)| view! {
                     <li class="rounded-2xl border border-zinc-200 bg-white p-6 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
@@ -290,7 +278,7 @@ fn Features() -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ul>
-        </section>
+        </Section>
     }
 }
 
@@ -312,13 +300,7 @@ const STEPS: [(&str, &str); 3] = [
 #[component]
 fn HowItWorks() -> impl IntoView {
     view! {
-        <section aria-labelledby="how-it-works" class="bg-zinc-50 px-4 py-20 sm:px-6 dark:bg-zinc-900/40">
-            <SectionHeading
-                id="how-it-works"
-                kicker="How it works"
-                title="From catalogue to calendar in three steps"
-                lead="No agency, no spreadsheet, no copying captions between three apps."
-            />
+        <Section id="how-it-works" kicker="How it works" title="From catalogue to calendar in three steps" lead="No agency, no spreadsheet, no copying captions between three apps." tinted=true>
             <ol class="mx-auto mt-12 grid max-w-5xl gap-6 md:grid-cols-3">
                 {STEPS.into_iter().enumerate().map(|(i, (title, text))| view! {
                     <li class="rounded-2xl bg-white p-6 ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
@@ -330,7 +312,7 @@ fn HowItWorks() -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ol>
-        </section>
+        </Section>
     }
 }
 

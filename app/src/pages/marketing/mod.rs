@@ -223,20 +223,32 @@ fn Footer() -> impl IntoView {
     }
 }
 
-/// A section heading with its kicker and lead paragraph.
+/// A section of a marketing page: its heading (kicker, title, lead), named by the heading's
+/// `id` for screen readers and the navbar's anchors, then its content. Tinted sections
+/// alternate with plain ones.
 #[component]
-fn SectionHeading(
+fn Section(
+    id: &'static str,
     kicker: &'static str,
     title: &'static str,
     lead: &'static str,
-    #[prop(optional)] id: &'static str,
+    #[prop(optional)] tinted: bool,
+    children: Children,
 ) -> impl IntoView {
+    let class = if tinted {
+        "bg-zinc-50 px-4 py-20 sm:px-6 dark:bg-zinc-900/40"
+    } else {
+        "px-4 py-20 sm:px-6"
+    };
     view! {
-        <div class="mx-auto max-w-2xl text-center">
-            <p class="text-sm font-semibold tracking-wide text-brand uppercase">{kicker}</p>
-            <h2 id=(!id.is_empty()).then_some(id) class="mt-2 scroll-mt-24 font-heading text-3xl font-extrabold tracking-tight sm:text-4xl">{title}</h2>
-            <p class="mt-4 text-lg text-zinc-600 dark:text-zinc-400">{lead}</p>
-        </div>
+        <section aria-labelledby=id class=class>
+            <div class="mx-auto max-w-2xl text-center">
+                <p class="text-sm font-semibold tracking-wide text-brand uppercase">{kicker}</p>
+                <h2 id=id class="mt-2 scroll-mt-24 font-heading text-3xl font-extrabold tracking-tight sm:text-4xl">{title}</h2>
+                <p class="mt-4 text-lg text-zinc-600 dark:text-zinc-400">{lead}</p>
+            </div>
+            {children()}
+        </section>
     }
 }
 

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::{JsonLd, MarketingLayout, PageMeta, SectionHeading};
+use super::{JsonLd, MarketingLayout, PageMeta, Section};
 use crate::model::Platform;
 use crate::plans::{all_plans, limit_label, price_label, PlanLimits, PlanTier};
 
@@ -144,13 +144,7 @@ fn comparison_rows() -> Vec<(&'static str, Vec<String>)> {
 fn ComparisonTable() -> impl IntoView {
     let plans = all_plans();
     view! {
-        <section aria-labelledby="compare" class="px-4 py-20 sm:px-6">
-            <SectionHeading
-                id="compare"
-                kicker="Compare"
-                title="Every limit, side by side"
-                lead="The same table the billing system enforces, so what you read here is what you get."
-            />
+        <Section id="compare" kicker="Compare" title="Every limit, side by side" lead="The same table the billing system enforces, so what you read here is what you get.">
             // On phones the table scrolls sideways: the region takes focus so keys scroll it too.
             <div
                 class="mx-auto mt-10 max-w-5xl overflow-x-auto rounded-2xl border border-zinc-200 dark:border-zinc-800"
@@ -177,7 +171,7 @@ fn ComparisonTable() -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-        </section>
+        </Section>
     }
 }
 
@@ -256,13 +250,7 @@ fn faq_entries() -> Vec<(&'static str, String)> {
 #[component]
 fn Faq() -> impl IntoView {
     view! {
-        <section aria-labelledby="faq" class="bg-zinc-50 px-4 py-20 sm:px-6 dark:bg-zinc-900/40">
-            <SectionHeading
-                id="faq"
-                kicker="FAQ"
-                title="Questions marketers ask us"
-                lead="Short answers. The long ones are in the API documentation."
-            />
+        <Section id="faq" kicker="FAQ" title="Questions marketers ask us" lead="Short answers. The long ones are in the API documentation." tinted=true>
             <div class="mx-auto mt-10 max-w-3xl space-y-3">
                 {faq_entries().into_iter().map(|(question, answer)| view! {
                     <details class="group rounded-xl border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
@@ -274,7 +262,7 @@ fn Faq() -> impl IntoView {
                     </details>
                 }).collect_view()}
             </div>
-        </section>
+        </Section>
     }
 }
 
