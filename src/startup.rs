@@ -254,7 +254,8 @@ pub fn router(state: AppState) -> Router {
 
 /// A server function whose arguments cannot be decoded (`ids[0]=x`, a malformed form)
 /// fails before its body runs, and server_fn answers those with 500. The body is the
-/// `AppError` it became: its own status is put back, so bad input reads as the 4xx it is.
+/// `AppError` it became (postcard, like every server-function answer): its own status is put
+/// back, so bad input reads as the 4xx it is.
 async fn server_fn_error_status(req: Request, next: axum::middleware::Next) -> Response {
     let is_server_fn = req.uri().path().starts_with("/fn/");
     let response = next.run(req).await;
@@ -265,7 +266,7 @@ async fn server_fn_error_status(req: Request, next: axum::middleware::Next) -> R
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return (http::StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
     };
-    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+    if let Ok(error) = postcard::from_bytes::<app::error::AppError>(&bytes) {
         if let Ok(status) = http::StatusCode::from_u16(error.status()) {
             parts.status = status;
         }

@@ -366,6 +366,14 @@ pub async fn detail(res: Response) -> String {
         .to_string()
 }
 
+/// A server function's answer (or its `AppError`), decoded from postcard: the format the
+/// browser app and its server functions speak.
+pub async fn wire<T: serde::de::DeserializeOwned>(res: Response) -> T {
+    let bytes = res.bytes().await.unwrap();
+    postcard::from_bytes(&bytes)
+        .unwrap_or_else(|err| panic!("not a postcard answer ({err}): {bytes:?}"))
+}
+
 /// An account with real tokens: its posts go to the fake platform.
 pub async fn real_account(
     app: &TestApp,

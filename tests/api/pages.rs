@@ -284,9 +284,9 @@ async fn the_forgot_password_form_gives_the_same_answer_for_any_email() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let body = res.text().await.unwrap();
+    let answer: String = crate::helpers::wire(res).await;
     assert!(
-        body.contains("If an account exists for that email"),
-        "{body}"
+        answer.contains("If an account exists for that email"),
+        "{answer}"
     );
 }

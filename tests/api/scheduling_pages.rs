@@ -10,12 +10,13 @@ use reqwest::Response;
 use serde_json::Value;
 use uuid::Uuid;
 
-use app::fns::calendar::CalendarPage;
-use app::model::{PlanTier, PostStatus};
+use app::error::AppError;
+use app::fns::calendar::{CalendarChip, CalendarPage};
+use app::model::{BulkOutcome, PlanTier, PostStatus};
 use app::server::entities::post;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::helpers::{detail, spawn_app, TestApp};
+use crate::helpers::{detail, spawn_app, wire, TestApp};
 
 /// A signed-in browser: its cookies, its user's email and a bearer token for set-up calls.
 struct Browser {
@@ -127,13 +128,14 @@ async fn the_composer_makes_one_post_per_account_or_none() {
     )
     .await;
     assert_eq!(res.status(), 422);
-    let body: Value = res.json().await.unwrap();
+    let error: AppError = wire(res).await;
     assert_eq!(
-        body["Validation"]["field"], "content",
-        "the error names the field: {body}"
+        error.field(),
+        Some("content"),
+        "the error names the field: {error:?}"
     );
     assert_eq!(
-        body["Validation"]["message"],
+        error.to_string(),
         "Instagram captions are limited to 2200 characters (this one has 2300)"
     );
     assert!(posts_of(&app, &who).await.is_empty(), "nothing was saved");
@@ -204,10 +206,7 @@ async fn the_composer_makes_one_post_per_account_or_none() {
     )
     .await;
     assert_eq!(res.status(), 422);
-    assert_eq!(
-        res.json::<Value>().await.unwrap()["Validation"]["field"],
-        "account_ids"
-    );
+    assert_eq!(wire::<AppError>(res).await.field(), Some("account_ids"));
 }
 
 #[tokio::test]
@@ -241,10 +240,10 @@ async fn composer_times_are_read_in_the_users_zone_and_dst_gaps_are_refused() {
     // 2:30 AM on March 10, 2030 does not exist in New York.
     let res = save("2030-03-10T02:30").await;
     assert_eq!(res.status(), 422);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["Validation"]["field"], "scheduled_for");
+    let error: AppError = wire(res).await;
+    assert_eq!(error.field(), Some("scheduled_for"));
     assert_eq!(
-        body["Validation"]["message"],
+        error.to_string(),
         "2:30 AM on Sunday, March 10, 2030 does not exist in America/New_York: clocks jump \
          from 2:00 AM to 3:00 AM that night. Pick another time."
     );
@@ -273,14 +272,11 @@ async fn composer_times_are_read_in_the_users_zone_and_dst_gaps_are_refused() {
     )
     .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(
-        res.json::<String>().await.unwrap(),
-        "= 2030-07-01 14:00 UTC"
-    );
+    assert_eq!(wire::<String>(res).await, "= 2030-07-01 14:00 UTC");
 }
 
 async fn detail_text(res: Response) -> String {
-    res.text().await.unwrap()
+    wire::<AppError>(res).await.to_string()
 }
 
 /// A scheduled post of `who` at `at`, made through the REST API.
@@ -320,9 +316,9 @@ async fn calendar_moves_keep_the_time_of_day_in_the_zone_shown() {
     )
     .await;
     assert_eq!(res.status(), 200);
-    let chip: Value = res.json().await.unwrap();
-    assert_eq!(chip["date"], "2030-07-03");
-    assert_eq!(chip["time"], "10:30 AM");
+    let chip: CalendarChip = wire(res).await;
+    assert_eq!(chip.date.to_string(), "2030-07-03");
+    assert_eq!(chip.time, "10:30 AM");
     let stored = |app: &TestApp| {
         let id = Uuid::parse_str(&id).unwrap();
         let db = app.db.clone();
@@ -365,7 +361,7 @@ async fn calendar_moves_keep_the_time_of_day_in_the_zone_shown() {
     )
     .await;
     assert_eq!(res.status(), 400);
-    assert!(res.text().await.unwrap().contains("must be in the future"));
+    assert!(detail_text(res).await.contains("must be in the future"));
     assert_eq!(
         stored(&app).await,
         Some(Utc.with_ymd_and_hms(2030, 7, 3, 16, 30, 0).unwrap())
@@ -416,7 +412,7 @@ async fn the_calendar_places_posts_in_the_zone_it_is_asked_for() {
         )
         .await;
         assert_eq!(res.status(), 200);
-        let page: CalendarPage = res.json().await.unwrap();
+        let page: CalendarPage = wire(res).await;
         assert_eq!(page.chips.len(), 1, "{tz}: {page:?}");
         assert_eq!(page.chips[0].date.to_string(), date, "{tz}");
         assert_eq!(page.chips[0].hour, hour, "{tz}");
@@ -571,7 +567,7 @@ async fn a_bulk_day_shift_keeps_the_wall_clock_time_across_daylight_saving() {
     )
     .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(res.json::<Value>().await.unwrap()["done"], 1);
+    assert_eq!(wire::<BulkOutcome>(res).await.done, 1);
     // Still 10:00 in New York, now EST: 15:00 UTC, 25 hours later.
     assert_eq!(
         stored().await,
@@ -808,5 +804,5 @@ fn date(year: i32, month: u32, day: u32) -> chrono::NaiveDate {
 async fn month_of_march_2030(app: &TestApp, who: &Browser) -> CalendarPage {
     let res = call(app, who, "/fn/calendar/data", &[("date", "2030-03-01")]).await;
     assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    wire(res).await
 }

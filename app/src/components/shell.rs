@@ -16,11 +16,11 @@ use crate::nav::{Icon, BRAND, NAV_ITEMS};
 
 /// The signed-in user, loaded once per shell and shared with the page inside it.
 #[derive(Clone, Copy)]
-pub struct UserResource(pub Resource<Result<Option<UserProfile>, AppError>>);
+pub struct UserResource(pub Resource<Result<Option<UserProfile>, AppError>, crate::fns::Wire>);
 
 #[component]
 pub fn DashboardShell(children: ChildrenFn) -> impl IntoView {
-    let user = Resource::new(|| (), |_| current_user());
+    let user = crate::fns::resource(|| (), |_| current_user());
     provide_context(UserResource(user));
     Toasts::provide();
     let location = use_location();

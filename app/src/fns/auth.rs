@@ -2,6 +2,7 @@
 //! REST API. Sessions are HttpOnly cookies holding the API's access and refresh tokens.
 
 use leptos::prelude::*;
+use server_fn::codec::Postcard;
 
 use crate::error::AppError;
 use crate::model::UserProfile;
@@ -39,12 +40,12 @@ mod session {
 }
 
 /// The signed-in user, or `None`.
-#[server(prefix = "/fn", endpoint = "auth/me")]
+#[server(prefix = "/fn", endpoint = "auth/me", output = Postcard)]
 pub async fn current_user() -> Result<Option<UserProfile>, AppError> {
     Ok(crate::server::auth::session::session_user().map(|user| user.profile()))
 }
 
-#[server(prefix = "/fn", endpoint = "auth/login")]
+#[server(prefix = "/fn", endpoint = "auth/login", output = Postcard)]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     super::with_status(
         async move {
@@ -66,7 +67,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     )
 }
 
-#[server(prefix = "/fn", endpoint = "auth/register")]
+#[server(prefix = "/fn", endpoint = "auth/register", output = Postcard)]
 pub async fn register(
     email: String,
     password: String,
@@ -94,7 +95,7 @@ pub async fn register(
     )
 }
 
-#[server(prefix = "/fn", endpoint = "auth/logout")]
+#[server(prefix = "/fn", endpoint = "auth/logout", output = Postcard)]
 pub async fn logout() -> Result<(), AppError> {
     super::with_status(
         async move {
@@ -114,7 +115,7 @@ pub async fn logout() -> Result<(), AppError> {
     )
 }
 
-#[server(prefix = "/fn", endpoint = "auth/forgot-password")]
+#[server(prefix = "/fn", endpoint = "auth/forgot-password", output = Postcard)]
 pub async fn forgot_password(email: String) -> Result<String, AppError> {
     super::with_status(
         async move {
@@ -137,7 +138,7 @@ pub async fn forgot_password(email: String) -> Result<String, AppError> {
 pub const FORGOT_PASSWORD_REPLY: &str =
     "If an account exists for that email, a link to reset the password is on its way.";
 
-#[server(prefix = "/fn", endpoint = "auth/reset-password")]
+#[server(prefix = "/fn", endpoint = "auth/reset-password", output = Postcard)]
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
     super::with_status(
         async move {

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use server_fn::codec::Postcard;
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -68,73 +69,7 @@ pub struct CalendarPage {
     pub days: Vec<CalendarDayLabel>,
     /// Days of a month view with more posts than a cell shows, and how many more.
     pub hidden: Vec<(NaiveDate, u32)>,
-    /// Sent as rows (`[id, platform, …]`) rather than objects: in a busy week the field
-    /// names were nearly half of the data the page carries for hydration.
-    #[serde(with = "chip_rows")]
     pub chips: Vec<CalendarChip>,
-}
-
-/// `CalendarPage::chips` as rows of the chip's fields, in their declared order.
-mod chip_rows {
-    use chrono::NaiveDate;
-    use serde::{Deserialize, Deserializer, Serializer};
-    use uuid::Uuid;
-
-    use super::CalendarChip;
-    use crate::model::{Platform, PostStatus};
-
-    type Row = (
-        Uuid,
-        Platform,
-        PostStatus,
-        String,
-        String,
-        NaiveDate,
-        String,
-        u32,
-        String,
-        bool,
-    );
-
-    pub fn serialize<S: Serializer>(chips: &[CalendarChip], out: S) -> Result<S::Ok, S::Error> {
-        out.collect_seq(chips.iter().map(|c| {
-            (
-                c.id,
-                c.platform,
-                c.status,
-                &c.account_name,
-                &c.excerpt,
-                c.date,
-                &c.day,
-                c.hour,
-                &c.time,
-                c.movable,
-            )
-        }))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<Vec<CalendarChip>, D::Error> {
-        let rows = Vec::<Row>::deserialize(input)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, platform, status, account_name, excerpt, date, day, hour, time, movable)| {
-                    CalendarChip {
-                        id,
-                        platform,
-                        status,
-                        account_name,
-                        excerpt,
-                        date,
-                        day,
-                        hour,
-                        time,
-                        movable,
-                    }
-                },
-            )
-            .collect())
-    }
 }
 
 /// Posts a month cell shows before "+N more".
@@ -161,7 +96,7 @@ pub const COMMON_ZONES: &[&str] = &[
 
 /// The calendar's data. `view` is `month` (default) or `week`, `date` any day in the period
 /// (default today), `tz` an IANA zone (default the user's).
-#[server(prefix = "/fn", endpoint = "calendar/data")]
+#[server(prefix = "/fn", endpoint = "calendar/data", output = Postcard)]
 pub async fn calendar_data(
     view: Option<String>,
     date: Option<String>,
@@ -314,7 +249,7 @@ fn chip(
 
 /// Moves a post to another day (keeping its time of day) or, with `hour`, to that hour of the
 /// day (keeping its minutes), in the zone the calendar is drawn in.
-#[server(prefix = "/fn", endpoint = "calendar/move")]
+#[server(prefix = "/fn", endpoint = "calendar/move", output = Postcard)]
 pub async fn move_post(
     id: Uuid,
     date: String,
@@ -351,7 +286,7 @@ pub async fn move_post(
 }
 
 /// Moves a post to a wall-clock time typed in the "Move to…" control (`datetime-local`).
-#[server(prefix = "/fn", endpoint = "calendar/move-to")]
+#[server(prefix = "/fn", endpoint = "calendar/move-to", output = Postcard)]
 pub async fn move_post_to(id: Uuid, local: String, tz: String) -> Result<CalendarChip, AppError> {
     super::with_status(
         async move {
@@ -371,7 +306,7 @@ pub async fn move_post_to(id: Uuid, local: String, tz: String) -> Result<Calenda
 }
 
 /// Every post of one day (the month view's "+N more"), in the zone the calendar shows.
-#[server(prefix = "/fn", endpoint = "calendar/day")]
+#[server(prefix = "/fn", endpoint = "calendar/day", output = Postcard)]
 pub async fn calendar_day(date: String, tz: String) -> Result<Vec<CalendarChip>, AppError> {
     super::with_status(
         async move {
@@ -398,7 +333,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chips_travel_as_rows_and_come_back_whole() {
+    fn a_calendar_page_comes_back_whole_from_the_wire() {
         let date = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
         let chip = CalendarChip {
             id: Uuid::from_u128(7),
@@ -434,23 +369,8 @@ mod tests {
                 },
             ],
         };
-        let json = serde_json::to_value(&page).unwrap();
-        assert_eq!(
-            json["chips"][0],
-            serde_json::json!([
-                Uuid::from_u128(7),
-                "tiktok",
-                "scheduled",
-                "Mug \"Shop\"",
-                "New mugs, with a quote: \"hi\"",
-                "2026-11-24",
-                "Tue, Nov 24",
-                15,
-                "3:30 PM",
-                true
-            ])
-        );
-        let back: CalendarPage = serde_json::from_value(json).unwrap();
+        let bytes = postcard::to_allocvec(&page).unwrap();
+        let back: CalendarPage = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(back, page);
     }
 }

@@ -1,9 +1,37 @@
 //! Server functions: each parses its input, calls a service and maps the result. Their URLs
 //! live under `/fn/` so they never collide with the REST API under `/api/v1/`.
+//!
+//! Between the server and the browser app (answers, errors, the data a page is hydrated with)
+//! the format is postcard, not JSON: the REST API speaks JSON to integrators, but the browser
+//! only ever talks to this same binary, and postcard's decoder is a fraction of serde_json's
+//! in the wasm every first visit downloads. (Postcard is not self-describing: no
+//! `#[serde(flatten)]`, `untagged` or `skip_serializing_if` on what these functions return.)
+
+use std::future::Future;
+
+use leptos::prelude::Resource;
+use serde::{de::DeserializeOwned, Serialize};
 
 pub mod auth;
 pub mod calendar;
 pub mod posts;
+
+/// How a page's resources travel from the server render to the browser.
+pub type Wire = codee::binary::PostcardCodec;
+
+/// A page's data: loaded by `fetcher` on the server during the render, sent with the page in
+/// the `Wire` format, and fetched again in the browser whenever `source` changes.
+pub fn resource<S, T, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Resource<T, Wire>
+where
+    S: PartialEq + Clone + Send + Sync + 'static,
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    Resource::new_with_options(source, fetcher, false)
+}
 
 /// Gives a failed server-function call the error's HTTP status (server_fn answers 500 for
 /// every error otherwise). Plain form posts keep the redirect that carries the error back to

@@ -8,6 +8,7 @@
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use server_fn::codec::Postcard;
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -50,7 +51,7 @@ pub struct ComposeContext {
 
 /// The composer's data; `post_id` opens a post for editing, `at` (`datetime-local`) or
 /// `date` (`YYYY-MM-DD`, 9:00 that day) pre-fills the time from the calendar.
-#[server(prefix = "/fn", endpoint = "posts/compose-data")]
+#[server(prefix = "/fn", endpoint = "posts/compose-data", output = Postcard)]
 pub async fn compose_data(
     post_id: Option<Uuid>,
     at: Option<String>,
@@ -158,7 +159,7 @@ async fn connected_accounts(
 
 /// What a wall-clock time in the user's zone is in UTC ("= 2026-11-24 20:30 UTC"), or why it
 /// does not exist or is ambiguous (daylight saving).
-#[server(prefix = "/fn", endpoint = "posts/check-time")]
+#[server(prefix = "/fn", endpoint = "posts/check-time", output = Postcard)]
 pub async fn check_time(local: String, occurrence: Option<String>) -> Result<String, AppError> {
     super::with_status(
         async move {
@@ -194,7 +195,7 @@ pub fn split_media(raw: &str) -> Vec<String> {
 /// Saves the composer: a draft, a scheduled post or one published now, one post per chosen
 /// account (all or none). Editing (`post_id`) changes that one post. On success the browser
 /// goes to the posts page with a notice, also without JavaScript.
-#[server(prefix = "/fn", endpoint = "posts/save")]
+#[server(prefix = "/fn", endpoint = "posts/save", output = Postcard)]
 pub async fn save_post(
     post_id: Option<String>,
     account_ids: Option<Vec<String>>,
@@ -322,7 +323,7 @@ pub struct PostQuery {
     pub page: Option<u64>,
 }
 
-#[server(prefix = "/fn", endpoint = "posts/list")]
+#[server(prefix = "/fn", endpoint = "posts/list", output = Postcard)]
 pub async fn list_posts(query: PostQuery) -> Result<PostsPage, AppError> {
     super::with_status(
         async move {
@@ -445,7 +446,7 @@ pub fn parse_filter(
 }
 
 /// Puts a failed post back in line for publishing now.
-#[server(prefix = "/fn", endpoint = "posts/retry")]
+#[server(prefix = "/fn", endpoint = "posts/retry", output = Postcard)]
 pub async fn retry_post(id: Uuid) -> Result<PostView, AppError> {
     super::with_status(
         async move {
@@ -460,7 +461,7 @@ pub async fn retry_post(id: Uuid) -> Result<PostView, AppError> {
 }
 
 /// Deletes one post.
-#[server(prefix = "/fn", endpoint = "posts/delete")]
+#[server(prefix = "/fn", endpoint = "posts/delete", output = Postcard)]
 pub async fn delete_post(id: Uuid) -> Result<(), AppError> {
     super::with_status(
         async move {
@@ -476,7 +477,7 @@ pub async fn delete_post(id: Uuid) -> Result<(), AppError> {
 
 /// A bulk action on the selected posts: `delete`, `draft`, or `shift` by `offset` ("1h",
 /// "-1h", "1d", "7d", "-1d": days keep the wall-clock time in the user's zone).
-#[server(prefix = "/fn", endpoint = "posts/bulk")]
+#[server(prefix = "/fn", endpoint = "posts/bulk", output = Postcard)]
 pub async fn bulk_posts(
     ids: Vec<Uuid>,
     action: String,
@@ -516,7 +517,7 @@ pub async fn bulk_posts(
 }
 
 /// Checks a CSV file without saving anything.
-#[server(prefix = "/fn", endpoint = "posts/import-preview")]
+#[server(prefix = "/fn", endpoint = "posts/import-preview", output = Postcard)]
 pub async fn preview_import(csv: String) -> Result<ImportPreview, AppError> {
     super::with_status(
         async move {
@@ -531,7 +532,7 @@ pub async fn preview_import(csv: String) -> Result<ImportPreview, AppError> {
 }
 
 /// Imports every row of a CSV file in one transaction (nothing if any row is bad).
-#[server(prefix = "/fn", endpoint = "posts/import")]
+#[server(prefix = "/fn", endpoint = "posts/import", output = Postcard)]
 pub async fn import_posts(csv: String) -> Result<u64, AppError> {
     super::with_status(
         async move {

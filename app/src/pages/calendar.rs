@@ -39,7 +39,7 @@ pub fn CalendarPage() -> impl IntoView {
 #[component]
 fn Calendar() -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(
+    let data = crate::fns::resource(
         move || {
             let q = query.read();
             (q.get("view"), q.get("date"), q.get("tz"))

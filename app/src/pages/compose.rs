@@ -56,7 +56,7 @@ pub fn EditPostPage() -> impl IntoView {
 #[component]
 fn Composer(post_id: Option<Uuid>) -> impl IntoView {
     let query = use_query_map();
-    let data = Resource::new(
+    let data = crate::fns::resource(
         move || {
             let q = query.read();
             (post_id, q.get("at"), q.get("date"), q.get("tz"))

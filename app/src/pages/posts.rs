@@ -72,7 +72,7 @@ fn export_href(query: &PostQuery) -> String {
 fn Posts() -> impl IntoView {
     let query_map = use_query_map();
     let query = Memo::new(move |_| query_of(&query_map.read()));
-    let data = Resource::new(move || query.get(), list_posts);
+    let data = crate::fns::resource(move || query.get(), list_posts);
     let notice = Memo::new(move |_| {
         let q = query_map.read();
         q.get("notice").map(|n| {
