@@ -259,14 +259,22 @@ pub fn router(state: AppState) -> Router {
 async fn server_fn_error_status(req: Request, next: axum::middleware::Next) -> Response {
     let is_server_fn = req.uri().path().starts_with("/fn/");
     let response = next.run(req).await;
-    if !is_server_fn || response.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+    // server_fn marks its error answers; any other 500 is left as it is.
+    let is_error_answer = response
+        .headers()
+        .contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER);
+    if !is_server_fn
+        || !is_error_answer
+        || response.status() != http::StatusCode::INTERNAL_SERVER_ERROR
+    {
         return response;
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return (http::StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
     };
-    if let Ok(error) = postcard::from_bytes::<app::error::AppError>(&bytes) {
+    // The whole body must be one `AppError`: postcard alone would ignore trailing bytes.
+    if let Ok((error, [])) = postcard::take_from_bytes::<app::error::AppError>(&bytes) {
         if let Ok(status) = http::StatusCode::from_u16(error.status()) {
             parts.status = status;
         }

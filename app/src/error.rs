@@ -111,6 +111,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_variant_survives_the_browser_wire() {
+        let all = [
+            AppError::BadRequest("a".into()),
+            AppError::Unauthorized("b".into()),
+            AppError::Forbidden("c".into()),
+            AppError::not_found("Post"),
+            AppError::Conflict("d".into()),
+            AppError::PayloadTooLarge("e".into()),
+            AppError::validation("email", "bad"),
+            AppError::Validation {
+                field: None,
+                message: "f".into(),
+            },
+            AppError::RateLimited {
+                message: "g".into(),
+                retry_after_seconds: 7,
+            },
+            AppError::Unavailable("h".into()),
+            AppError::Busy("i".into()),
+            AppError::Internal,
+            AppError::Transport("j".into()),
+        ];
+        for error in all {
+            assert_eq!(AppError::de(error.ser()), error);
+        }
+    }
+
+    #[test]
     fn every_variant_maps_to_its_contract_status() {
         assert_eq!(AppError::BadRequest("x".into()).status(), 400);
         assert_eq!(AppError::Unauthorized("x".into()).status(), 401);

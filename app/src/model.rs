@@ -1,5 +1,8 @@
 //! Data shared by the server and the browser: the domain's enums and the DTOs that cross the
-//! wire, serialized exactly as the REST contract names them.
+//! wire, serialized exactly as the REST contract names them. Those that server functions also
+//! return travel to the browser as postcard (see `fns`), which reads fields and variants by
+//! position: no `flatten`, `untagged` or `skip_serializing_if` on those, and new fields and
+//! variants go last.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

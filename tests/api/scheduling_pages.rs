@@ -67,7 +67,7 @@ async fn browser(app: &TestApp, plan: PlanTier, timezone: &str) -> Browser {
     }
 }
 
-/// A server function called as the hydrated page calls it (JSON answer, real status).
+/// A server function called as the hydrated page calls it (postcard answer, real status).
 async fn call(app: &TestApp, who: &Browser, path: &str, form: &[(&str, &str)]) -> Response {
     app.client
         .post(app.url(path))
