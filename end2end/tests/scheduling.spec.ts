@@ -193,6 +193,34 @@ test("switching the calendar's time zone moves the chips", async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
+test("“Move to…” reschedules a chip without dragging", async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+  // The first test left one of its posts two days ahead at 10:00.
+  const day = addDays(localDate(new Date()), 2);
+  await page.goto(`/calendar?view=week&date=${day}`);
+  await hydrated(page);
+  const chip = page.locator(`[data-hour][data-date="${day}"] [data-post-id][draggable="true"]`).first();
+  await expect(chip).toBeVisible();
+  const id = await chip.getAttribute("data-post-id");
+  const hour = Number(await page.locator(`[data-hour]:has([data-post-id="${id}"])`).getAttribute("data-hour"));
+  const newHour = hour === 20 ? 21 : 20;
+  await chip.hover();
+  await chip.getByRole("button", { name: "Move to…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Move to…" });
+  await expect(dialog).toBeVisible();
+  await dialog.getByLabel(/New date and time/).fill(`${day}T${newHour}:00`);
+  await dialog.getByRole("button", { name: "Move", exact: true }).click();
+  const moved = page.locator(`[data-date="${day}"][data-hour="${newHour}"] [data-post-id="${id}"]`);
+  await expect(moved).toBeVisible();
+  await expect(page.getByTestId("toast").first()).toContainText("Moved to");
+  // Saved, not only drawn: a fresh page shows it there too.
+  await page.reload();
+  await hydrated(page);
+  await expect(moved).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
 test("without JavaScript the composer saves a draft and shows errors on the page", async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

@@ -36,7 +36,7 @@ pub fn ConfirmButton(
         }
     };
     let slug: String = title
-        .to_lowercase()
+        .to_ascii_lowercase()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();

@@ -124,7 +124,7 @@ fn Board(page: CalendarData) -> impl IntoView {
         if !before.movable {
             toasts.error(format!(
                 "A {} post cannot be moved.",
-                status_label(before.status).to_lowercase()
+                status_label(before.status).to_ascii_lowercase()
             ));
             return;
         }
@@ -182,6 +182,33 @@ fn Board(page: CalendarData) -> impl IntoView {
             let _ = d.show_modal();
         }
     });
+
+    // The chip a "Move to…" button belongs to: on the board, or in the day's list.
+    let chip_by_id = move |id: Uuid| {
+        chips
+            .with_untracked(|all| all.iter().find(|c| c.id == id).cloned())
+            .or_else(|| {
+                day_list.value().with_untracked(|list| match list {
+                    Some(Ok(of_day)) => of_day.iter().find(|c| c.id == id).cloned(),
+                    _ => None,
+                })
+            })
+    };
+    let click_move = move |ev: leptos::ev::MouseEvent| {
+        if let Some(id) = delegated::move_button_chip(&ev) {
+            if let Some(chip) = chip_by_id(id) {
+                open_move.run(chip);
+            }
+        }
+    };
+    let start_drag = move |ev: leptos::ev::DragEvent| delegated::start_drag(&ev);
+    let drag_over = move |ev: leptos::ev::DragEvent| delegated::drag_over(&ev);
+    let drag_leave = move |ev: leptos::ev::DragEvent| delegated::drag_leave(&ev);
+    let drop_chip = move |ev: leptos::ev::DragEvent| {
+        if let Some((id, date, hour)) = delegated::drop_target(&ev) {
+            move_chip.run((id, Move::ToDay { date, hour }));
+        }
+    };
 
     let hidden = StoredValue::new(page.hidden.clone());
     let CalendarData {
@@ -244,10 +271,22 @@ fn Board(page: CalendarData) -> impl IntoView {
                 {format!("Showing times in {shown}. Your own zone is {own}.")}
             </p>
         })}
-        <div node_ref=board data-testid="calendar" data-view=if view == CalendarView::Month { "month" } else { "week" } data-zone=zone_attr>
+        // Chips and cells carry no handlers of their own: the board listens for all of them
+        // (see `chip_html`).
+        <div
+            node_ref=board
+            data-testid="calendar"
+            data-view=if view == CalendarView::Month { "month" } else { "week" }
+            data-zone=zone_attr
+            on:dragstart=start_drag
+            on:dragover=drag_over
+            on:dragleave=drag_leave
+            on:drop=drop_chip
+            on:click=click_move
+        >
             {match view {
-                CalendarView::Month => view! { <MonthGrid days month today chips hidden move_chip open_move open_day compose_tz=compose_tz.clone() /> }.into_any(),
-                CalendarView::Week => view! { <WeekGrid days today chips move_chip open_move compose_tz=compose_tz.clone() /> }.into_any(),
+                CalendarView::Month => view! { <MonthGrid days month today chips hidden open_day compose_tz=compose_tz.clone() /> }.into_any(),
+                CalendarView::Week => view! { <WeekGrid days today chips compose_tz=compose_tz.clone() /> }.into_any(),
             }}
         </div>
 
@@ -272,18 +311,24 @@ fn Board(page: CalendarData) -> impl IntoView {
 
         <dialog node_ref=day_dialog aria-labelledby="day-title" class="m-auto w-[min(30rem,calc(100vw-2rem))] rounded-2xl border border-zinc-200 bg-white p-6 text-zinc-900 shadow-2xl backdrop:bg-black/50 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100">
             <h2 id="day-title" class="font-heading text-lg font-bold">{move || day_open.get().and_then(|d| labels.with_value(|all| all.iter().find(|l| l.date == d).map(|l| l.long.clone()))).unwrap_or_default()}</h2>
-            <ul class="mt-4 max-h-[60vh] space-y-2 overflow-y-auto" data-testid="day-list">
-                {move || {
+            <ul
+                class="mt-4 max-h-[60vh] space-y-2 overflow-y-auto"
+                data-testid="day-list"
+                on:click=click_move
+                inner_html=move || {
                     if day_list.pending().get() {
-                        return view! { <li class="text-sm text-zinc-600 dark:text-zinc-400">"Loading…"</li> }.into_any();
+                        return r#"<li class="text-sm text-zinc-600 dark:text-zinc-400">Loading…</li>"#.to_string();
                     }
                     match day_list.value().get() {
-                        Some(Ok(of_day)) => of_day.into_iter().map(|chip| chip_view(chip, open_move)).collect_view().into_any(),
-                        Some(Err(err)) => view! { <li role="alert" class="text-sm text-red-700 dark:text-red-300">{err.to_string()}</li> }.into_any(),
-                        None => ().into_any(),
+                        Some(Ok(of_day)) => chips_html(&of_day),
+                        Some(Err(err)) => format!(
+                            r#"<li role="alert" class="text-sm text-red-700 dark:text-red-300">{}</li>"#,
+                            html_escape::encode_text(&err.to_string())
+                        ),
+                        None => String::new(),
                     }
-                }}
-            </ul>
+                }
+            ></ul>
             <div class="mt-4 flex justify-end">
                 <button type="button" class=button_class(Variant::Secondary, Size::Medium) on:click=move |_| { if let Some(d) = day_dialog.get() { d.close(); } }>"Close"</button>
             </div>
@@ -291,57 +336,28 @@ fn Board(page: CalendarData) -> impl IntoView {
     }
 }
 
-/// The day and hour of a `datetime-local` value ("2026-11-24T15:30"), read without chrono's
-/// parser (which would otherwise be shipped to the browser for this alone).
+/// The day and hour of a `datetime-local` value ("2026-11-24T15:30").
 fn split_local(local: &str) -> Option<(NaiveDate, Option<u32>)> {
     let (date, time) = local.split_once('T')?;
-    let mut parts = date.splitn(3, '-').map(str::parse::<u32>);
-    let (year, month, day) = (
-        parts.next()?.ok()?,
-        parts.next()?.ok()?,
-        parts.next()?.ok()?,
-    );
-    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
     let hour = time
         .split(':')
         .next()?
         .parse::<u32>()
         .ok()
         .filter(|h| *h < 24)?;
-    Some((date, Some(hour)))
+    Some((parse_date(date)?, Some(hour)))
 }
 
-/// Lets a cell accept dropped chips.
-fn drop_handlers(
-    date: NaiveDate,
-    hour: Option<u32>,
-    move_chip: Callback<(Uuid, Move)>,
-    over: RwSignal<bool>,
-) -> (
-    impl Fn(leptos::ev::DragEvent) + Clone + 'static,
-    impl Fn(leptos::ev::DragEvent) + Clone + 'static,
-    impl Fn(leptos::ev::DragEvent) + Clone + 'static,
-) {
-    let on_over = move |ev: leptos::ev::DragEvent| {
-        ev.prevent_default();
-        over.set(true);
-    };
-    let on_leave = move |_: leptos::ev::DragEvent| over.set(false);
-    let on_drop = move |ev: leptos::ev::DragEvent| {
-        ev.prevent_default();
-        over.set(false);
-        #[cfg(feature = "hydrate")]
-        if let Some(id) = ev
-            .data_transfer()
-            .and_then(|dt| dt.get_data("text/plain").ok())
-            .and_then(|id| Uuid::parse_str(&id).ok())
-        {
-            move_chip.run((id, Move::ToDay { date, hour }));
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (date, hour, move_chip);
-    };
-    (on_over, on_leave, on_drop)
+/// "2026-11-24", read without chrono's parser (which would otherwise be shipped to the browser
+/// for this alone).
+fn parse_date(date: &str) -> Option<NaiveDate> {
+    let mut parts = date.splitn(3, '-').map(str::parse::<u32>);
+    let (year, month, day) = (
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+    );
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
 }
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -353,8 +369,6 @@ fn MonthGrid(
     today: NaiveDate,
     chips: RwSignal<Vec<CalendarChip>>,
     hidden: StoredValue<Vec<(NaiveDate, u32)>>,
-    move_chip: Callback<(Uuid, Move)>,
-    open_move: Callback<CalendarChip>,
     open_day: Callback<NaiveDate>,
     compose_tz: String,
 ) -> impl IntoView {
@@ -371,7 +385,7 @@ fn MonthGrid(
                     <div role="row" class="contents">
                         {week.iter().map(|day| {
                             let in_month = day.date.month() == month;
-                            view! { <DayCell day=day.clone() in_month today chips hidden move_chip open_move open_day compose_tz=compose_tz.clone() /> }
+                            view! { <DayCell day=day.clone() in_month today chips hidden open_day compose_tz=compose_tz.clone() /> }
                         }).collect_view()}
                     </div>
                 }).collect_view()}
@@ -387,14 +401,10 @@ fn DayCell(
     today: NaiveDate,
     chips: RwSignal<Vec<CalendarChip>>,
     hidden: StoredValue<Vec<(NaiveDate, u32)>>,
-    move_chip: Callback<(Uuid, Move)>,
-    open_move: Callback<CalendarChip>,
     open_day: Callback<NaiveDate>,
     compose_tz: String,
 ) -> impl IntoView {
     let date = day.date;
-    let over = RwSignal::new(false);
-    let (on_over, on_leave, on_drop) = drop_handlers(date, None, move_chip, over);
     let of_day = Memo::new(move |_| {
         chips.with(|all| {
             let mut of_day: Vec<CalendarChip> =
@@ -412,14 +422,7 @@ fn DayCell(
             role="cell"
             data-date=date.to_string()
             data-testid="day"
-            class=move || format!(
-                "group cal-day{}{}",
-                if in_month { "" } else { " cal-day-out" },
-                if over.get() { " ring-2 ring-inset ring-primary" } else { "" },
-            )
-            on:dragover=on_over
-            on:dragleave=on_leave
-            on:drop=on_drop
+            class=if in_month { "group cal-day" } else { "group cal-day cal-day-out" }
         >
             // A click on the day's empty space composes for that day (the "+" is the
             // keyboard's way to the same place).
@@ -444,9 +447,7 @@ fn DayCell(
                     aria-label=format!("New post on {label}")
                 >"+"</a>
             </div>
-            <ul class="relative space-y-1">
-                {move || of_day.get().into_iter().take(CHIPS_PER_DAY).map(|chip| chip_view(chip, open_move)).collect_view()}
-            </ul>
+            <ul class="relative space-y-1" inner_html=move || of_day.with(|of_day| chips_html(of_day.iter().take(CHIPS_PER_DAY)))></ul>
             {move || {
                 let not_sent = hidden.with_value(|h| h.iter().find(|(d, _)| *d == date).map_or(0, |(_, n)| *n as usize));
                 let extra = not_sent + of_day.with(Vec::len).saturating_sub(CHIPS_PER_DAY);
@@ -465,30 +466,12 @@ fn WeekGrid(
     days: Vec<CalendarDayLabel>,
     today: NaiveDate,
     chips: RwSignal<Vec<CalendarChip>>,
-    move_chip: Callback<(Uuid, Move)>,
-    open_move: Callback<CalendarChip>,
     compose_tz: String,
 ) -> impl IntoView {
     let days = StoredValue::new(days);
-    // Each day's "2026-11-24", written once for its 24 cells.
-    let dates: Vec<(NaiveDate, String)> = days.with_value(|days| {
-        days.iter()
-            .map(|day| (day.date, day.date.to_string()))
-            .collect()
-    });
-    // The week's chips by slot, grouped once for the 168 cells.
-    let slots = Memo::new(move |_| {
-        chips.with(|all| {
-            let mut slots: HashMap<(NaiveDate, u32), Vec<CalendarChip>> = HashMap::new();
-            for chip in all {
-                slots
-                    .entry((chip.date, chip.hour))
-                    .or_default()
-                    .push(chip.clone());
-            }
-            slots
-        })
-    });
+    let dates: Vec<NaiveDate> = days.with_value(|days| days.iter().map(|day| day.date).collect());
+    let compose_attr = html_escape::encode_double_quoted_attribute(&compose_tz).into_owned();
+    let hours = move || chips.with(|chips| week_hours_html(&dates, chips, &compose_attr));
     view! {
         <div class="overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
             <div class="cal-week grid min-w-[52rem] grid-cols-[4rem_repeat(7,minmax(0,1fr))]" role="table" aria-label="Week">
@@ -506,14 +489,7 @@ fn WeekGrid(
                         }
                     }).collect_view()}
                 </div>
-                {(0..24u32).map(|hour| view! {
-                    <div role="row" class="contents">
-                        <div role="rowheader" class="border-b border-r border-zinc-200 px-2 py-1 text-right text-xs text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
-                            {hour_label(hour)}
-                        </div>
-                        {dates.iter().map(|(date, text)| hour_cell(*date, text, hour, slots, move_chip, open_move, &compose_tz)).collect_view()}
-                    </div>
-                }).collect_view()}
+                <div role="rowgroup" class="contents" inner_html=hours></div>
             </div>
         </div>
     }
@@ -528,99 +504,263 @@ fn hour_label(hour: u32) -> String {
     }
 }
 
-/// One hour of one day in the week view: a drop target, and a click on its empty space
-/// composes for that hour (the day's "+" is the keyboard's way to compose; 168 tab stops
-/// would bury the chips). A plain function rather than a component: the week draws 168.
-fn hour_cell(
-    date: NaiveDate,
-    date_text: &str,
-    hour: u32,
-    slots: Memo<HashMap<(NaiveDate, u32), Vec<CalendarChip>>>,
-    move_chip: Callback<(Uuid, Move)>,
-    open_move: Callback<CalendarChip>,
-    compose_tz: &str,
-) -> impl IntoView {
-    let over = RwSignal::new(false);
-    let (on_over, on_leave, on_drop) = drop_handlers(date, Some(hour), move_chip, over);
-    // Its own memo: a move re-renders only the cells whose chips changed.
-    let in_slot = Memo::new(move |_| {
-        slots
-            .with(|slots| slots.get(&(date, hour)).cloned())
-            .unwrap_or_default()
-    });
-    view! {
-        <div
-            role="cell"
-            data-date=date_text.to_string()
-            data-hour=hour
-            class=move || if over.get() { "cal-slot bg-primary/10" } else { "cal-slot" }
-            on:dragover=on_over
-            on:dragleave=on_leave
-            on:drop=on_drop
-        >
-            <a href=format!("/compose?at={date_text}T{hour:02}:00{compose_tz}") tabindex="-1" aria-hidden="true"></a>
-            <ul>
-                {move || in_slot.get().into_iter().map(|chip| chip_view(chip, open_move)).collect_view()}
-            </ul>
-        </div>
+/// The week's 24 rows of hours, as markup: each hour of each day is a drop target, and a click
+/// on its empty space composes for that hour (the day's "+" is the keyboard's way to compose;
+/// 168 tab stops would bury the chips). One string for the whole grid, redrawn when a chip
+/// moves: as views, its 168 cells and their chips were most of the week's render time.
+fn week_hours_html(dates: &[NaiveDate], chips: &[CalendarChip], compose_tz: &str) -> String {
+    use std::fmt::Write;
+    let mut slots: HashMap<(NaiveDate, u32), Vec<&CalendarChip>> = HashMap::new();
+    for chip in chips {
+        slots.entry((chip.date, chip.hour)).or_default().push(chip);
+    }
+    let mut html = String::with_capacity(24 * 7 * 200 + chips.len() * 480);
+    for hour in 0..24u32 {
+        let _ = write!(
+            html,
+            r#"<div role="row" class="contents"><div role="rowheader" class="border-b border-r border-zinc-200 px-2 py-1 text-right text-xs text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">{}</div>"#,
+            hour_label(hour)
+        );
+        for date in dates {
+            let _ = write!(
+                html,
+                r#"<div role="cell" data-date="{date}" data-hour="{hour}" class="cal-slot"><a href="/compose?at={date}T{hour:02}:00{compose_tz}" tabindex="-1" aria-hidden="true"></a><ul>"#
+            );
+            if let Some(in_slot) = slots.get(&(*date, hour)) {
+                write_chips(&mut html, in_slot.iter().copied());
+            }
+            html.push_str("</ul></div>");
+        }
+        html.push_str("</div>");
+    }
+    html
+}
+
+/// A list of posts on the calendar, as markup. Each chip links to its post, is draggable while
+/// it can move, and has a "Move to…" button (`data-move`).
+///
+/// Chips are written as one string rather than as views: a week with a thousand posts in its
+/// month draws about 230 of them, and as views (ten nodes, a drag handler and a click handler
+/// each) they were most of the page's render time on the server, and of its hydration in the
+/// browser. The board listens for their drags and clicks instead (`delegated`). Every text
+/// from the user (account name, caption) is escaped here.
+fn chips_html<'a>(chips: impl IntoIterator<Item = &'a CalendarChip>) -> String {
+    let mut html = String::new();
+    write_chips(&mut html, chips);
+    html
+}
+
+fn write_chips<'a>(html: &mut String, chips: impl IntoIterator<Item = &'a CalendarChip>) {
+    use std::fmt::Write;
+    for chip in chips {
+        let id = chip.id;
+        let _ = write!(
+            html,
+            r#"<li class="cal-chip {class}" data-post-id="{id}" data-status="{status}" draggable="{movable}"><a href="/posts/{id}/edit"><span class="sr-only">{platform}, {status_word}, {account}: </span><b aria-hidden="true">{initial} {mark}</b><span>{time}</span><span>{excerpt}</span></a>"#,
+            class = platform_class(chip.platform),
+            status = chip.status.as_str(),
+            movable = chip.movable,
+            // Read before the visible time and caption: "Instagram, scheduled, Mug Shop:".
+            platform = chip.platform.label(),
+            status_word = status_label(chip.status).to_ascii_lowercase(),
+            account = html_escape::encode_text(&chip.account_name),
+            initial = platform_initial(chip.platform),
+            mark = status_mark(chip.status),
+            time = html_escape::encode_text(&chip.time),
+            excerpt = html_escape::encode_text(&chip.excerpt),
+        );
+        if chip.movable {
+            html.push_str(r#"<button type="button" data-move aria-label="Move to…" title="Move to…">⋯</button>"#);
+        }
+        html.push_str("</li>");
     }
 }
 
-/// A post on the calendar: a link to edit it, draggable while it can move, and its "Move to…"
-/// button. A plain function rather than a component: a week draws hundreds.
-fn chip_view(chip: CalendarChip, open_move: Callback<CalendarChip>) -> impl IntoView {
-    let id = chip.id;
-    let movable = chip.movable;
-    let on_drag_start = move |ev: leptos::ev::DragEvent| {
+/// The board's handlers for what happens on its chips and cells: one listener each for the
+/// whole board instead of one per chip and cell. A cell is the nearest element with a
+/// `data-date` (and, in the week, a `data-hour`); a chip, the nearest `li[data-post-id]`.
+mod delegated {
+    use chrono::NaiveDate;
+    use leptos::ev::{DragEvent, MouseEvent};
+    use uuid::Uuid;
+
+    /// Marks the cell a chip is dragged over.
+    const OVER: &str = "cal-over";
+
+    #[cfg(feature = "hydrate")]
+    fn closest(ev: &web_sys::Event, selector: &str) -> Option<web_sys::Element> {
+        use wasm_bindgen::JsCast;
+        ev.target()?
+            .dyn_into::<web_sys::Element>()
+            .ok()?
+            .closest(selector)
+            .ok()
+            .flatten()
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn post_id(el: &web_sys::Element) -> Option<Uuid> {
+        Uuid::parse_str(&el.get_attribute("data-post-id")?).ok()
+    }
+
+    /// The post whose "Move to…" button was clicked.
+    pub fn move_button_chip(ev: &MouseEvent) -> Option<Uuid> {
         #[cfg(feature = "hydrate")]
-        if let Some(dt) = ev.data_transfer() {
-            let _ = dt.set_data("text/plain", &id.to_string());
-            dt.set_effect_allowed("move");
+        {
+            closest(ev, "button[data-move]")?;
+            post_id(&closest(ev, "li[data-post-id]")?)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = ev;
+            None
+        }
+    }
+
+    /// Carries the dragged chip's post id.
+    pub fn start_drag(ev: &DragEvent) {
+        #[cfg(feature = "hydrate")]
+        if let (Some(chip), Some(dt)) = (closest(ev, "li[data-post-id]"), ev.data_transfer()) {
+            if let Some(id) = chip.get_attribute("data-post-id") {
+                let _ = dt.set_data("text/plain", &id);
+                dt.set_effect_allowed("move");
+            }
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;
-    };
-    // Read before the visible time and caption: "Instagram, scheduled, Mug Shop:".
-    let spoken = format!(
-        "{}, {}, {}: ",
-        chip.platform.label(),
-        status_label(chip.status).to_lowercase(),
-        chip.account_name,
-    );
-    let badge = format!(
-        "{} {}",
-        platform_initial(chip.platform),
-        status_mark(chip.status)
-    );
-    let (time, excerpt) = (chip.time.clone(), chip.excerpt.clone());
-    let (class, status) = (
-        format!("cal-chip {}", platform_class(chip.platform)),
-        chip.status.as_str(),
-    );
-    view! {
-        // Its parts are styled by position (`.cal-chip > a`, `b`…) rather than by classes:
-        // a week draws hundreds of chips, and every byte of each is rendered and compressed.
-        <li
-            class=class
-            data-post-id=id.to_string()
-            data-status=status
-            draggable=if movable { "true" } else { "false" }
-            on:dragstart=on_drag_start
-        >
-            <a href=format!("/posts/{id}/edit")>
-                <span class="sr-only">{spoken}</span>
-                <b aria-hidden="true">{badge}</b>
-                <span>{time}</span>
-                <span>{excerpt}</span>
-            </a>
-            {movable.then(|| view! {
-                <button
-                    type="button"
-                    aria-label="Move to…"
-                    title="Move to…"
-                    on:click=move |_| open_move.run(chip.clone())
-                >"⋯"</button>
-            })}
-        </li>
+    }
+
+    /// Lets the cell under the pointer accept the drop, and marks it.
+    pub fn drag_over(ev: &DragEvent) {
+        #[cfg(feature = "hydrate")]
+        if let Some(cell) = closest(ev, "[data-date]") {
+            ev.prevent_default();
+            let _ = cell.class_list().add_1(OVER);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    }
+
+    pub fn drag_leave(ev: &DragEvent) {
+        #[cfg(feature = "hydrate")]
+        if let Some(cell) = closest(ev, "[data-date]") {
+            let _ = cell.class_list().remove_1(OVER);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    }
+
+    /// The dropped post and the day (and, in the week, the hour) of the cell it fell on.
+    pub fn drop_target(ev: &DragEvent) -> Option<(Uuid, NaiveDate, Option<u32>)> {
+        #[cfg(feature = "hydrate")]
+        {
+            let cell = closest(ev, "[data-date]")?;
+            ev.prevent_default();
+            let _ = cell.class_list().remove_1(OVER);
+            let id = Uuid::parse_str(&ev.data_transfer()?.get_data("text/plain").ok()?).ok()?;
+            let date = super::parse_date(&cell.get_attribute("data-date")?)?;
+            let hour = cell
+                .get_attribute("data-hour")
+                .and_then(|h| h.parse::<u32>().ok());
+            Some((id, date, hour))
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (ev, OVER);
+            None::<(Uuid, NaiveDate, Option<u32>)>
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Platform, PostStatus};
+
+    fn chip(status: PostStatus, movable: bool) -> CalendarChip {
+        CalendarChip {
+            id: Uuid::nil(),
+            platform: Platform::Instagram,
+            status,
+            account_name: "Mug & <Co>".into(),
+            excerpt: r#"<script>alert("x")</script> 50% off"#.into(),
+            date: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            day: "Tue, Nov 24".into(),
+            hour: 15,
+            time: "3:30 PM".into(),
+            movable,
+        }
+    }
+
+    #[test]
+    fn chips_escape_what_users_wrote() {
+        let html = chips_html(&[chip(PostStatus::Scheduled, true)]);
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(!html.contains("<Co>"), "{html}");
+        assert!(html.contains("Mug &amp; &lt;Co&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(\"x\")&lt;/script&gt; 50% off"),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                r#"<span class="sr-only">Instagram, scheduled, Mug &amp; &lt;Co&gt;: </span>"#
+            ),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn only_movable_chips_drag_and_offer_a_move() {
+        let movable = chips_html(&[chip(PostStatus::Scheduled, true)]);
+        assert!(movable.contains(r#"draggable="true""#));
+        assert!(movable.contains(r#"<button type="button" data-move aria-label="Move to…""#));
+        let posted = chips_html(&[chip(PostStatus::Posted, false)]);
+        assert!(posted.contains(r#"draggable="false""#));
+        assert!(posted.contains(r#"data-status="posted""#));
+        assert!(!posted.contains("data-move"));
+        assert_eq!(chips_html(&[]), "");
+        assert_eq!(
+            chips_html(&[
+                chip(PostStatus::Scheduled, true),
+                chip(PostStatus::Draft, true)
+            ])
+            .matches("<li ")
+            .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn the_week_has_a_cell_per_hour_and_day_with_its_chips() {
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let dates: Vec<NaiveDate> = (0..7).map(|d| monday + chrono::Days::new(d)).collect();
+        let mut late = chip(PostStatus::Scheduled, true);
+        late.id = Uuid::from_u128(7);
+        late.hour = 23;
+        let chips = vec![chip(PostStatus::Scheduled, true), late];
+        let html = week_hours_html(&dates, &chips, "&amp;tz=Asia%2FTokyo");
+        assert_eq!(html.matches(r#"role="row""#).count(), 24);
+        assert_eq!(html.matches(r#"role="cell""#).count(), 168);
+        assert_eq!(html.matches("<li ").count(), 2);
+        let slot = |hour: u32, id: Uuid| {
+            format!(
+                r#"<div role="cell" data-date="2026-11-24" data-hour="{hour}" class="cal-slot"><a href="/compose?at=2026-11-24T{hour:02}:00&amp;tz=Asia%2FTokyo" tabindex="-1" aria-hidden="true"></a><ul><li class="cal-chip bg-instagram text-white" data-post-id="{id}""#
+            )
+        };
+        assert!(html.contains(&slot(15, Uuid::nil())), "{html}");
+        assert!(html.contains(&slot(23, Uuid::from_u128(7))), "{html}");
+        assert!(html.contains(">12 AM</div>") && html.contains(">11 PM</div>"));
+    }
+
+    #[test]
+    fn dates_and_times_are_read_without_chrono() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        assert_eq!(parse_date("2026-11-24"), Some(day));
+        assert_eq!(parse_date("2026-02-30"), None);
+        assert_eq!(parse_date("soon"), None);
+        assert_eq!(split_local("2026-11-24T15:30"), Some((day, Some(15))));
+        assert_eq!(split_local("2026-11-24T24:00"), None);
+        assert_eq!(split_local("2026-11-24"), None);
     }
 }
