@@ -10,3 +10,6 @@ pub mod site;
 pub mod startup;
 pub mod static_pages;
 pub mod telemetry;
+
+#[cfg(test)]
+mod vendored;
