@@ -218,6 +218,69 @@ test("“Move to…” reschedules a chip without dragging", async ({ page }) =>
   await page.reload();
   await hydrated(page);
   await expect(moved).toBeVisible();
+
+  // With the keyboard alone: the focus goes from the chip's button into the dialog and, once
+  // the chip is redrawn in its new slot, back onto it.
+  const back = hour;
+  await moved.getByRole("button", { name: "Move to…" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(dialog.getByLabel(/New date and time/)).toBeFocused();
+  await dialog.getByLabel(/New date and time/).fill(`${day}T${String(back).padStart(2, "0")}:00`);
+  await dialog.getByRole("button", { name: "Move", exact: true }).focus();
+  await page.keyboard.press("Enter");
+  const returned = page.locator(`[data-date="${day}"][data-hour="${back}"] [data-post-id="${id}"]`);
+  await expect(returned).toBeVisible();
+  await expect(returned.getByRole("button", { name: "Move to…" })).toBeFocused();
+  expect(errors).toEqual([]);
+});
+
+test("a post behind “+N more” moves from the day's list", async ({ page, baseURL }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+  // Four posts on one day: the month cell shows three and "+1 more" (or more, with others').
+  const day = addDays(localDate(new Date()), 4);
+  const caption = `E2E crowded day ${Date.now()}`;
+  for (const time of ["09:00", "11:00"]) {
+    await page.goto("/compose");
+    await hydrated(page);
+    await page.getByLabel(/\(Instagram\)/).check();
+    await page.getByLabel(/\(Facebook\)/).check();
+    await page.getByLabel("Caption").fill(`${caption} at ${time}`);
+    await page.getByLabel("Media URLs").fill(`${baseURL}/favicon.svg`);
+    await page.getByLabel("When to publish").fill(`${day}T${time}`);
+    await page.getByRole("button", { name: "Schedule" }).click();
+    await expect(page).toHaveURL(/\/posts\?notice=scheduled&count=2/);
+  }
+
+  await page.goto(`/calendar?date=${day}`);
+  await hydrated(page);
+  const cell = page.locator(`[data-testid="day"][data-date="${day}"]`);
+  const onBoard = await cell.locator("[data-post-id]").evaluateAll((els) => els.map((e) => e.getAttribute("data-post-id")));
+  expect(onBoard).toHaveLength(3);
+  await cell.getByTestId("more").click();
+  const list = page.getByTestId("day-list");
+  await expect(list.locator("[data-post-id]").first()).toBeVisible();
+  const listed = await list.locator('[data-post-id][data-status="scheduled"]').evaluateAll((els) => els.map((e) => e.getAttribute("data-post-id")));
+  const hiddenId = listed.find((id) => !onBoard.includes(id));
+  expect(hiddenId).toBeTruthy();
+  const hiddenChip = list.locator(`[data-post-id="${hiddenId}"]`);
+  await expect(hiddenChip).toHaveAttribute("draggable", "false");
+
+  const dest = addDays(day, 1);
+  await hiddenChip.hover();
+  await hiddenChip.getByRole("button", { name: "Move to…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Move to…" });
+  await dialog.getByLabel(/New date and time/).fill(`${dest}T15:00`);
+  await dialog.getByRole("button", { name: "Move", exact: true }).click();
+  await expect(page.getByTestId("toast").first()).toContainText("Moved to");
+  // The day's list is read again: the post has left it.
+  await expect(list.locator(`[data-post-id="${hiddenId}"]`)).toHaveCount(0);
+  await expect(list.locator("[data-post-id]").first()).toBeVisible();
+  await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+
+  await page.goto(`/calendar?view=week&date=${dest}`);
+  await hydrated(page);
+  await expect(page.locator(`[data-date="${dest}"][data-hour="15"] [data-post-id="${hiddenId}"]`)).toBeVisible();
   expect(errors).toEqual([]);
 });
 
@@ -260,7 +323,7 @@ test("a first visit to the calendar hydrates, and what it transfers is printed",
   await page.goto("/calendar");
   await hydrated(page);
   // Bytes on the wire as Chromium counts them: the document and every resource it fetched
-  // until hydrated, each body as served (brotli from the server).
+  // until hydrated, each body as served (compressed by the server).
   const bytes = await page.evaluate(() => {
     const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
     const resources = performance.getEntriesByType("resource") as PerformanceResourceTiming[];

@@ -76,8 +76,24 @@ fn Board(page: CalendarData) -> impl IntoView {
     let query = current_query();
     let navigate = leptos_router::hooks::use_navigate();
     let chips = RwSignal::new(page.chips.clone());
+    // Moves out of a "+N more" list change the counts.
+    let hidden = RwSignal::new(page.hidden.clone());
     let zone = StoredValue::new(page.zone.clone());
     let board = NodeRef::<html::Div>::new();
+    // The post a keyboard user moved: its chip is redrawn in its new place, and the focus,
+    // which was on the chip (or in "Move to…"), follows it there instead of falling to the page.
+    let focused_chip = StoredValue::new(None::<Uuid>);
+    let keep_focus_on = move |id: Uuid| {
+        if focused_chip.get_value() == Some(id) {
+            delegated::refocus_chip_after_redraw(board, id);
+        }
+    };
+
+    // The "+N more" dialog's list of a day.
+    let day_dialog = NodeRef::<html::Dialog>::new();
+    let day_open = RwSignal::new(None::<NaiveDate>);
+    let day_list =
+        Action::new(move |date: &NaiveDate| calendar_day(date.to_string(), zone.get_value()));
 
     // Each move carries the chip as it was, so a refusal puts back that chip, whatever other
     // moves are under way.
@@ -94,12 +110,28 @@ fn Board(page: CalendarData) -> impl IntoView {
         }
     });
     Effect::new(move |_| match mover.value().get() {
-        Some((_, Ok(moved))) => {
+        Some((before, Ok(moved))) => {
+            let mut on_board = false;
             chips.update(|all| {
                 if let Some(chip) = all.iter_mut().find(|c| c.id == moved.id) {
                     *chip = moved.clone();
+                    on_board = true;
                 }
             });
+            if !on_board {
+                // It came from a day's "+N more" list: it joins the board on its new day,
+                // and its old day hides one post fewer.
+                hidden.update(|hidden| {
+                    if let Some((_, n)) = hidden.iter_mut().find(|(d, _)| *d == before.date) {
+                        *n = n.saturating_sub(1);
+                    }
+                });
+                chips.update(|all| all.push(moved.clone()));
+            }
+            if let Some(date) = day_open.get_untracked() {
+                day_list.dispatch(date);
+            }
+            keep_focus_on(moved.id);
             toasts.success(format!("Moved to {} at {}.", moved.day, moved.time));
         }
         Some((before, Err(err))) => {
@@ -108,19 +140,16 @@ fn Board(page: CalendarData) -> impl IntoView {
                     *chip = before.clone();
                 }
             });
+            keep_focus_on(before.id);
             toasts.error(err.to_string());
         }
         None => {}
     });
 
-    // Moves the chip at once, then asks the server.
-    let move_chip = Callback::new(move |(id, target): (Uuid, Move)| {
+    // Moves the chip at once when it is on the board, then asks the server.
+    let move_chip = Callback::new(move |(before, target): (CalendarChip, Move)| {
         #[cfg(feature = "hydrate")]
         let started = window().performance().map(|p| p.now());
-        let Some(before) = chips.with_untracked(|all| all.iter().find(|c| c.id == id).cloned())
-        else {
-            return;
-        };
         if !before.movable {
             toasts.error(format!(
                 "A {} post cannot be moved.",
@@ -132,15 +161,21 @@ fn Board(page: CalendarData) -> impl IntoView {
             Move::ToDay { date, hour } => Some((*date, *hour)),
             Move::ToTime(local) => split_local(local),
         };
+        focused_chip.set_value(delegated::page_has_focus().then_some(before.id));
         if let Some((date, hour)) = place {
+            let mut on_board = false;
             chips.update(|all| {
-                if let Some(chip) = all.iter_mut().find(|c| c.id == id) {
+                if let Some(chip) = all.iter_mut().find(|c| c.id == before.id) {
                     chip.date = date;
                     if let Some(hour) = hour {
                         chip.hour = hour;
                     }
+                    on_board = true;
                 }
             });
+            if on_board {
+                keep_focus_on(before.id);
+            }
             // The browser suite reads how long the chip took to show in its new place.
             #[cfg(feature = "hydrate")]
             if let (Some(started), Some(board)) = (started, board.get_untracked()) {
@@ -171,10 +206,6 @@ fn Board(page: CalendarData) -> impl IntoView {
             let _ = d.show_modal();
         }
     });
-    let day_dialog = NodeRef::<html::Dialog>::new();
-    let day_open = RwSignal::new(None::<NaiveDate>);
-    let day_list =
-        Action::new(move |date: &NaiveDate| calendar_day(date.to_string(), zone.get_value()));
     let open_day = Callback::new(move |date: NaiveDate| {
         day_open.set(Some(date));
         day_list.dispatch(date);
@@ -206,11 +237,13 @@ fn Board(page: CalendarData) -> impl IntoView {
     let drag_leave = move |ev: leptos::ev::DragEvent| delegated::drag_leave(&ev);
     let drop_chip = move |ev: leptos::ev::DragEvent| {
         if let Some((id, date, hour)) = delegated::drop_target(&ev) {
-            move_chip.run((id, Move::ToDay { date, hour }));
+            if let Some(chip) = chips.with_untracked(|all| all.iter().find(|c| c.id == id).cloned())
+            {
+                move_chip.run((chip, Move::ToDay { date, hour }));
+            }
         }
     };
 
-    let hidden = StoredValue::new(page.hidden.clone());
     let CalendarData {
         zone: zone_name,
         user_zone,
@@ -272,7 +305,7 @@ fn Board(page: CalendarData) -> impl IntoView {
             </p>
         })}
         // Chips and cells carry no handlers of their own: the board listens for all of them
-        // (see `chip_html`).
+        // (see `chips_html`).
         <div
             node_ref=board
             data-testid="calendar"
@@ -296,7 +329,7 @@ fn Board(page: CalendarData) -> impl IntoView {
             <form method="dialog" class="mt-4 space-y-4" on:submit=move |ev| {
                 ev.prevent_default();
                 if let Some(chip) = move_target.get_untracked() {
-                    move_chip.run((chip.id, Move::ToTime(move_value.get_untracked())));
+                    move_chip.run((chip, Move::ToTime(move_value.get_untracked())));
                 }
                 if let Some(d) = move_dialog.get() { d.close(); }
             }>
@@ -320,7 +353,7 @@ fn Board(page: CalendarData) -> impl IntoView {
                         return r#"<li class="text-sm text-zinc-600 dark:text-zinc-400">Loading…</li>"#.to_string();
                     }
                     match day_list.value().get() {
-                        Some(Ok(of_day)) => chips_html(&of_day),
+                        Some(Ok(of_day)) => chips_html(ChipPlace::DayList, &of_day),
                         Some(Err(err)) => format!(
                             r#"<li role="alert" class="text-sm text-red-700 dark:text-red-300">{}</li>"#,
                             html_escape::encode_text(&err.to_string())
@@ -368,7 +401,7 @@ fn MonthGrid(
     month: u32,
     today: NaiveDate,
     chips: RwSignal<Vec<CalendarChip>>,
-    hidden: StoredValue<Vec<(NaiveDate, u32)>>,
+    hidden: RwSignal<Vec<(NaiveDate, u32)>>,
     open_day: Callback<NaiveDate>,
     compose_tz: String,
 ) -> impl IntoView {
@@ -400,7 +433,7 @@ fn DayCell(
     in_month: bool,
     today: NaiveDate,
     chips: RwSignal<Vec<CalendarChip>>,
-    hidden: StoredValue<Vec<(NaiveDate, u32)>>,
+    hidden: RwSignal<Vec<(NaiveDate, u32)>>,
     open_day: Callback<NaiveDate>,
     compose_tz: String,
 ) -> impl IntoView {
@@ -447,9 +480,9 @@ fn DayCell(
                     aria-label=format!("New post on {label}")
                 >"+"</a>
             </div>
-            <ul class="relative space-y-1" inner_html=move || of_day.with(|of_day| chips_html(of_day.iter().take(CHIPS_PER_DAY)))></ul>
+            <ul class="relative space-y-1" inner_html=move || of_day.with(|of_day| chips_html(ChipPlace::Board, of_day.iter().take(CHIPS_PER_DAY)))></ul>
             {move || {
-                let not_sent = hidden.with_value(|h| h.iter().find(|(d, _)| *d == date).map_or(0, |(_, n)| *n as usize));
+                let not_sent = hidden.with(|h| h.iter().find(|(d, _)| *d == date).map_or(0, |(_, n)| *n as usize));
                 let extra = not_sent + of_day.with(Vec::len).saturating_sub(CHIPS_PER_DAY);
                 (extra > 0).then(|| view! {
                     <button type="button" data-testid="more" class="cal-day-more" on:click=move |_| open_day.run(date)>
@@ -527,7 +560,7 @@ fn week_hours_html(dates: &[NaiveDate], chips: &[CalendarChip], compose_tz: &str
                 r#"<div role="cell" data-date="{date}" data-hour="{hour}" class="cal-slot"><a href="/compose?at={date}T{hour:02}:00{compose_tz}" tabindex="-1" aria-hidden="true"></a><ul>"#
             );
             if let Some(in_slot) = slots.get(&(*date, hour)) {
-                write_chips(&mut html, in_slot.iter().copied());
+                write_chips(&mut html, ChipPlace::Board, in_slot.iter().copied());
             }
             html.push_str("</ul></div>");
         }
@@ -544,13 +577,26 @@ fn week_hours_html(dates: &[NaiveDate], chips: &[CalendarChip], compose_tz: &str
 /// each) they were most of the page's render time on the server, and of its hydration in the
 /// browser. The board listens for their drags and clicks instead (`delegated`). Every text
 /// from the user (account name, caption) is escaped here.
-fn chips_html<'a>(chips: impl IntoIterator<Item = &'a CalendarChip>) -> String {
+fn chips_html<'a>(place: ChipPlace, chips: impl IntoIterator<Item = &'a CalendarChip>) -> String {
     let mut html = String::new();
-    write_chips(&mut html, chips);
+    write_chips(&mut html, place, chips);
     html
 }
 
-fn write_chips<'a>(html: &mut String, chips: impl IntoIterator<Item = &'a CalendarChip>) {
+/// Where a list of chips is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChipPlace {
+    Board,
+    /// The "+N more" dialog: its chips move through "Move to…" only (the dialog is modal, so
+    /// there is no board to drop them on).
+    DayList,
+}
+
+fn write_chips<'a>(
+    html: &mut String,
+    place: ChipPlace,
+    chips: impl IntoIterator<Item = &'a CalendarChip>,
+) {
     use std::fmt::Write;
     for chip in chips {
         let id = chip.id;
@@ -559,7 +605,7 @@ fn write_chips<'a>(html: &mut String, chips: impl IntoIterator<Item = &'a Calend
             r#"<li class="cal-chip {class}" data-post-id="{id}" data-status="{status}" draggable="{movable}"><a href="/posts/{id}/edit"><span class="sr-only">{platform}, {status_word}, {account}: </span><b aria-hidden="true">{initial} {mark}</b><span>{time}</span><span>{excerpt}</span></a>"#,
             class = platform_class(chip.platform),
             status = chip.status.as_str(),
-            movable = chip.movable,
+            movable = chip.movable && place == ChipPlace::Board,
             // Read before the visible time and caption: "Instagram, scheduled, Mug Shop:".
             platform = chip.platform.label(),
             status_word = status_label(chip.status).to_ascii_lowercase(),
@@ -603,6 +649,48 @@ mod delegated {
         Uuid::parse_str(&el.get_attribute("data-post-id")?).ok()
     }
 
+    /// Whether an element of the page has the focus (after a drop with the mouse, none has).
+    pub fn page_has_focus() -> bool {
+        #[cfg(feature = "hydrate")]
+        {
+            leptos::prelude::document()
+                .active_element()
+                .is_some_and(|el| el.tag_name() != "BODY")
+        }
+        #[cfg(not(feature = "hydrate"))]
+        false
+    }
+
+    /// Once the chip of post `id` is redrawn, gives it the focus back if the redraw took it
+    /// (the focused button was replaced): its "Move to…" button, else its link.
+    pub fn refocus_chip_after_redraw(board: leptos::prelude::NodeRef<leptos::html::Div>, id: Uuid) {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::prelude::{document, request_animation_frame, GetUntracked};
+            use wasm_bindgen::JsCast;
+            let Some(board) = board.get_untracked() else {
+                return;
+            };
+            request_animation_frame(move || {
+                let lost = document()
+                    .active_element()
+                    .is_none_or(|el| el.tag_name() == "BODY");
+                if !lost {
+                    return;
+                }
+                let chip = format!(r#"li[data-post-id="{id}"]"#);
+                let target = [format!("{chip} button[data-move]"), format!("{chip} a")]
+                    .iter()
+                    .find_map(|selector| board.query_selector(selector).ok().flatten());
+                if let Some(el) = target.and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    let _ = el.focus();
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (board, id);
+    }
+
     /// The post whose "Move to…" button was clicked.
     pub fn move_button_chip(ev: &MouseEvent) -> Option<Uuid> {
         #[cfg(feature = "hydrate")]
@@ -617,10 +705,14 @@ mod delegated {
         }
     }
 
-    /// Carries the dragged chip's post id.
+    /// Carries the dragged chip's post id (a chip that cannot move is not draggable, but its
+    /// link still is, as every link: dragging that carries no post).
     pub fn start_drag(ev: &DragEvent) {
         #[cfg(feature = "hydrate")]
-        if let (Some(chip), Some(dt)) = (closest(ev, "li[data-post-id]"), ev.data_transfer()) {
+        if let (Some(chip), Some(dt)) = (
+            closest(ev, r#"li[data-post-id][draggable="true"]"#),
+            ev.data_transfer(),
+        ) {
             if let Some(id) = chip.get_attribute("data-post-id") {
                 let _ = dt.set_data("text/plain", &id);
                 dt.set_effect_allowed("move");
@@ -694,7 +786,7 @@ mod tests {
 
     #[test]
     fn chips_escape_what_users_wrote() {
-        let html = chips_html(&[chip(PostStatus::Scheduled, true)]);
+        let html = chips_html(ChipPlace::Board, &[chip(PostStatus::Scheduled, true)]);
         assert!(!html.contains("<script>"), "{html}");
         assert!(!html.contains("<Co>"), "{html}");
         assert!(html.contains("Mug &amp; &lt;Co&gt;"), "{html}");
@@ -712,19 +804,26 @@ mod tests {
 
     #[test]
     fn only_movable_chips_drag_and_offer_a_move() {
-        let movable = chips_html(&[chip(PostStatus::Scheduled, true)]);
+        let movable = chips_html(ChipPlace::Board, &[chip(PostStatus::Scheduled, true)]);
         assert!(movable.contains(r#"draggable="true""#));
         assert!(movable.contains(r#"<button type="button" data-move aria-label="Move to…""#));
-        let posted = chips_html(&[chip(PostStatus::Posted, false)]);
+        let posted = chips_html(ChipPlace::Board, &[chip(PostStatus::Posted, false)]);
         assert!(posted.contains(r#"draggable="false""#));
         assert!(posted.contains(r#"data-status="posted""#));
         assert!(!posted.contains("data-move"));
-        assert_eq!(chips_html(&[]), "");
+        assert_eq!(chips_html(ChipPlace::Board, &[]), "");
+        // In the day's list a chip moves through its button only.
+        let listed = chips_html(ChipPlace::DayList, &[chip(PostStatus::Scheduled, true)]);
+        assert!(listed.contains(r#"draggable="false""#));
+        assert!(listed.contains("data-move"));
         assert_eq!(
-            chips_html(&[
-                chip(PostStatus::Scheduled, true),
-                chip(PostStatus::Draft, true)
-            ])
+            chips_html(
+                ChipPlace::Board,
+                &[
+                    chip(PostStatus::Scheduled, true),
+                    chip(PostStatus::Draft, true)
+                ]
+            )
             .matches("<li ")
             .count(),
             2
