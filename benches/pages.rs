@@ -154,8 +154,8 @@ async fn main() {
         );
     }
 
-    // A browser sends "br, gzip"; "gzip" alone is what a client without brotli gets (and
-    // all the server offered before brotli).
+    // A browser sends "br, gzip"; "gzip" alone is what a client without brotli gets (the
+    // same page, and the assets' gzip variants).
     for (path, encodings) in [
         ("/calendar", "br, gzip"),
         ("/calendar", "gzip"),

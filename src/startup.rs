@@ -283,7 +283,7 @@ async fn server_fn_error_status(req: Request, next: axum::middleware::Next) -> R
 }
 
 /// Compression of what is not precompressed (API and server function answers, and pages for
-/// clients that take gzip rather than brotli: `page_compression` brotlis pages itself): brotli
+/// clients that take no gzip: `page_compression` gzips pages itself): brotli
 /// when the client accepts it, else gzip. Quality 4, not the codecs' defaults: brotli's default
 /// (11) spends tens of milliseconds on one page, while 4 still beats gzip's size at gzip's
 /// speed. Fonts are compressed already, and answers that already carry a Content-Encoding

@@ -3,7 +3,7 @@
 //! on a full page load, by this component after client-side navigation.
 
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, A};
+use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
 use super::button::{button_class, Size, Variant};
@@ -77,10 +77,13 @@ fn NavLinks() -> impl IntoView {
                         let path = location.pathname.get();
                         path == href || path.starts_with(&format!("{href}/"))
                     };
+                    // A plain link (the router still navigates it in the browser): the router's
+                    // `A` resolves its path through the route tree, for ten links twice a page.
                     view! {
-                        <A
+                        <a
                             href=href
-                            attr:class=move || {
+                            aria-current=move || active().then_some("page")
+                            class=move || {
                                 if active() {
                                     "flex items-center gap-3 rounded-lg bg-primary/10 px-3 py-2 text-sm font-semibold text-brand"
                                 } else {
@@ -90,7 +93,7 @@ fn NavLinks() -> impl IntoView {
                         >
                             <IconSvg icon=item.icon />
                             <span>{item.label}</span>
-                        </A>
+                        </a>
                     }
                 })
                 .collect_view()}

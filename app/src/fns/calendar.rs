@@ -176,7 +176,7 @@ pub async fn calendar_data(
                 .await?;
             let mut hidden = Vec::new();
             let mut chips = Vec::new();
-            for day in days {
+            for day in days.iter() {
                 if day.more > 0 {
                     hidden.push((day.date, day.more));
                 }
@@ -226,6 +226,7 @@ fn chip(
     zone: chrono_tz::Tz,
     accounts: &std::collections::HashMap<Uuid, String>,
 ) -> CalendarChip {
+    use crate::server::services::local_time;
     use chrono::Timelike;
     // Entries on a calendar have a time (drafts without one are not placed on it).
     let at = post
@@ -239,9 +240,9 @@ fn chip(
         account_name: accounts.get(&post.account_id).cloned().unwrap_or_default(),
         excerpt: post.excerpt.clone(),
         date: at.date_naive(),
-        day: at.format("%a, %b %-d").to_string(),
+        day: local_time::short_day_label(at.date_naive()),
         hour: at.hour(),
-        time: at.format("%-I:%M %p").to_string(),
+        time: local_time::clock_label(at.hour(), at.minute()),
         // Failed posts are retried from the posts page rather than dragged.
         movable: post.status.allows(PostStatus::EDITABLE),
     }

@@ -1,12 +1,12 @@
 //! The busiest reads, a page of the post list and a calendar range (the API's and the calendar
-//! page's), answered from memory while the user's posts are unchanged. Each answer is kept as
-//! serialized JSON under the user's post revision. Database triggers bump that revision in
+//! page's), answered from memory while the user's posts are unchanged. Each answer is kept
+//! under the user's post revision: the API's as serialized JSON, the calendar page's as it is. Database triggers bump that revision in
 //! the same transaction as any insert, update or delete of one of the user's posts (migration
 //! `m20261124_000004_post_revisions`). Every request reads the revision first, so a kept
 //! answer is served only while it still matches the database, whichever instance wrote last.
 //! The rules of these reads stay in `posts::list`, `posts::calendar` and
-//! `posts::calendar_entries`; this module only remembers their answers, with a gzip copy made
-//! once for the clients that accept one.
+//! `posts::calendar_entries`; this module only remembers their answers, with a gzip copy of
+//! the JSON made once for the clients that accept one.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -93,8 +93,54 @@ impl JsonAnswer {
     }
 }
 
+/// A kept answer: the JSON the API sends, or the calendar page's entries as they are (the page
+/// renders from them; decoding them from JSON again was a twentieth of each render).
+#[derive(Debug, Clone)]
+enum KeptAnswer {
+    Json(Arc<JsonAnswer>),
+    Entries(Arc<Vec<posts::CalendarDayEntries>>),
+}
+
+impl KeptAnswer {
+    /// About how much memory the answer holds, for the budget.
+    fn bytes(&self) -> usize {
+        match self {
+            KeptAnswer::Json(answer) => answer.json.len(),
+            KeptAnswer::Entries(days) => days
+                .iter()
+                .map(|day| {
+                    std::mem::size_of::<posts::CalendarDayEntries>()
+                        + day
+                            .entries
+                            .iter()
+                            .map(|e| std::mem::size_of_val(e) + e.excerpt.len())
+                            .sum::<usize>()
+                })
+                .sum(),
+        }
+    }
+
+    /// Each question is answered in one form (its own method below); another form here would
+    /// be a bug in this module.
+    fn json(self) -> Result<Arc<JsonAnswer>, AppError> {
+        match self {
+            KeptAnswer::Json(answer) => Ok(answer),
+            KeptAnswer::Entries(_) => {
+                Err(AppError::internal("post reads", "entries kept for JSON"))
+            }
+        }
+    }
+
+    fn entries(self) -> Result<Arc<Vec<posts::CalendarDayEntries>>, AppError> {
+        match self {
+            KeptAnswer::Entries(days) => Ok(days),
+            KeptAnswer::Json(_) => Err(AppError::internal("post reads", "JSON kept for entries")),
+        }
+    }
+}
+
 /// One kept answer; requests that miss together wait for a single computation.
-type Answer = Arc<OnceCell<Arc<JsonAnswer>>>;
+type Answer = Arc<OnceCell<KeptAnswer>>;
 
 /// The answers kept for one user, all for one revision of their posts.
 struct UserAnswers {
@@ -111,8 +157,8 @@ struct Kept {
     clock: u64,
 }
 
-/// The kept answers, at most `budget_bytes` of JSON in all (least recently used users go
-/// first; the gzip copies, far smaller, come on top). A budget of 0 keeps nothing: every
+/// The kept answers, at most about `budget_bytes` in all (least recently used users go first;
+/// the gzip copies of the JSON, far smaller, come on top). A budget of 0 keeps nothing: every
 /// request reads the database.
 pub struct PostReads {
     budget_bytes: usize,
@@ -146,7 +192,8 @@ impl PostReads {
         self.answer(db, owner.id, question, async {
             to_json(&posts::list(db, owner, filter, page).await?)
         })
-        .await
+        .await?
+        .json()
     }
 
     /// `posts::calendar` as JSON.
@@ -166,10 +213,11 @@ impl PostReads {
         self.answer(db, owner.id, question, async {
             to_json(&posts::calendar(db, owner, start, end, zone).await?)
         })
-        .await
+        .await?
+        .json()
     }
 
-    /// `posts::calendar_entries`, kept as JSON like the others.
+    /// `posts::calendar_entries`, kept as it is.
     pub async fn calendar_entries(
         &self,
         db: &impl ConnectionTrait,
@@ -178,19 +226,19 @@ impl PostReads {
         end: NaiveDate,
         zone: Tz,
         per_day: Option<usize>,
-    ) -> Result<Vec<posts::CalendarDayEntries>, AppError> {
+    ) -> Result<Arc<Vec<posts::CalendarDayEntries>>, AppError> {
         let question = Question::CalendarEntries {
             start,
             end,
             zone: zone.name(),
             per_day,
         };
-        let answer = self
-            .answer(db, owner.id, question, async {
-                to_json(&posts::calendar_entries(db, owner, start, end, zone, per_day).await?)
-            })
-            .await?;
-        serde_json::from_slice(&answer.json).map_err(|e| AppError::internal("post reads", e))
+        self.answer(db, owner.id, question, async {
+            let days = posts::calendar_entries(db, owner, start, end, zone, per_day).await?;
+            Ok(KeptAnswer::Entries(Arc::new(days)))
+        })
+        .await?
+        .entries()
     }
 
     async fn answer(
@@ -198,25 +246,25 @@ impl PostReads {
         db: &impl ConnectionTrait,
         owner: Uuid,
         question: Question,
-        compute: impl Future<Output = Result<Bytes, AppError>>,
-    ) -> Result<Arc<JsonAnswer>, AppError> {
+        compute: impl Future<Output = Result<KeptAnswer, AppError>>,
+    ) -> Result<KeptAnswer, AppError> {
         if self.budget_bytes == 0 {
-            return Ok(Arc::new(JsonAnswer::new(compute.await?)));
+            return compute.await;
         }
         let revision = revision(db, owner).await?;
         let answer = self.slot(owner, revision, question);
         let mut computed = false;
-        let json = answer
+        let kept = answer
             .get_or_try_init(|| {
                 computed = true;
-                async { Ok::<_, AppError>(Arc::new(JsonAnswer::new(compute.await?))) }
+                compute
             })
             .await?
             .clone();
         if computed {
-            self.count(owner, revision, &answer, json.json.len());
+            self.count(owner, revision, &answer, kept.bytes());
         }
-        Ok(json)
+        Ok(kept)
     }
 
     /// The kept answer for this question at this revision, or a new empty one (kept unless
@@ -273,7 +321,7 @@ impl PostReads {
         }
     }
 
-    /// How many bytes of JSON are kept (for tests and benchmarks).
+    /// About how many bytes are kept (for tests and benchmarks).
     pub fn kept_bytes(&self) -> usize {
         self.kept.lock().expect("post reads lock").bytes
     }
@@ -295,9 +343,9 @@ async fn revision(db: &impl ConnectionTrait, owner: Uuid) -> Result<i64, AppErro
     })
 }
 
-fn to_json(value: &impl serde::Serialize) -> Result<Bytes, AppError> {
+fn to_json(value: &impl serde::Serialize) -> Result<KeptAnswer, AppError> {
     serde_json::to_vec(value)
-        .map(Bytes::from)
+        .map(|json| KeptAnswer::Json(Arc::new(JsonAnswer::new(Bytes::from(json)))))
         .map_err(|e| AppError::internal("post reads", e))
 }
 
@@ -319,7 +367,9 @@ mod tests {
         let owner = Uuid::new_v4();
         let first = reads.slot(owner, 1, list_question(1));
         first
-            .set(Arc::new(JsonAnswer::new(Bytes::from_static(b"[1]"))))
+            .set(KeptAnswer::Json(Arc::new(JsonAnswer::new(
+                Bytes::from_static(b"[1]"),
+            ))))
             .unwrap();
         reads.count(owner, 1, &first, 3);
         assert!(Arc::ptr_eq(&first, &reads.slot(owner, 1, list_question(1))));
