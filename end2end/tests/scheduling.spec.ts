@@ -265,6 +265,8 @@ test("a post behind “+N more” moves from the day's list", async ({ page, bas
   expect(hiddenId).toBeTruthy();
   const hiddenChip = list.locator(`[data-post-id="${hiddenId}"]`);
   await expect(hiddenChip).toHaveAttribute("draggable", "false");
+  const more = await cell.getByTestId("more").innerText();
+  const hiddenCount = Number(more.match(/\+(\d+) more/)![1]);
 
   const dest = addDays(day, 1);
   await hiddenChip.hover();
@@ -273,10 +275,18 @@ test("a post behind “+N more” moves from the day's list", async ({ page, bas
   await dialog.getByLabel(/New date and time/).fill(`${dest}T15:00`);
   await dialog.getByRole("button", { name: "Move", exact: true }).click();
   await expect(page.getByTestId("toast").first()).toContainText("Moved to");
-  // The day's list is read again: the post has left it.
+  // The day's list is read again: the post has left it. The keyboard focus stays in the
+  // dialog, on its Close button (the board is behind the dialog).
   await expect(list.locator(`[data-post-id="${hiddenId}"]`)).toHaveCount(0);
+  await expect(list).not.toContainText("Loading");
   await expect(list.locator("[data-post-id]").first()).toBeVisible();
-  await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+  await expect(list.locator(`[data-post-id="${hiddenId}"]`)).toHaveCount(0);
+  const close = page.getByRole("dialog").getByRole("button", { name: "Close" });
+  await expect(close).toBeFocused();
+  await close.click();
+  // The day hides one post fewer.
+  if (hiddenCount > 1) await expect(cell.getByTestId("more")).toHaveText(`+${hiddenCount - 1} more`);
+  else await expect(cell.getByTestId("more")).toHaveCount(0);
 
   await page.goto(`/calendar?view=week&date=${dest}`);
   await hydrated(page);

@@ -103,7 +103,9 @@ async fn pages_are_gzipped_in_one_piece_and_brotli_is_left_to_the_generic_layer(
         .unwrap()
         .to_ascii_lowercase()
         .contains("accept-encoding"));
+    let length = res.content_length();
     let body = res.bytes().await.unwrap();
+    assert_eq!(length, Some(body.len() as u64));
     let mut html = String::new();
     flate2::read::GzDecoder::new(body.as_ref())
         .read_to_string(&mut html)

@@ -89,8 +89,9 @@ fn Board(page: CalendarData) -> impl IntoView {
         }
     };
 
-    // The "+N more" dialog's list of a day.
+    // The "+N more" dialog's list of a day (`day_open` while the dialog is open).
     let day_dialog = NodeRef::<html::Dialog>::new();
+    let day_close = NodeRef::<html::Button>::new();
     let day_open = RwSignal::new(None::<NaiveDate>);
     let day_list =
         Action::new(move |date: &NaiveDate| calendar_day(date.to_string(), zone.get_value()));
@@ -128,10 +129,17 @@ fn Board(page: CalendarData) -> impl IntoView {
                 });
                 chips.update(|all| all.push(moved.clone()));
             }
-            if let Some(date) = day_open.get_untracked() {
-                day_list.dispatch(date);
+            match day_open.get_untracked() {
+                // Moved from the day's list, which is read again: the focus stays in the
+                // dialog (the board is behind it), on its Close button.
+                Some(date) => {
+                    day_list.dispatch(date);
+                    if focused_chip.get_value() == Some(moved.id) {
+                        delegated::refocus_after_redraw(day_close);
+                    }
+                }
+                None => keep_focus_on(moved.id),
             }
-            keep_focus_on(moved.id);
             toasts.success(format!("Moved to {} at {}.", moved.day, moved.time));
         }
         Some((before, Err(err))) => {
@@ -342,7 +350,7 @@ fn Board(page: CalendarData) -> impl IntoView {
             </form>
         </dialog>
 
-        <dialog node_ref=day_dialog aria-labelledby="day-title" class="m-auto w-[min(30rem,calc(100vw-2rem))] rounded-2xl border border-zinc-200 bg-white p-6 text-zinc-900 shadow-2xl backdrop:bg-black/50 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100">
+        <dialog node_ref=day_dialog on:close=move |_| day_open.set(None) aria-labelledby="day-title" class="m-auto w-[min(30rem,calc(100vw-2rem))] rounded-2xl border border-zinc-200 bg-white p-6 text-zinc-900 shadow-2xl backdrop:bg-black/50 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100">
             <h2 id="day-title" class="font-heading text-lg font-bold">{move || day_open.get().and_then(|d| labels.with_value(|all| all.iter().find(|l| l.date == d).map(|l| l.long.clone()))).unwrap_or_default()}</h2>
             <ul
                 class="mt-4 max-h-[60vh] space-y-2 overflow-y-auto"
@@ -363,7 +371,7 @@ fn Board(page: CalendarData) -> impl IntoView {
                 }
             ></ul>
             <div class="mt-4 flex justify-end">
-                <button type="button" class=button_class(Variant::Secondary, Size::Medium) on:click=move |_| { if let Some(d) = day_dialog.get() { d.close(); } }>"Close"</button>
+                <button node_ref=day_close type="button" class=button_class(Variant::Secondary, Size::Medium) on:click=move |_| { if let Some(d) = day_dialog.get() { d.close(); } }>"Close"</button>
             </div>
         </dialog>
     }
@@ -628,6 +636,7 @@ fn write_chips<'a>(
 mod delegated {
     use chrono::NaiveDate;
     use leptos::ev::{DragEvent, MouseEvent};
+    use leptos::prelude::NodeRef;
     use uuid::Uuid;
 
     /// Marks the cell a chip is dragged over.
@@ -663,32 +672,49 @@ mod delegated {
 
     /// Once the chip of post `id` is redrawn, gives it the focus back if the redraw took it
     /// (the focused button was replaced): its "Move to…" button, else its link.
-    pub fn refocus_chip_after_redraw(board: leptos::prelude::NodeRef<leptos::html::Div>, id: Uuid) {
+    pub fn refocus_chip_after_redraw(board: NodeRef<leptos::html::Div>, id: Uuid) {
         #[cfg(feature = "hydrate")]
         {
-            use leptos::prelude::{document, request_animation_frame, GetUntracked};
-            use wasm_bindgen::JsCast;
+            use leptos::prelude::GetUntracked;
             let Some(board) = board.get_untracked() else {
                 return;
             };
-            request_animation_frame(move || {
-                let lost = document()
-                    .active_element()
-                    .is_none_or(|el| el.tag_name() == "BODY");
-                if !lost {
-                    return;
-                }
+            when_focus_lost(move || {
                 let chip = format!(r#"li[data-post-id="{id}"]"#);
-                let target = [format!("{chip} button[data-move]"), format!("{chip} a")]
+                [format!("{chip} button[data-move]"), format!("{chip} a")]
                     .iter()
-                    .find_map(|selector| board.query_selector(selector).ok().flatten());
-                if let Some(el) = target.and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
-                    let _ = el.focus();
-                }
+                    .find_map(|selector| board.query_selector(selector).ok().flatten())
             });
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (board, id);
+    }
+
+    /// Once the page is redrawn, gives `button` the focus if the redraw took it.
+    pub fn refocus_after_redraw(button: NodeRef<leptos::html::Button>) {
+        #[cfg(feature = "hydrate")]
+        when_focus_lost(move || {
+            use leptos::prelude::GetUntracked;
+            button.get_untracked().map(Into::into)
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = button;
+    }
+
+    /// After the next frame (signal changes are drawn before it), focuses what `target` finds
+    /// when nothing has the focus any more.
+    #[cfg(feature = "hydrate")]
+    fn when_focus_lost(target: impl FnOnce() -> Option<web_sys::Element> + 'static) {
+        use leptos::prelude::request_animation_frame;
+        use wasm_bindgen::JsCast;
+        request_animation_frame(move || {
+            if page_has_focus() {
+                return;
+            }
+            if let Some(el) = target().and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = el.focus();
+            }
+        });
     }
 
     /// The post whose "Move to…" button was clicked.

@@ -1,9 +1,10 @@
 //! The busiest reads, a page of the post list and a calendar range (the API's and the calendar
 //! page's), answered from memory while the user's posts are unchanged. Each answer is kept
-//! under the user's post revision: the API's as serialized JSON, the calendar page's as it is. Database triggers bump that revision in
-//! the same transaction as any insert, update or delete of one of the user's posts (migration
-//! `m20261124_000004_post_revisions`). Every request reads the revision first, so a kept
-//! answer is served only while it still matches the database, whichever instance wrote last.
+//! under the user's post revision: the API's as serialized JSON, the calendar page's as it is.
+//! Database triggers bump that revision in the same transaction as any insert, update or
+//! delete of one of the user's posts (migration `m20261124_000004_post_revisions`). Every
+//! request reads the revision first, so a kept answer is served only while it still matches
+//! the database, whichever instance wrote last.
 //! The rules of these reads stay in `posts::list`, `posts::calendar` and
 //! `posts::calendar_entries`; this module only remembers their answers, with a gzip copy of
 //! the JSON made once for the clients that accept one.
