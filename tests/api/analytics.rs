@@ -107,6 +107,25 @@ async fn the_overview_sums_rates_and_groups() {
         .unwrap();
     assert_eq!(ranged["total_posts"], 1);
     assert_eq!(ranged["impressions"], 300);
+    // A day with two measured posts (one without impressions): both count in the average,
+    // and the day's boundaries hold (the 18:00 post is in, the next morning's is not).
+    let second: Value = app
+        .get_bearer(
+            "/api/v1/analytics/overview?start_date=2026-11-02&end_date=2026-11-02",
+            t,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["total_posts"], 2);
+    assert_eq!(second["posted_posts"], 2);
+    assert_eq!(second["avg_engagement_rate"], 2.5);
+    assert_eq!(second["by_platform"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        second["daily"],
+        json!([{"date": "2026-11-02", "impressions": 1000, "engagement": 50}])
+    );
     assert_eq!(
         app.get_bearer(
             "/api/v1/analytics/overview?start_date=2026-11-04&end_date=2026-11-03",

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
+};
 use uuid::Uuid;
 
 use super::paging::PageRequest;
@@ -27,6 +29,15 @@ impl EngagementTotals {
         self.clicks += m.clicks;
     }
 
+    fn merge(&mut self, other: &EngagementTotals) {
+        self.impressions += other.impressions;
+        self.reach += other.reach;
+        self.likes += other.likes;
+        self.comments += other.comments;
+        self.shares += other.shares;
+        self.clicks += other.clicks;
+    }
+
     fn interactions(&self) -> i64 {
         self.likes + self.comments + self.shares + self.clicks
     }
@@ -39,7 +50,8 @@ fn totals_of(m: &post_metrics::Model) -> EngagementTotals {
 }
 
 /// Analytics of the owner's posts whose date (published, else scheduled, else created) falls
-/// in [start, end] (UTC dates, inclusive); all posts without a range.
+/// in [start, end] (UTC dates, inclusive); all posts without a range. Aggregated by the
+/// database: two grouped queries, whatever the number of posts.
 pub async fn overview(
     db: &impl ConnectionTrait,
     owner: &user::Model,
@@ -62,82 +74,129 @@ pub async fn overview(
             .expect("midnight")
             .and_utc()
     });
-    let posts: Vec<post::Model> = post::Entity::find()
-        .filter(post::Column::UserId.eq(owner.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|p| {
-            let at = p.posted_at.or(p.scheduled_for).unwrap_or(p.created_at);
-            from.is_none_or(|f| at >= f) && until.is_none_or(|u| at < u)
-        })
-        .collect();
-    let ids: Vec<Uuid> = posts.iter().map(|p| p.id).collect();
-    let mut metrics: BTreeMap<Uuid, post_metrics::Model> = BTreeMap::new();
-    for chunk in ids.chunks(500) {
-        for m in post_metrics::Entity::find()
-            .filter(post_metrics::Column::PostId.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            metrics.insert(m.post_id, m);
+    let backend = db.get_database_backend();
+    // The posts of the range, as a WHERE clause over `p` and its values ($1 is the owner).
+    let mut values: Vec<sea_orm::Value> = vec![owner.id.into()];
+    let mut range = String::from("p.user_id = $1");
+    for (bound, op) in [(from, ">="), (until, "<")] {
+        if let Some(bound) = bound {
+            values.push(bound.into());
+            range.push_str(&format!(
+                " AND COALESCE(p.posted_at, p.scheduled_for, p.created_at) {op} ${}",
+                values.len()
+            ));
         }
     }
 
-    let count = |status: PostStatus| posts.iter().filter(|p| p.status == status).count() as u64;
-    let mut totals = EngagementTotals::default();
-    let mut rates = Vec::new();
+    // Per platform and status: posts, posts with metrics, their sums and the sum of their
+    // engagement rates (for the average over posts with metrics).
+    let groups = db
+        .query_all(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT p.platform AS platform, p.status AS status, COUNT(*) AS posts, \
+                 COUNT(m.post_id) AS measured, \
+                 CAST(COALESCE(SUM(m.impressions), 0) AS BIGINT) AS impressions, \
+                 CAST(COALESCE(SUM(m.reach), 0) AS BIGINT) AS reach, \
+                 CAST(COALESCE(SUM(m.likes), 0) AS BIGINT) AS likes, \
+                 CAST(COALESCE(SUM(m.comments), 0) AS BIGINT) AS comments, \
+                 CAST(COALESCE(SUM(m.shares), 0) AS BIGINT) AS shares, \
+                 CAST(COALESCE(SUM(m.clicks), 0) AS BIGINT) AS clicks, \
+                 CAST(COALESCE(SUM(CASE WHEN m.impressions > 0 THEN \
+                   100.0 * (m.likes + m.comments + m.shares + m.clicks) / m.impressions \
+                   ELSE 0 END), 0) AS DOUBLE PRECISION) AS rate_sum \
+                 FROM posts p LEFT JOIN post_metrics m ON m.post_id = p.id \
+                 WHERE {range} GROUP BY p.platform, p.status"
+            ),
+            values.clone(),
+        ))
+        .await?;
+    // The UTC day a measured post counts on: when it was published, else when measured.
+    let day = match backend {
+        DbBackend::Postgres => {
+            "to_char(COALESCE(p.posted_at, m.fetched_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        }
+        _ => "substr(COALESCE(p.posted_at, m.fetched_at), 1, 10)",
+    };
+    let days = db
+        .query_all(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT {day} AS day, CAST(SUM(m.impressions) AS BIGINT) AS impressions, \
+                 CAST(SUM(m.likes + m.comments + m.shares + m.clicks) AS BIGINT) AS engagement \
+                 FROM posts p JOIN post_metrics m ON m.post_id = p.id \
+                 WHERE {range} GROUP BY {day} ORDER BY {day}"
+            ),
+            values,
+        ))
+        .await?;
+
+    let mut overview = AnalyticsOverview {
+        total_posts: 0,
+        posted_posts: 0,
+        scheduled_posts: 0,
+        failed_posts: 0,
+        totals: EngagementTotals::default(),
+        avg_engagement_rate: 0.0,
+        by_platform: Vec::new(),
+        daily: Vec::new(),
+    };
+    let (mut measured, mut rate_sum) = (0_i64, 0.0_f64);
     let mut by_platform: BTreeMap<&'static str, (Platform, u64, EngagementTotals)> =
         BTreeMap::new();
-    let mut daily: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
-    for p in &posts {
-        let entry = by_platform.entry(p.platform.as_str()).or_insert((
-            p.platform,
+    for row in groups {
+        let platform: Platform = row.try_get("", "platform")?;
+        let status: PostStatus = row.try_get("", "status")?;
+        let posts = row.try_get::<i64>("", "posts")? as u64;
+        let sums = EngagementTotals {
+            impressions: row.try_get("", "impressions")?,
+            reach: row.try_get("", "reach")?,
+            likes: row.try_get("", "likes")?,
+            comments: row.try_get("", "comments")?,
+            shares: row.try_get("", "shares")?,
+            clicks: row.try_get("", "clicks")?,
+        };
+        measured += row.try_get::<i64>("", "measured")?;
+        rate_sum += row.try_get::<f64>("", "rate_sum")?;
+        overview.total_posts += posts;
+        match status {
+            PostStatus::Posted => overview.posted_posts += posts,
+            PostStatus::Scheduled => overview.scheduled_posts += posts,
+            PostStatus::Failed => overview.failed_posts += posts,
+            _ => {}
+        }
+        overview.totals.merge(&sums);
+        let entry = by_platform.entry(platform.as_str()).or_insert((
+            platform,
             0,
             EngagementTotals::default(),
         ));
-        entry.1 += 1;
-        if let Some(m) = metrics.get(&p.id) {
-            totals.add(m);
-            entry.2.add(m);
-            let one = totals_of(m);
-            rates.push(engagement_rate(one.interactions(), one.impressions));
-            let day = p.posted_at.unwrap_or(m.fetched_at).date_naive();
-            let slot = daily.entry(day).or_insert((0, 0));
-            slot.0 += one.impressions;
-            slot.1 += one.interactions();
-        }
+        entry.1 += posts;
+        entry.2.merge(&sums);
     }
-    let avg = if rates.is_empty() {
-        0.0
-    } else {
-        round2(rates.iter().sum::<f64>() / rates.len() as f64)
-    };
-    Ok(AnalyticsOverview {
-        total_posts: posts.len() as u64,
-        posted_posts: count(PostStatus::Posted),
-        scheduled_posts: count(PostStatus::Scheduled),
-        failed_posts: count(PostStatus::Failed),
-        totals,
-        avg_engagement_rate: avg,
-        by_platform: by_platform
-            .into_values()
-            .map(|(platform, posts, totals)| PlatformAnalytics {
-                platform,
-                posts,
-                engagement_rate: engagement_rate(totals.interactions(), totals.impressions),
-                totals,
-            })
-            .collect(),
-        daily: daily
-            .into_iter()
-            .map(|(date, (impressions, engagement))| DailyAnalytics {
-                date,
-                impressions,
-                engagement,
-            })
-            .collect(),
-    })
+    if measured > 0 {
+        overview.avg_engagement_rate = round2(rate_sum / measured as f64);
+    }
+    overview.by_platform = by_platform
+        .into_values()
+        .map(|(platform, posts, totals)| PlatformAnalytics {
+            platform,
+            posts,
+            engagement_rate: engagement_rate(totals.interactions(), totals.impressions),
+            totals,
+        })
+        .collect();
+    for row in days {
+        let day: String = row.try_get("", "day")?;
+        let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+            .map_err(|e| AppError::internal("analytics day", e))?;
+        overview.daily.push(DailyAnalytics {
+            date,
+            impressions: row.try_get("", "impressions")?,
+            engagement: row.try_get("", "engagement")?,
+        });
+    }
+    Ok(overview)
 }
 
 fn post_analytics(p: &post::Model, m: &post_metrics::Model) -> PostAnalytics {
