@@ -20,15 +20,6 @@ use crate::server::engagement::{engagement_rate, round2};
 use crate::server::entities::{post, post_metrics, user};
 
 impl EngagementTotals {
-    fn add(&mut self, m: &post_metrics::Model) {
-        self.impressions += m.impressions;
-        self.reach += m.reach;
-        self.likes += m.likes;
-        self.comments += m.comments;
-        self.shares += m.shares;
-        self.clicks += m.clicks;
-    }
-
     fn merge(&mut self, other: &EngagementTotals) {
         self.impressions += other.impressions;
         self.reach += other.reach;
@@ -44,9 +35,14 @@ impl EngagementTotals {
 }
 
 fn totals_of(m: &post_metrics::Model) -> EngagementTotals {
-    let mut totals = EngagementTotals::default();
-    totals.add(m);
-    totals
+    EngagementTotals {
+        impressions: m.impressions,
+        reach: m.reach,
+        likes: m.likes,
+        comments: m.comments,
+        shares: m.shares,
+        clicks: m.clicks,
+    }
 }
 
 /// Analytics of the owner's posts whose date (published, else scheduled, else created) falls
