@@ -580,3 +580,18 @@ pub struct ImportRow {
     pub time: String,
     pub error: Option<String>,
 }
+
+/// How a social account is doing, as its owner should read it (`accounts::health`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountHealth {
+    Connected,
+    /// The platform refused to renew the account's access: the owner must reconnect it.
+    NeedsReconnect {
+        reason: String,
+    },
+    /// The access token expires soon and has not been renewed yet.
+    ExpiringSoon {
+        at: DateTime<Utc>,
+    },
+    Disconnected,
+}

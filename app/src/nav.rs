@@ -178,6 +178,22 @@ pub const MARKETING_PAGES: [&str; 2] = ["/", "/pricing"];
 /// Public pages search engines should index, in sitemap order.
 pub const INDEXED_PAGES: [&str; 3] = ["/", "/pricing", "/docs"];
 
+/// Signed-in pages rendered only on the server: their content is markup and forms (posted to
+/// server functions, also without JavaScript), so the browser bundle carries none of their
+/// code. The shell around them is hydrated as on every page; links to them load a document.
+pub const SERVER_RENDERED_PAGES: [&str; 5] = [
+    "/dashboard",
+    "/queue",
+    "/accounts",
+    "/analytics",
+    "/templates",
+];
+
+/// Whether a link to `path` loads a new document instead of navigating in the browser.
+pub fn is_server_rendered(path: &str) -> bool {
+    SERVER_RENDERED_PAGES.contains(&path)
+}
+
 /// Whether a page is a marketing page (served as plain HTML and CSS, no wasm).
 pub fn is_marketing_path(path: &str) -> bool {
     MARKETING_PAGES.contains(&path)

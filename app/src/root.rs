@@ -10,14 +10,17 @@ use leptos_router::{path, SsrMode};
 use crate::pages::auth::{ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage};
 use crate::pages::calendar::CalendarPage;
 use crate::pages::compose::{ComposePage, EditPostPage};
-use crate::pages::dashboard::DashboardPage;
 #[cfg(feature = "ssr")]
 use crate::pages::marketing::{landing::LandingPage, pricing::PricingPage};
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::posts::PostsPage;
-// In the browser, the marketing pages are documents of their own (see `server_rendered`).
+#[cfg(feature = "ssr")]
+use crate::pages::{accounts::AccountsPage, dashboard::DashboardPage};
+// In the browser, the marketing pages are documents of their own and the server-rendered
+// dashboard pages keep the server's content (see `server_rendered`).
 #[cfg(not(feature = "ssr"))]
 use crate::pages::server_rendered::{
+    ServerRenderedDashboard as AccountsPage, ServerRenderedDashboard as DashboardPage,
     ServerRenderedPage as LandingPage, ServerRenderedPage as PricingPage,
 };
 
@@ -114,6 +117,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/posts") view=PostsPage ssr=SsrMode::Async />
                 <Route path=path!("/posts/:id/edit") view=EditPostPage ssr=SsrMode::Async />
                 <Route path=path!("/calendar") view=CalendarPage ssr=SsrMode::Async />
+                <Route path=path!("/accounts") view=AccountsPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

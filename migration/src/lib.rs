@@ -10,6 +10,7 @@ mod m20261123_000003_publishing_checkpoints;
 mod m20261124_000004_post_revisions;
 mod m20261124_000005_token_renewal_claims;
 mod m20261124_000006_security;
+mod m20261124_000007_reconnect_reason;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_post_revisions::Migration),
             Box::new(m20261124_000005_token_renewal_claims::Migration),
             Box::new(m20261124_000006_security::Migration),
+            Box::new(m20261124_000007_reconnect_reason::Migration),
         ]
     }
 }

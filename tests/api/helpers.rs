@@ -10,6 +10,7 @@ use app::server::entities::{post, user};
 use app::server::publishing::Engine;
 use app::server::AppState;
 use postpilot::startup::Application;
+use reqwest::header::{ACCEPT, COOKIE, SET_COOKIE};
 use reqwest::{Client, Response};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set,
@@ -405,4 +406,80 @@ pub async fn real_account(
         .await
         .unwrap();
     id
+}
+
+/// A signed-in browser: its cookies, its user's email and a bearer token for set-up calls.
+pub struct Browser {
+    pub cookie: String,
+    pub email: String,
+    pub token: String,
+}
+
+pub async fn browser(app: &TestApp, plan: PlanTier, timezone: &str) -> Browser {
+    let email = format!("b-{}@example.com", Uuid::new_v4().simple());
+    let res = app
+        .client
+        .post(app.url("/fn/auth/register"))
+        .header(ACCEPT, "text/html")
+        .header("origin", app.address.clone())
+        .form(&[
+            ("email", email.as_str()),
+            ("password", "correct-horse-1"),
+            ("next", ""),
+            ("timezone", timezone),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302, "register");
+    let cookie = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("; ");
+    app.set_plan(&email, plan).await;
+    let login = app
+        .post_json(
+            "/api/v1/auth/login",
+            &serde_json::json!({"email": email, "password": "correct-horse-1"}),
+        )
+        .await;
+    let token = login.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    Browser {
+        cookie,
+        email,
+        token,
+    }
+}
+
+/// A server function called as the hydrated page calls it (postcard answer, real status).
+pub async fn call(app: &TestApp, who: &Browser, path: &str, form: &[(&str, &str)]) -> Response {
+    app.client
+        .post(app.url(path))
+        .header(COOKIE, &who.cookie)
+        .header("origin", app.address.clone())
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+pub async fn page(app: &TestApp, who: &Browser, path: &str) -> (u16, String) {
+    let res = app
+        .client
+        .get(app.url(path))
+        .header(ACCEPT, "text/html")
+        .header(COOKIE, &who.cookie)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    // Hydration markers (`<!>`, after text a component computes) are not content: left out,
+    // the assertions read the HTML as a person would.
+    (status, res.text().await.unwrap().replace("<!>", ""))
 }

@@ -14,6 +14,7 @@ mod crash;
 mod fake_platform;
 mod health;
 mod helpers;
+mod home_and_accounts_pages;
 mod marketing;
 mod openapi;
 mod pages;

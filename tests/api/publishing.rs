@@ -379,6 +379,9 @@ async fn a_failed_renewal_marks_the_account_and_fails_its_due_posts() {
     }
     let stored = account_row(&app, account).await;
     assert!(stored.needs_reconnect);
+    // The reason stays on the account for the accounts and home pages.
+    let kept = stored.reconnect_reason.expect("the reason is kept");
+    assert!(kept.contains("needs to be reconnected"), "{kept}");
     assert_eq!(fake.publish_count("tt-revoked"), 0);
     // The account's info tells the owner.
     let res = app

@@ -5,7 +5,6 @@
 //! rendering complete on the server.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use reqwest::header::{ACCEPT, COOKIE, SET_COOKIE};
 use reqwest::Response;
 use serde_json::Value;
 use uuid::Uuid;
@@ -16,83 +15,7 @@ use app::model::{BulkOutcome, PlanTier, PostStatus};
 use app::server::entities::post;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::helpers::{detail, spawn_app, wire, TestApp};
-
-/// A signed-in browser: its cookies, its user's email and a bearer token for set-up calls.
-struct Browser {
-    cookie: String,
-    email: String,
-    token: String,
-}
-
-async fn browser(app: &TestApp, plan: PlanTier, timezone: &str) -> Browser {
-    let email = format!("b-{}@example.com", Uuid::new_v4().simple());
-    let res = app
-        .client
-        .post(app.url("/fn/auth/register"))
-        .header(ACCEPT, "text/html")
-        .header("origin", app.address.clone())
-        .form(&[
-            ("email", email.as_str()),
-            ("password", "correct-horse-1"),
-            ("next", ""),
-            ("timezone", timezone),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 302, "register");
-    let cookie = res
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
-        .collect::<Vec<_>>()
-        .join("; ");
-    app.set_plan(&email, plan).await;
-    let login = app
-        .post_json(
-            "/api/v1/auth/login",
-            &serde_json::json!({"email": email, "password": "correct-horse-1"}),
-        )
-        .await;
-    let token = login.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    Browser {
-        cookie,
-        email,
-        token,
-    }
-}
-
-/// A server function called as the hydrated page calls it (postcard answer, real status).
-async fn call(app: &TestApp, who: &Browser, path: &str, form: &[(&str, &str)]) -> Response {
-    app.client
-        .post(app.url(path))
-        .header(COOKIE, &who.cookie)
-        .header("origin", app.address.clone())
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn page(app: &TestApp, who: &Browser, path: &str) -> (u16, String) {
-    let res = app
-        .client
-        .get(app.url(path))
-        .header(ACCEPT, "text/html")
-        .header(COOKIE, &who.cookie)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    // Hydration markers (`<!>`, after text a component computes) are not content: left out,
-    // the assertions read the HTML as a person would.
-    (status, res.text().await.unwrap().replace("<!>", ""))
-}
+use crate::helpers::{browser, call, detail, page, spawn_app, wire, Browser, TestApp};
 
 async fn posts_of(app: &TestApp, who: &Browser) -> Vec<post::Model> {
     let user = app.user(&who.email).await;

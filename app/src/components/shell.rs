@@ -82,6 +82,7 @@ fn NavLinks() -> impl IntoView {
                     view! {
                         <a
                             href=href
+                            rel=crate::nav::is_server_rendered(href).then_some("external")
                             aria-current=move || active().then_some("page")
                             class=move || {
                                 if active() {

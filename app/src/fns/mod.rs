@@ -12,8 +12,10 @@ use std::future::Future;
 use leptos::prelude::Resource;
 use serde::{de::DeserializeOwned, Serialize};
 
+pub mod accounts;
 pub mod auth;
 pub mod calendar;
+pub mod home;
 pub mod posts;
 
 /// How a page's resources travel from the server render to the browser.

@@ -1,12 +1,16 @@
 //! One module per page.
 
+#[cfg(feature = "ssr")]
+pub mod accounts;
 pub mod auth;
 pub mod calendar;
 pub mod compose;
+#[cfg(feature = "ssr")]
 pub mod dashboard;
 #[cfg(feature = "ssr")]
 pub mod marketing;
 pub mod not_found;
 pub mod posts;
-#[cfg(not(feature = "ssr"))]
+#[cfg(feature = "ssr")]
+pub mod server_kit;
 pub mod server_rendered;

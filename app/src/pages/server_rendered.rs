@@ -1,18 +1,64 @@
-//! The browser app has no code for the marketing pages (`pages::marketing`, server only: they
-//! ship no wasm). A client-side navigation to one lands here and loads it from the server.
+//! Pages whose content only the server renders (`nav::SERVER_RENDERED_PAGES` inside the
+//! dashboard shell, and the marketing pages): the browser bundle has a stand-in for each that
+//! hydrates over the server's markup without touching it, and loads the page from the server
+//! when the router reaches it in the browser.
 
 use leptos::prelude::*;
 
+/// The content of a server-rendered dashboard page, inside `DashboardShell`. On the server it
+/// renders `children`; in the browser it leaves the server's markup as it is (its forms post
+/// to server functions and links load documents, so nothing in it needs hydrating).
+#[cfg(feature = "ssr")]
+#[component]
+pub fn ServerBody(children: Children) -> impl IntoView {
+    // Signed out, the shell sends the visitor to sign in: the page has nothing to load.
+    let signed_in = crate::server::auth::session::session_user().is_some();
+    view! { <div data-server-body="">{signed_in.then(children)}</div> }
+}
+
+#[cfg(not(feature = "ssr"))]
+#[component]
+pub fn ServerBody() -> impl IntoView {
+    // Hydrating, the element holds the server's content. Otherwise the router got here in the
+    // browser (a redirect after a form, a link without `rel="external"`): load the document.
+    let hydrating = Owner::current_shared_context().is_some_and(|sc| sc.during_hydration());
+    if !hydrating {
+        Effect::new(|_| reload());
+    }
+    view! { <div data-server-body="" inner_html=String::new()></div> }
+}
+
+/// The browser's stand-in for a server-rendered dashboard page: the same shell and title,
+/// with the server's content left in place.
+#[cfg(not(feature = "ssr"))]
+#[component]
+pub fn ServerRenderedDashboard() -> impl IntoView {
+    use crate::components::shell::DashboardShell;
+    // The server wrote the page's title; keep it (the app's default would replace it).
+    let title = document().title();
+    view! {
+        <leptos_meta::Title text=title />
+        <DashboardShell>
+            <ServerBody />
+        </DashboardShell>
+    }
+}
+
+/// The browser's stand-in for a marketing page (it has no code for them at all): the router
+/// has already put the page's URL in the address bar, so reload it as a document.
+#[cfg(not(feature = "ssr"))]
 #[component]
 pub fn ServerRenderedPage() -> impl IntoView {
-    // The router has already put the page's URL in the address bar: reload it as a document.
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.location().reload();
-        }
-    });
+    Effect::new(|_| reload());
     view! {
         <p role="status" class="grid min-h-screen place-items-center text-sm text-zinc-500">"Loading…"</p>
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn reload() {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
     }
 }

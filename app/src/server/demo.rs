@@ -124,6 +124,7 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded, AppError> {
             refresh_token_enc: Set(None),
             token_expires_at: Set(None),
             needs_reconnect: Set(false),
+            reconnect_reason: Set(None),
             is_connected: Set(true),
             connected_at: Set(Some(now - Duration::days(40))),
             created_at: Set(now - Duration::days(40)),

@@ -16,6 +16,8 @@ pub struct Model {
     pub refresh_token_enc: Option<String>,
     pub token_expires_at: Option<DateTimeUtc>,
     pub needs_reconnect: bool,
+    /// Why the account needs reconnecting (set with `needs_reconnect`, cleared with it).
+    pub reconnect_reason: Option<String>,
     pub is_connected: bool,
     pub connected_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

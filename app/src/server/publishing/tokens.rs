@@ -170,6 +170,10 @@ impl Tokens {
                 let reason = needs_reconnect_reason(account, Some(&err));
                 social_account::Entity::update_many()
                     .col_expr(social_account::Column::NeedsReconnect, Expr::value(true))
+                    .col_expr(
+                        social_account::Column::ReconnectReason,
+                        Expr::value(reason.clone()),
+                    )
                     .col_expr(social_account::Column::UpdatedAt, Expr::value(Utc::now()))
                     .filter(social_account::Column::Id.eq(account.id))
                     .exec(&self.db)

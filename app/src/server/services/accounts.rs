@@ -1,4 +1,5 @@
-//! Social accounts: connect (within the plan's `max_secondary`), list, get, soft-disconnect.
+//! Social accounts: connect (within the plan's `max_secondary`), list, get, soft-disconnect,
+//! reconnect, and each account's health (connected, needs reconnection, token expiring soon).
 //! Reconnecting the same platform + external id reuses the row, so post history survives.
 
 use chrono::Utc;
@@ -13,7 +14,7 @@ use uuid::Uuid;
 use super::event_log::{self, Event};
 use super::paging::PageRequest;
 use crate::error::AppError;
-use crate::model::{EventKind, Page, Platform, SocialAccountInfo};
+use crate::model::{AccountHealth, EventKind, Page, Platform, SocialAccountInfo};
 use crate::plans::within_limit;
 use crate::server::auth::vault::{TokenGrant, TokenVault};
 use crate::server::db;
@@ -83,11 +84,7 @@ pub async fn connect<C: ConnectionTrait + TransactionTrait>(
         let connected = connected_count(&txn, owner.id).await?;
         let limit = owner.plan.limits().max_secondary;
         if !within_limit(connected as i64, limit) {
-            return Err(AppError::Forbidden(format!(
-                "Your {} plan allows {limit} connected account{}. Upgrade to connect more.",
-                owner.plan.limits().name,
-                if limit == 1 { "" } else { "s" }
-            )));
+            return Err(AppError::Forbidden(limit_reached(owner.plan)));
         }
 
         let now = Utc::now();
@@ -97,6 +94,7 @@ pub async fn connect<C: ConnectionTrait + TransactionTrait>(
                 active.account_name = Set(account_name.clone());
                 active.is_connected = Set(true);
                 active.needs_reconnect = Set(false);
+                active.reconnect_reason = Set(None);
                 active.connected_at = Set(Some(now));
                 active.updated_at = Set(now);
                 active.update(&txn).await?
@@ -112,6 +110,7 @@ pub async fn connect<C: ConnectionTrait + TransactionTrait>(
                     refresh_token_enc: Set(None),
                     token_expires_at: Set(None),
                     needs_reconnect: Set(false),
+                    reconnect_reason: Set(None),
                     is_connected: Set(true),
                     connected_at: Set(Some(now)),
                     created_at: Set(now),
@@ -139,6 +138,17 @@ pub async fn connect<C: ConnectionTrait + TransactionTrait>(
     )
     .await;
     Ok(account.info())
+}
+
+/// What the plan's account limit says once it is reached.
+pub fn limit_reached(plan: crate::model::PlanTier) -> String {
+    let limits = plan.limits();
+    format!(
+        "Your {} plan allows {} connected account{}. Upgrade to connect more.",
+        limits.name,
+        limits.max_secondary,
+        if limits.max_secondary == 1 { "" } else { "s" }
+    )
 }
 
 pub async fn connected_count(db: &impl ConnectionTrait, owner: Uuid) -> Result<u64, AppError> {
@@ -202,6 +212,107 @@ pub async fn disconnect(
     Ok(())
 }
 
+/// Reconnects one of the owner's accounts: a disconnected one is connected again (within the
+/// plan's limit, as `connect`), a sandbox account marked "needs reconnection" is cleared. An
+/// account holding real platform tokens needs that platform's login to renew them, so it is
+/// refused with what to do instead. Reconnecting a healthy account changes nothing.
+pub async fn reconnect<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner: &user::Model,
+    id: Uuid,
+) -> Result<SocialAccountInfo, AppError> {
+    let account = find(db, owner, id).await?;
+    if !account.is_connected {
+        return connect(
+            db,
+            owner,
+            ConnectRequest {
+                platform: account.platform,
+                account_name: account.account_name.clone(),
+                account_id_external: Some(account.account_id_external.clone()),
+            },
+        )
+        .await;
+    }
+    if !account.needs_reconnect {
+        return Ok(account.info());
+    }
+    if account.access_token_enc.is_some() {
+        return Err(AppError::BadRequest(format!(
+            "{} must be signed in to again to renew this account's access: disconnect it and \
+             connect it through {} (its posts and analytics are kept)",
+            account.platform.label(),
+            account.platform.label()
+        )));
+    }
+    let mut active = account.clone().into_active_model();
+    active.needs_reconnect = Set(false);
+    active.reconnect_reason = Set(None);
+    active.updated_at = Set(Utc::now());
+    let account = active.update(db).await?;
+    event_log::record(
+        db,
+        Event::new(
+            EventKind::Audit,
+            format!(
+                "Reconnected {} account {}",
+                account.platform, account.account_name
+            ),
+        )
+        .user(owner.id)
+        .data(json!({ "account_id": account.id })),
+    )
+    .await;
+    Ok(account.info())
+}
+
+/// A token this close to expiring, not yet renewed, is shown as "expiring soon" (the token job
+/// starts renewing a week ahead, so this means its renewals have failed so far).
+pub const EXPIRY_WARNING: chrono::Duration = chrono::Duration::days(3);
+
+/// How an account is doing, as its owner should read it.
+pub fn health(account: &social_account::Model, now: chrono::DateTime<Utc>) -> AccountHealth {
+    if !account.is_connected {
+        AccountHealth::Disconnected
+    } else if account.needs_reconnect {
+        AccountHealth::NeedsReconnect {
+            reason: account.reconnect_reason.clone().unwrap_or_else(|| {
+                format!(
+                    "{} stopped accepting this account's access",
+                    account.platform.label()
+                )
+            }),
+        }
+    } else {
+        match account.token_expires_at {
+            Some(at) if at - now < EXPIRY_WARNING => AccountHealth::ExpiringSoon { at },
+            _ => AccountHealth::Connected,
+        }
+    }
+}
+
+/// Every account of the owner with its health, connected ones first (oldest first), then the
+/// disconnected ones.
+pub async fn with_health(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+) -> Result<Vec<(social_account::Model, AccountHealth)>, AppError> {
+    let now = Utc::now();
+    Ok(social_account::Entity::find()
+        .filter(social_account::Column::UserId.eq(owner.id))
+        .order_by_desc(social_account::Column::IsConnected)
+        .order_by_asc(social_account::Column::CreatedAt)
+        .order_by_asc(social_account::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|account| {
+            let health = health(&account, now);
+            (account, health)
+        })
+        .collect())
+}
+
 /// Stores an account's platform tokens, encrypted, and clears any "needs reconnection" mark.
 /// Called by the engine when it renews a token; `attach_tokens` is the owner-checked door.
 pub async fn store_tokens(
@@ -220,6 +331,10 @@ pub async fn store_tokens(
             Expr::value(tokens.expires_at),
         )
         .col_expr(social_account::Column::NeedsReconnect, Expr::value(false))
+        .col_expr(
+            social_account::Column::ReconnectReason,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(social_account::Column::UpdatedAt, Expr::value(Utc::now()));
     if let Some(refresh) = &tokens.refresh_token {
         update = update.col_expr(

@@ -182,6 +182,11 @@ pub fn format_datetime(zone: Tz, at: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// "Nov 24, 2026" in `zone`.
+pub fn format_date(zone: Tz, at: DateTime<Utc>) -> String {
+    at.with_timezone(&zone).format("%b %-d, %Y").to_string()
+}
+
 /// "3:30 PM" in `zone`.
 pub fn format_time(zone: Tz, at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&zone);

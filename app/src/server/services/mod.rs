@@ -10,6 +10,7 @@ pub mod auth;
 pub mod best_times;
 pub mod billing;
 pub mod event_log;
+pub mod home;
 pub mod local_time;
 pub mod paging;
 pub mod post_import;

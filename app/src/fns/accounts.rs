@@ -1,0 +1,154 @@
+//! The accounts page's server functions: the user's accounts with their health and the plan's
+//! account limit, and connect, disconnect and reconnect. Each action is a plain form post that
+//! comes back to `/accounts` with a notice (or, failing, with its error for the form).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::Postcard;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::model::{AccountHealth, Platform};
+
+/// An account as the page lists it, its dates written in the user's zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountRow {
+    pub id: Uuid,
+    pub platform: Platform,
+    pub name: String,
+    /// "Nov 24, 2026", or empty when it was never connected.
+    pub connected_since: String,
+    pub health: AccountHealth,
+    /// When an expiring token expires ("Tue, Nov 24, 2026, 3:30 PM"), else empty.
+    pub expires: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountsData {
+    pub accounts: Vec<AccountRow>,
+    pub connected: u64,
+    /// The plan's connected-account limit (negative: unlimited).
+    pub limit: i64,
+    pub plan_name: String,
+    /// What the page says when the limit is reached.
+    pub limit_message: String,
+}
+
+impl AccountsData {
+    /// Whether the plan leaves room for one more connected account.
+    pub fn has_room(&self) -> bool {
+        crate::plans::within_limit(self.connected as i64, self.limit)
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "accounts/list", output = Postcard)]
+pub async fn list_accounts() -> Result<AccountsData, AppError> {
+    super::with_status(
+        async move {
+            use crate::server::services::{accounts, local_time};
+            use crate::server::{auth::session::require_user, state::app_state};
+            let state = app_state()?;
+            let owner = require_user()?;
+            let zone = local_time::user_zone(&owner);
+            let rows: Vec<AccountRow> = accounts::with_health(&state.db, &owner)
+                .await?
+                .into_iter()
+                .map(|(account, health)| AccountRow {
+                    id: account.id,
+                    platform: account.platform,
+                    name: account.account_name.clone(),
+                    connected_since: account
+                        .connected_at
+                        .map(|at| local_time::format_date(zone, at))
+                        .unwrap_or_default(),
+                    expires: match &health {
+                        AccountHealth::ExpiringSoon { at } => {
+                            local_time::format_datetime(zone, *at)
+                        }
+                        _ => String::new(),
+                    },
+                    health,
+                })
+                .collect();
+            let limits = owner.plan.limits();
+            Ok(AccountsData {
+                connected: rows
+                    .iter()
+                    .filter(|row| row.health != AccountHealth::Disconnected)
+                    .count() as u64,
+                accounts: rows,
+                limit: limits.max_secondary,
+                plan_name: limits.name.to_string(),
+                limit_message: accounts::limit_reached(owner.plan),
+            })
+        }
+        .await,
+    )
+}
+
+/// Connects a sandbox account (the platforms' own sign-in arrives with the integrations).
+#[server(prefix = "/fn", endpoint = "accounts/connect", output = Postcard)]
+pub async fn connect_account(platform: String, account_name: String) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            use crate::server::services::accounts::{self, ConnectRequest};
+            use crate::server::{auth::session::require_user, state::app_state};
+            let state = app_state()?;
+            let owner = require_user()?;
+            let platform = Platform::parse(&platform)
+                .ok_or_else(|| AppError::validation("platform", "Choose a platform"))?;
+            accounts::connect(
+                &state.db,
+                &owner,
+                ConnectRequest {
+                    platform,
+                    account_name,
+                    account_id_external: None,
+                },
+            )
+            .await?;
+            leptos_axum::redirect("/accounts?notice=connected");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Disconnects an account; its posts and analytics stay.
+#[server(prefix = "/fn", endpoint = "accounts/disconnect", output = Postcard)]
+pub async fn disconnect_account(id: Uuid) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            use crate::server::services::accounts;
+            use crate::server::{auth::session::require_user, state::app_state};
+            let state = app_state()?;
+            let owner = require_user()?;
+            accounts::disconnect(&state.db, &owner, id).await?;
+            leptos_axum::redirect("/accounts?notice=disconnected");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Reconnects an account that was disconnected or needs reconnection. `back` is the page to
+/// return to (the home page offers it too).
+#[server(prefix = "/fn", endpoint = "accounts/reconnect", output = Postcard)]
+pub async fn reconnect_account(id: Uuid, back: Option<String>) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            use crate::server::services::accounts;
+            use crate::server::{auth::session::require_user, state::app_state};
+            let state = app_state()?;
+            let owner = require_user()?;
+            accounts::reconnect(&state.db, &owner, id).await?;
+            let back = match back.as_deref() {
+                Some("/dashboard") => "/dashboard",
+                _ => "/accounts",
+            };
+            leptos_axum::redirect(&format!("{back}?notice=reconnected"));
+            Ok(())
+        }
+        .await,
+    )
+}

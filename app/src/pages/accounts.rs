@@ -1,0 +1,217 @@
+//! The accounts page (`/accounts`): the user's social accounts with their health (connected,
+//! needs reconnection with the reason and a one-click reconnect, token expiring soon,
+//! disconnected), connect, disconnect with a confirmation, and the plan's account limit.
+//! Rendered on the server only (see `server_rendered`); every action is a plain form.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use server_fn::ServerFn;
+
+use super::server_kit::{last_error, ActionError, ConfirmForm, Notice, UsageBar};
+use super::server_rendered::ServerBody;
+use crate::components::button::{button_class, Size, Variant};
+use crate::components::display::{platform_class, platform_initial, Card, PageHeader};
+use crate::components::feedback::{ErrorPanel, PlanLimitPrompt};
+use crate::components::forms::CONTROL_CLASS;
+use crate::components::shell::DashboardShell;
+use crate::fns::accounts::{
+    list_accounts, AccountRow, AccountsData, ConnectAccount, DisconnectAccount, ReconnectAccount,
+};
+use crate::model::{AccountHealth, Platform};
+
+#[component]
+pub fn AccountsPage() -> impl IntoView {
+    view! {
+        <Title text="Accounts · PostPilot" />
+        <DashboardShell>
+            <ServerBody>
+                <Suspense>
+                    {Suspend::new(async move {
+                        match list_accounts().await {
+                            Ok(data) => view! { <Accounts data /> }.into_any(),
+                            Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </ServerBody>
+        </DashboardShell>
+    }
+}
+
+fn notice(code: &str) -> Option<&'static str> {
+    match code {
+        "connected" => Some("Account connected. Its posts publish to the sandbox until the platform's sign-in is set up."),
+        "disconnected" => Some("Account disconnected. Its posts and analytics are kept."),
+        "reconnected" => Some("Account reconnected."),
+        _ => None,
+    }
+}
+
+#[component]
+fn Accounts(data: AccountsData) -> impl IntoView {
+    let error = last_error::<ConnectAccount>()
+        .or_else(last_error::<DisconnectAccount>)
+        .or_else(last_error::<ReconnectAccount>);
+    let (connected, disconnected): (Vec<AccountRow>, Vec<AccountRow>) = data
+        .accounts
+        .iter()
+        .cloned()
+        .partition(|row| row.health != AccountHealth::Disconnected);
+    let has_room = data.has_room();
+    let limit_message = data.limit_message.clone();
+    view! {
+        <PageHeader title="Accounts" subtitle="The Instagram, Facebook and TikTok profiles PostPilot publishes to." />
+        <Notice message=notice />
+        <ActionError error />
+        <div class="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
+            <div class="space-y-6">
+                <section aria-labelledby="connected-heading">
+                    <h2 id="connected-heading" class="mb-3 font-heading text-lg font-semibold">"Connected"</h2>
+                    {if connected.is_empty() {
+                        view! {
+                            <div data-testid="empty-state" class="rounded-2xl border border-dashed border-zinc-300 bg-white px-6 py-10 text-center dark:border-zinc-700 dark:bg-zinc-900">
+                                <p class="font-heading text-lg font-semibold">"No account connected yet"</p>
+                                <p class="mt-1 text-sm text-zinc-600 dark:text-zinc-400">"Connect one to schedule posts to it."</p>
+                            </div>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <ul class="grid gap-3 sm:grid-cols-2" data-testid="connected-accounts">
+                                {connected.into_iter().map(|row| view! { <AccountCard row /> }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                </section>
+                {(!disconnected.is_empty()).then(|| view! {
+                    <section aria-labelledby="disconnected-heading">
+                        <h2 id="disconnected-heading" class="mb-1 font-heading text-lg font-semibold">"Disconnected"</h2>
+                        <p class="mb-3 text-sm text-zinc-600 dark:text-zinc-400">"Their posts and analytics are kept. Reconnect one to publish to it again."</p>
+                        <ul class="grid gap-3 sm:grid-cols-2" data-testid="disconnected-accounts">
+                            {disconnected.into_iter().map(|row| view! { <AccountCard row /> }).collect_view()}
+                        </ul>
+                    </section>
+                })}
+            </div>
+            <aside class="space-y-6">
+                <Card>
+                    <h2 class="font-heading text-lg font-semibold">"Your plan"</h2>
+                    <p class="mb-3 mt-1 text-sm text-zinc-600 dark:text-zinc-400">{format!("{} plan", data.plan_name)}</p>
+                    <UsageBar label="Connected accounts" used=data.connected limit=data.limit />
+                </Card>
+                {if has_room {
+                    view! { <ConnectCard /> }.into_any()
+                } else {
+                    view! {
+                        <PlanLimitPrompt message=limit_message.clone() />
+                    }.into_any()
+                }}
+            </aside>
+        </div>
+    }
+}
+
+#[component]
+fn AccountCard(row: AccountRow) -> impl IntoView {
+    let AccountRow {
+        id,
+        platform,
+        name,
+        connected_since,
+        health,
+        expires,
+    } = row;
+    let (badge, badge_class) = match &health {
+        AccountHealth::Connected => (
+            "Connected",
+            "bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200",
+        ),
+        AccountHealth::NeedsReconnect { .. } => (
+            "Needs reconnection",
+            "bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-200",
+        ),
+        AccountHealth::ExpiringSoon { .. } => (
+            "Access expiring soon",
+            "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200",
+        ),
+        AccountHealth::Disconnected => (
+            "Disconnected",
+            "bg-zinc-200 text-zinc-800 dark:bg-zinc-800 dark:text-zinc-200",
+        ),
+    };
+    let detail = match &health {
+        AccountHealth::NeedsReconnect { reason } => Some(reason.clone()),
+        AccountHealth::ExpiringSoon { .. } => Some(format!(
+            "The platform's access ends {expires} unless it is renewed before."
+        )),
+        _ => None,
+    };
+    let can_reconnect = matches!(
+        health,
+        AccountHealth::NeedsReconnect { .. } | AccountHealth::Disconnected
+    );
+    let connected = health != AccountHealth::Disconnected;
+    let id = id.to_string();
+    view! {
+        <li class="rounded-2xl border border-zinc-200 bg-white p-4 shadow-sm dark:border-zinc-800 dark:bg-zinc-900" data-testid="account" data-account-name=name.clone()>
+            <div class="flex items-start gap-3">
+                <span class=format!("grid h-10 w-10 shrink-0 place-items-center rounded-full text-xs font-bold {}", platform_class(platform)) aria-hidden="true">
+                    {platform_initial(platform)}
+                </span>
+                <div class="min-w-0 flex-1">
+                    <p class="truncate font-semibold">{name.clone()}</p>
+                    <p class="text-xs text-zinc-600 dark:text-zinc-400">
+                        {platform.label()}
+                        {(!connected_since.is_empty()).then(|| format!(" · connected since {connected_since}"))}
+                    </p>
+                </div>
+                <span class=format!("shrink-0 rounded-full px-2 py-0.5 text-xs font-semibold {badge_class}") data-testid="health">{badge}</span>
+            </div>
+            {detail.map(|text| view! { <p class="mt-3 text-sm text-zinc-700 dark:text-zinc-300" data-testid="health-detail">{text}</p> })}
+            <div class="mt-4 flex flex-wrap items-center justify-end gap-2">
+                {can_reconnect.then(|| view! {
+                    <form method="post" action=ReconnectAccount::PATH>
+                        <input type="hidden" name="id" value=id.clone() />
+                        <button type="submit" class=button_class(Variant::Primary, Size::Small) aria-label=format!("Reconnect {name}")>"Reconnect"</button>
+                    </form>
+                })}
+                {connected.then(|| view! {
+                    <ConfirmForm
+                        label="Disconnect"
+                        name=format!("Disconnect {name}")
+                        warning=format!("Disconnect {name}? Its posts and analytics are kept. Scheduled posts to it will not publish until you reconnect it.")
+                        action=DisconnectAccount::PATH
+                        fields=vec![("id", id.clone())]
+                        confirm="Disconnect"
+                    />
+                })}
+            </div>
+        </li>
+    }
+}
+
+/// Connecting: the platforms' own sign-in goes here once configured; until then, sandbox
+/// accounts that publish to the built-in sandbox.
+#[component]
+fn ConnectCard() -> impl IntoView {
+    view! {
+        <Card>
+            <h2 class="font-heading text-lg font-semibold">"Connect an account"</h2>
+            <p class="mt-1 text-sm text-zinc-600 dark:text-zinc-400" data-testid="oauth-note">
+                "Signing in with Instagram, Facebook or TikTok is not set up on this server yet. A sandbox account publishes to PostPilot's built-in sandbox, so you can try everything now."
+            </p>
+            <form method="post" action=ConnectAccount::PATH class="mt-4 space-y-3" data-testid="connect-form">
+                <div class="space-y-1.5">
+                    <label for="connect-platform" class="block text-sm font-medium text-zinc-700 dark:text-zinc-200">"Platform"</label>
+                    <select id="connect-platform" name="platform" class=CONTROL_CLASS>
+                        {Platform::ALL.iter().map(|p| view! { <option value=p.as_str()>{p.label()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="space-y-1.5">
+                    <label for="connect-name" class="block text-sm font-medium text-zinc-700 dark:text-zinc-200">"Account name"</label>
+                    <input id="connect-name" name="account_name" required maxlength="255" placeholder="@yourshop" class=CONTROL_CLASS />
+                </div>
+                <button type="submit" class=format!("w-full {}", button_class(Variant::Primary, Size::Medium))>"Connect sandbox account"</button>
+            </form>
+        </Card>
+    }
+}

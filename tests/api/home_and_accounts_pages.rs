@@ -1,0 +1,330 @@
+//! The home and accounts pages (rendered on the server only) through the real router, as a
+//! browser without JavaScript uses them: plain form posts to server functions that come back
+//! with a notice or with their error, account health with the reconnect reason, the plan's
+//! account limit, the onboarding checklist ticking itself off, and a retry from the failures.
+
+use chrono::{Duration, Utc};
+use reqwest::header::{ACCEPT, COOKIE, LOCATION};
+use reqwest::Response;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use app::model::{PlanTier, PostStatus};
+use app::server::entities::{post, social_account};
+
+use crate::helpers::{browser, page, spawn_app, Browser, TestApp};
+
+/// A form posted by a browser without JavaScript: the answer is a redirect.
+async fn submit(app: &TestApp, who: &Browser, path: &str, form: &[(&str, &str)]) -> Response {
+    app.client
+        .post(app.url(path))
+        .header(ACCEPT, "text/html")
+        .header(COOKIE, &who.cookie)
+        .header("origin", app.address.clone())
+        .header("referer", app.url("/accounts"))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn location(res: &Response) -> String {
+    res.headers()
+        .get(LOCATION)
+        .unwrap_or_else(|| panic!("no redirect: {}", res.status()))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The page a redirect leads to, read as the browser would.
+async fn follow(app: &TestApp, who: &Browser, res: &Response) -> String {
+    let to = location(res);
+    let path = to.strip_prefix(&app.address).unwrap_or(&to).to_string();
+    let (status, html) = page(app, who, &path).await;
+    assert_eq!(status, 200, "{path}");
+    html
+}
+
+async fn accounts_of(app: &TestApp, who: &Browser) -> Vec<social_account::Model> {
+    let user = app.user(&who.email).await;
+    social_account::Entity::find()
+        .filter(social_account::Column::UserId.eq(user.id))
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_free_user_connects_one_account_and_is_then_shown_the_upgrade_prompt() {
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Free, "UTC").await;
+
+    let (status, html) = page(&app, &who, "/accounts").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No account connected yet"), "{html}");
+    assert!(html.contains("data-testid=\"connect-form\""));
+    assert!(html.contains("aria-valuetext=\"0 of 1\""), "usage bar");
+    // The content is the server's: the browser keeps it as it is.
+    assert!(html.contains("data-server-body"));
+
+    let res = submit(
+        &app,
+        &who,
+        "/fn/accounts/connect",
+        &[("platform", "instagram"), ("account_name", "@linen.shop")],
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+    assert!(location(&res).ends_with("/accounts?notice=connected"));
+    let html = follow(&app, &who, &res).await;
+    assert!(html.contains("Account connected."), "the notice");
+    assert!(html.contains("data-account-name=\"@linen.shop\""));
+    assert!(html.contains(">Connected</span>"), "its health");
+    assert!(html.contains("aria-valuetext=\"1 of 1\""));
+    // At the limit: no form, the upgrade prompt instead.
+    assert!(!html.contains("data-testid=\"connect-form\""));
+    assert!(html.contains("data-testid=\"plan-limit\""));
+    assert!(html.contains("Your Free plan allows 1 connected account. Upgrade to connect more."));
+
+    // A second one (an old tab still showing the form) is refused, and the page says why.
+    let res = submit(
+        &app,
+        &who,
+        "/fn/accounts/connect",
+        &[("platform", "tiktok"), ("account_name", "@second")],
+    )
+    .await;
+    assert_eq!(res.status(), 302, "a plain form comes back to its page");
+    assert!(location(&res).contains("__err="), "{}", location(&res));
+    let html = follow(&app, &who, &res).await;
+    assert!(html.contains("Your Free plan allows 1 connected account."));
+    assert!(html.contains("href=\"/billing\""), "the way to more");
+    assert_eq!(accounts_of(&app, &who).await.len(), 1);
+
+    // Bad input is a clear error, not a 500.
+    let res = submit(
+        &app,
+        &who,
+        "/fn/accounts/connect",
+        &[("platform", "myspace"), ("account_name", "@x")],
+    )
+    .await;
+    let html = follow(&app, &who, &res).await;
+    assert!(html.contains("Choose a platform"), "{html}");
+}
+
+#[tokio::test]
+async fn health_shows_the_reconnect_reason_and_reconnect_clears_it() {
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Pro, "America/New_York").await;
+    let id = app.account(&who.token, "facebook").await;
+    let account = social_account::Entity::find_by_id(Uuid::parse_str(&id).unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let reason = "Facebook account fb needs to be reconnected: the token expired and could not be renewed (the platform said: session invalidated)";
+    let mut marked = account.clone().into_active_model();
+    marked.needs_reconnect = Set(true);
+    marked.reconnect_reason = Set(Some(reason.to_string()));
+    marked.update(&app.db).await.unwrap();
+
+    let (_, html) = page(&app, &who, "/accounts").await;
+    assert!(html.contains("Needs reconnection"));
+    assert!(html.contains("session invalidated"), "the reason is shown");
+    assert!(html.contains("aria-label=\"Reconnect "));
+    // The home page lists it too, with its own reconnect.
+    let (_, home) = page(&app, &who, "/dashboard").await;
+    assert!(home.contains("data-testid=\"attention\""));
+    assert!(home.contains("session invalidated"));
+
+    let res = submit(
+        &app,
+        &who,
+        "/fn/accounts/reconnect",
+        &[("id", &id), ("back", "/dashboard")],
+    )
+    .await;
+    assert!(location(&res).ends_with("/dashboard?notice=reconnected"));
+    let home = follow(&app, &who, &res).await;
+    assert!(home.contains("Account reconnected."));
+    assert!(!home.contains("data-testid=\"attention\""));
+    let stored = &accounts_of(&app, &who).await[0];
+    assert!(!stored.needs_reconnect && stored.reconnect_reason.is_none());
+
+    // Disconnecting keeps the account (and says so); reconnecting brings it back.
+    let res = submit(&app, &who, "/fn/accounts/disconnect", &[("id", &id)]).await;
+    let html = follow(&app, &who, &res).await;
+    assert!(html.contains("Its posts and analytics are kept."));
+    assert!(html.contains("data-testid=\"disconnected-accounts\""));
+    let res = submit(&app, &who, "/fn/accounts/reconnect", &[("id", &id)]).await;
+    assert!(location(&res).ends_with("/accounts?notice=reconnected"));
+    assert!(accounts_of(&app, &who).await[0].is_connected);
+
+    // An account holding real platform tokens needs the platform's sign-in: refused, with why.
+    let mut with_tokens = accounts_of(&app, &who).await[0].clone().into_active_model();
+    with_tokens.access_token_enc = Set(Some("sealed".into()));
+    with_tokens.needs_reconnect = Set(true);
+    with_tokens.update(&app.db).await.unwrap();
+    let res = submit(&app, &who, "/fn/accounts/reconnect", &[("id", &id)]).await;
+    let html = follow(&app, &who, &res).await;
+    assert!(html.contains("must be signed in to again"), "{html}");
+    assert!(accounts_of(&app, &who).await[0].needs_reconnect);
+
+    // Someone else's account is not found, whatever its id.
+    let other = browser(&app, PlanTier::Pro, "UTC").await;
+    let res = submit(&app, &other, "/fn/accounts/disconnect", &[("id", &id)]).await;
+    let html = follow(&app, &other, &res).await;
+    assert!(html.contains("not found"), "{html}");
+    assert!(accounts_of(&app, &who).await[0].is_connected);
+}
+
+#[tokio::test]
+async fn racing_reconnects_at_the_plan_limit_connect_exactly_one() {
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Free, "UTC").await;
+    // Two disconnected accounts, none connected: Free leaves room for one.
+    let first = app.account(&who.token, "instagram").await;
+    app.delete_bearer(&format!("/api/v1/accounts/{first}"), &who.token)
+        .await;
+    let second = app.account(&who.token, "facebook").await;
+    app.delete_bearer(&format!("/api/v1/accounts/{second}"), &who.token)
+        .await;
+
+    let (form_a, form_b) = ([("id", first.as_str())], [("id", second.as_str())]);
+    let (a, b) = tokio::join!(
+        submit(&app, &who, "/fn/accounts/reconnect", &form_a),
+        submit(&app, &who, "/fn/accounts/reconnect", &form_b),
+    );
+    let errors = [&a, &b]
+        .iter()
+        .filter(|res| location(res).contains("__err="))
+        .count();
+    assert_eq!(errors, 1, "{} / {}", location(&a), location(&b));
+    let connected = accounts_of(&app, &who)
+        .await
+        .iter()
+        .filter(|a| a.is_connected)
+        .count();
+    assert_eq!(connected, 1);
+}
+
+fn product() -> Value {
+    json!({"title": "Linen Summer Dress", "description": "Breathable linen.", "price": "59.00", "currency": "USD",
+           "url": "https://shop.example.com/dress", "image_url": "https://shop.example.com/dress.jpg"})
+}
+
+#[tokio::test]
+async fn the_home_page_ticks_off_onboarding_and_retries_a_failure() {
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Pro, "UTC").await;
+
+    let (status, html) = page(&app, &who, "/dashboard").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-testid=\"greeting\""));
+    assert!(html.contains("data-testid=\"onboarding\""));
+    assert!(html.contains("0 of 4 done"));
+    assert!(html.contains("data-testid=\"no-next-posts\""));
+    assert!(html.contains("data-testid=\"no-failures\""));
+
+    let account = app.account(&who.token, "facebook").await;
+    let (_, html) = page(&app, &who, "/dashboard").await;
+    assert!(html.contains("1 of 4 done"));
+
+    let res = app
+        .post_bearer(
+            "/api/v1/queue",
+            &who.token,
+            &json!({"product_data": product(), "platforms": ["facebook"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let item = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, html) = page(&app, &who, "/dashboard").await;
+    assert!(html.contains("2 of 4 done"));
+
+    // Approving with a time schedules the posts: the last two steps at once, and the
+    // checklist is gone.
+    let at = Utc::now() + Duration::hours(2);
+    let res = app
+        .post_bearer(
+            &format!("/api/v1/queue/{item}/generate"),
+            &who.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post_bearer(
+            &format!("/api/v1/queue/{item}/approve"),
+            &who.token,
+            &json!({"scheduled_for": at, "account_ids": [account]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let (_, html) = page(&app, &who, "/dashboard").await;
+    assert!(!html.contains("data-testid=\"onboarding\""), "done: gone");
+    assert!(html.contains("data-testid=\"next-posts\""));
+    assert!(
+        html.contains("Linen Summer Dress"),
+        "the approved caption is next"
+    );
+
+    // A failure of this week, with its reason and a retry that puts it back in line.
+    let user = app.user(&who.email).await;
+    let failed = post::Entity::find()
+        .filter(post::Column::UserId.eq(user.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let failed_id = failed.id;
+    let mut row = failed.into_active_model();
+    row.status = Set(PostStatus::Failed);
+    row.error_message = Set(Some("Facebook said: the page was unpublished".into()));
+    row.updated_at = Set(Utc::now() - Duration::hours(1));
+    row.update(&app.db).await.unwrap();
+    let (_, html) = page(&app, &who, "/dashboard").await;
+    assert!(html.contains("data-testid=\"failures\""));
+    assert!(html.contains("the page was unpublished"));
+    assert!(html.contains("All 1 failed"));
+
+    let res = submit(
+        &app,
+        &who,
+        "/fn/home/retry",
+        &[("id", &failed_id.to_string())],
+    )
+    .await;
+    assert!(location(&res).ends_with("/dashboard?notice=retried"));
+    let html = follow(&app, &who, &res).await;
+    assert!(html.contains("The post is back in line"));
+    assert!(html.contains("data-testid=\"no-failures\""));
+    let retried = post::Entity::find_by_id(failed_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(retried.status, PostStatus::Scheduled);
+}
+
+#[tokio::test]
+async fn signed_out_visitors_of_the_server_rendered_pages_are_sent_to_sign_in() {
+    let app = spawn_app().await;
+    for path in ["/dashboard", "/accounts"] {
+        let res = app
+            .client
+            .get(app.url(path))
+            .header(ACCEPT, "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 302, "{path}");
+        assert!(location(&res).starts_with("/login?next="), "{path}");
+    }
+}
