@@ -9,6 +9,7 @@ pub mod fns;
 pub mod model;
 pub mod nav;
 pub mod pages;
+pub mod placeholders;
 pub mod plans;
 pub mod platforms;
 mod root;

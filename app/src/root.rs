@@ -14,6 +14,7 @@ use crate::pages::compose::{ComposePage, EditPostPage};
 use crate::pages::marketing::{landing::LandingPage, pricing::PricingPage};
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::posts::PostsPage;
+use crate::pages::templates::TemplatesPage;
 #[cfg(feature = "ssr")]
 use crate::pages::{accounts::AccountsPage, dashboard::DashboardPage};
 // In the browser, the marketing pages are documents of their own and the server-rendered
@@ -118,6 +119,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/posts/:id/edit") view=EditPostPage ssr=SsrMode::Async />
                 <Route path=path!("/calendar") view=CalendarPage ssr=SsrMode::Async />
                 <Route path=path!("/accounts") view=AccountsPage ssr=SsrMode::Async />
+                <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -15,14 +15,26 @@ use app::server::entities::{post, social_account};
 
 use crate::helpers::{browser, page, spawn_app, Browser, TestApp};
 
-/// A form posted by a browser without JavaScript: the answer is a redirect.
+/// A form on the accounts page posted by a browser without JavaScript: the answer is a
+/// redirect.
 async fn submit(app: &TestApp, who: &Browser, path: &str, form: &[(&str, &str)]) -> Response {
+    submit_from(app, who, "/accounts", path, form).await
+}
+
+/// A form on page `from`, posted without JavaScript (a failure comes back to `from`).
+async fn submit_from(
+    app: &TestApp,
+    who: &Browser,
+    from: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> Response {
     app.client
         .post(app.url(path))
         .header(ACCEPT, "text/html")
         .header(COOKIE, &who.cookie)
         .header("origin", app.address.clone())
-        .header("referer", app.url("/accounts"))
+        .header("referer", app.url(from))
         .form(form)
         .send()
         .await
@@ -327,4 +339,117 @@ async fn signed_out_visitors_of_the_server_rendered_pages_are_sent_to_sign_in() 
         assert_eq!(res.status(), 302, "{path}");
         assert!(location(&res).starts_with("/login?next="), "{path}");
     }
+}
+
+#[tokio::test]
+async fn templates_are_made_listed_used_and_deleted_from_their_page() {
+    let app = spawn_app().await;
+    let who = browser(&app, PlanTier::Pro, "UTC").await;
+    let (status, html) = page(&app, &who, "/templates").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No templates yet"));
+    assert!(html.contains("data-testid=\"template-form\""), "the editor");
+    assert!(html.contains("{{product.title}}"), "placeholders offered");
+
+    let save = |form: Vec<(&'static str, String)>| {
+        let (app, who) = (&app, &who);
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            submit_from(app, who, "/templates", "/fn/templates/save", &form).await
+        }
+    };
+    // A bad template comes back with the field's error.
+    let res = save(vec![
+        ("id", String::new()),
+        ("name", "Launch".into()),
+        ("content", "   ".into()),
+        ("hashtags", String::new()),
+    ])
+    .await;
+    assert!(location(&res).contains("__err="));
+    let (_, html) = page(&app, &who, &location(&res).replace(&app.address, "")).await;
+    assert!(html.contains("Content is required"), "{html}");
+
+    let res = save(vec![
+        ("id", String::new()),
+        ("name", "Launch".into()),
+        (
+            "content",
+            "New: {{product.title}} for {{product.price}} {{product.currency}}".into(),
+        ),
+        ("hashtags", "new {{product.title}}".into()),
+        ("platforms[]", "instagram".into()),
+    ])
+    .await;
+    assert!(
+        location(&res).ends_with("/templates?notice=created"),
+        "{}",
+        location(&res)
+    );
+    let html = follow(&app, &who, &res).await;
+    assert!(html.contains("Template created."));
+    assert!(html.contains("data-template-name=\"Launch\""));
+    let user = app.user(&who.email).await;
+    let template = app::server::entities::template::Entity::find()
+        .filter(app::server::entities::template::Column::UserId.eq(user.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // "Use" with a queue item opens the composer filled in with its product.
+    let res = app
+        .post_bearer(
+            "/api/v1/queue",
+            &who.token,
+            &json!({"product_data": product(), "platforms": ["instagram"]}),
+        )
+        .await;
+    let item = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, editor) = page(&app, &who, &format!("/templates?edit={}", template.id)).await;
+    assert!(
+        editor.contains("Linen Summer Dress"),
+        "the queue item is offered for the preview"
+    );
+    let (status, compose) = page(
+        &app,
+        &who,
+        &format!("/compose?template={}&product={item}", template.id),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        compose.contains("New: Linen Summer Dress for 59.00 USD"),
+        "{compose}"
+    );
+
+    // Editing keeps one template; deleting removes it.
+    let res = save(vec![
+        ("id", template.id.to_string()),
+        ("name", "Launch v2".into()),
+        ("content", "{{product.title}} is here".into()),
+        ("hashtags", String::new()),
+    ])
+    .await;
+    let html = follow(&app, &who, &res).await;
+    assert!(html.contains("Template saved."));
+    assert!(html.contains("data-template-name=\"Launch v2\""));
+    let res = submit_from(
+        &app,
+        &who,
+        "/templates",
+        "/fn/templates/delete",
+        &[("id", &template.id.to_string())],
+    )
+    .await;
+    let html = follow(&app, &who, &res).await;
+    assert!(html.contains("Template deleted."));
+    assert!(html.contains("No templates yet"));
+    // Someone else's template cannot be opened or used.
+    let other = browser(&app, PlanTier::Pro, "UTC").await;
+    let (status, _) = page(&app, &other, &format!("/compose?template={}", template.id)).await;
+    assert_ne!(status, 500);
 }

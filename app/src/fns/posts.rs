@@ -47,6 +47,9 @@ pub struct ComposeContext {
     pub post: Option<EditablePost>,
     /// The time the form starts with (the edited post's, or the calendar slot's).
     pub initial_time: String,
+    /// A new post's caption and hashtags from a template ("Use" on the templates page),
+    /// filled in with a queue item's product when one was chosen.
+    pub prefill: Option<(String, Vec<String>)>,
 }
 
 /// The composer's data; `post_id` opens a post for editing, `at` (`datetime-local`) or
@@ -57,6 +60,8 @@ pub async fn compose_data(
     at: Option<String>,
     date: Option<String>,
     tz: Option<String>,
+    template: Option<Uuid>,
+    product: Option<Uuid>,
 ) -> Result<ComposeContext, AppError> {
     super::with_status(
         async move {
@@ -105,6 +110,27 @@ pub async fn compose_data(
                     .unwrap_or_default(),
                 (None, None, None) => String::new(),
             };
+            let prefill = match (&post, template) {
+                (None, Some(id)) => {
+                    let rendered = match product {
+                        Some(item) => {
+                            let item =
+                                crate::server::services::queue::find(&state.db, &owner, item)
+                                    .await?;
+                            templates::render(&state.db, &owner, id, &item.product_data).await?
+                        }
+                        None => {
+                            let raw = templates::find(&state.db, &owner, id).await?;
+                            crate::model::RenderedTemplate {
+                                content: raw.content.clone(),
+                                hashtags: raw.hashtags.0.clone(),
+                            }
+                        }
+                    };
+                    Some((rendered.content, rendered.hashtags))
+                }
+                _ => None,
+            };
             Ok(ComposeContext {
                 zone: zone.name().to_string(),
                 accounts,
@@ -112,6 +138,7 @@ pub async fn compose_data(
                 best_times,
                 post,
                 initial_time,
+                prefill,
             })
         }
         .await,

@@ -59,9 +59,20 @@ fn Composer(post_id: Option<Uuid>) -> impl IntoView {
     let data = crate::fns::resource(
         move || {
             let q = query.read();
-            (post_id, q.get("at"), q.get("date"), q.get("tz"))
+            let id = |key: &str| q.get(key).and_then(|v| Uuid::parse_str(&v).ok());
+            let (template, product) = (id("template"), id("product"));
+            (
+                post_id,
+                q.get("at"),
+                q.get("date"),
+                q.get("tz"),
+                template,
+                product,
+            )
         },
-        |(post_id, at, date, tz)| compose_data(post_id, at, date, tz),
+        |(post_id, at, date, tz, template, product)| {
+            compose_data(post_id, at, date, tz, template, product)
+        },
     );
     let title = if post_id.is_some() {
         "Edit post"
@@ -104,6 +115,7 @@ fn ComposerForm(data: ComposeContext) -> impl IntoView {
         best_times,
         post,
         initial_time,
+        prefill,
     } = data;
     let editing = post.clone();
     let locked_status = editing
@@ -115,12 +127,12 @@ fn ComposerForm(data: ComposeContext) -> impl IntoView {
     let action = ServerAction::<SavePost>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
 
-    let content = RwSignal::new(post.as_ref().map(|p| p.content.clone()).unwrap_or_default());
-    let tags = RwSignal::new(
-        post.as_ref()
-            .map(|p| p.hashtags.join(" "))
-            .unwrap_or_default(),
-    );
+    let (content, tags) = match (&post, prefill) {
+        (Some(p), _) => (p.content.clone(), p.hashtags.join(" ")),
+        (None, Some((content, hashtags))) => (content, hashtags.join(" ")),
+        (None, None) => Default::default(),
+    };
+    let (content, tags) = (RwSignal::new(content), RwSignal::new(tags));
     let media = RwSignal::new(
         post.as_ref()
             .map(|p| p.media_urls.join("\n"))

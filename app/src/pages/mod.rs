@@ -14,3 +14,4 @@ pub mod posts;
 #[cfg(feature = "ssr")]
 pub mod server_kit;
 pub mod server_rendered;
+pub mod templates;

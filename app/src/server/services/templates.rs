@@ -12,6 +12,7 @@ use super::paging::PageRequest;
 use super::posts::normalize_hashtags;
 use crate::error::AppError;
 use crate::model::{Page, Platform, RenderedTemplate, TemplateView};
+use crate::placeholders;
 use crate::server::entities::{template, user, StringList};
 
 const MAX_NAME_CHARS: usize = 255;
@@ -162,7 +163,7 @@ pub async fn render(
         .hashtags
         .0
         .iter()
-        .map(|tag| fill(tag, product).split_whitespace().collect::<String>())
+        .map(|tag| placeholders::fill_tag(tag, |field| Some(value_text(product.get(field)))))
         .filter(|tag| !tag.is_empty())
         .collect();
     Ok(RenderedTemplate {
@@ -171,27 +172,23 @@ pub async fn render(
     })
 }
 
-/// Replaces each `{{ product.field }}` with the product's value: text as is, numbers
-/// written out, lists joined with ", ", anything missing with nothing. Other braces stay.
+/// Fills a template's text with the product's values (`placeholders::fill`): text as is,
+/// numbers written out, lists joined with ", ", anything missing with nothing.
 pub fn fill(text: &str, product: &Value) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else {
-            out.push_str(&rest[open..]);
-            return out;
-        };
-        let key = after[..close].trim();
-        match key.strip_prefix("product.") {
-            Some(field) => out.push_str(&value_text(product.get(field.trim()))),
-            None => out.push_str(&rest[open..open + 2 + close + 2]),
-        }
-        rest = &after[close + 2..];
-    }
-    out.push_str(rest);
-    out
+    placeholders::fill(text, |field| Some(value_text(product.get(field))))
+}
+
+/// Every field of a product as text, for the template editor's preview in the browser.
+pub fn product_fields(product: &Value) -> Vec<(String, String)> {
+    product
+        .as_object()
+        .map(|fields| {
+            fields
+                .iter()
+                .map(|(name, value)| (name.clone(), value_text(Some(value))))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn value_text(value: Option<&Value>) -> String {
