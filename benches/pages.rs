@@ -6,8 +6,9 @@
 //! takes future times, so the server is then stopped and the posts are spread over the whole
 //! current month in the SQLite file (those already past become `posted`), and started again.
 //! Then it signs in through the browser form (`POST /fn/auth/login`) and measures:
-//! - server render latency p50/p99 of `/posts`, `/calendar`, `/calendar?view=week` and
-//!   `/compose`, 8 connections for 5 s each, with the session cookies and
+//! - server render latency p50/p99 of `/posts`, `/calendar`, `/calendar?view=week`,
+//!   `/compose`, `/dashboard`, `/accounts` and `/templates`, 8 connections for 5 s each, with
+//!   the session cookies and
 //!   `Accept-Encoding: br, gzip` (what a browser sends; compression is part of the cost);
 //! - requests/s of `/` and `/pricing` signed out at 32 connections, beside `/health`'s;
 //! - the bytes a first visit to `/calendar` (and `/dashboard`) transfers: the page as served
@@ -105,7 +106,15 @@ async fn main() {
         "{:<24} {:>6} {:>8} {:>9} {:>9} {:>10} {:>10}  p99 target",
         "page", "status", "req/s", "p50 ms", "p99 ms", "html KB", "wire KB"
     );
-    for path in ["/posts", "/calendar", "/calendar?view=week", "/compose"] {
+    for path in [
+        "/posts",
+        "/calendar",
+        "/calendar?view=week",
+        "/compose",
+        "/dashboard",
+        "/accounts",
+        "/templates",
+    ] {
         let url = format!("{}{path}", server.base);
         let probe = page_request(&client, &url, &cookie).send().await.unwrap();
         let status = probe.status().as_u16();

@@ -189,6 +189,15 @@ pub const SERVER_RENDERED_PAGES: [&str; 5] = [
     "/templates",
 ];
 
+/// The document title of a sidebar page: "Queue · PostPilot".
+pub fn page_title(path: &str) -> String {
+    let label = NAV_ITEMS
+        .iter()
+        .find(|item| item.href == path)
+        .map_or(BRAND.name, |item| item.label);
+    format!("{label} · {}", BRAND.name)
+}
+
 /// Whether a link to `path` loads a new document instead of navigating in the browser.
 pub fn is_server_rendered(path: &str) -> bool {
     SERVER_RENDERED_PAGES.contains(&path)

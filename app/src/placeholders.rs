@@ -41,6 +41,21 @@ pub fn fill(text: &str, value: impl Fn(&str) -> Option<String>) -> String {
     out
 }
 
+/// The first `{{product.…}}` placeholder left in `text`, if any (a post must not go out with
+/// one: it would read "{{product.title}}" to the world).
+pub fn first_unfilled(text: &str) -> Option<&str> {
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let close = after.find("}}")?;
+        if after[..close].trim().starts_with("product.") {
+            return Some(&rest[open..open + 2 + close + 2]);
+        }
+        rest = &after[close + 2..];
+    }
+    None
+}
+
 /// A hashtag filled in: its placeholders replaced and its spaces removed ("" if nothing is left).
 pub fn fill_tag(tag: &str, value: impl Fn(&str) -> Option<String>) -> String {
     fill(tag, value).split_whitespace().collect()
@@ -66,5 +81,10 @@ mod tests {
         );
         assert_eq!(fill_tag("{{product.title}}", value), "LinenDress");
         assert_eq!(placeholder("price"), "{{product.price}}");
+        assert_eq!(
+            first_unfilled("Hi {{user}} and {{ product.title }}!"),
+            Some("{{ product.title }}")
+        );
+        assert_eq!(first_unfilled("Hi {{user}} {{ unclosed"), None);
     }
 }

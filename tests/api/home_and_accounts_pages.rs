@@ -180,10 +180,33 @@ async fn health_shows_the_reconnect_reason_and_reconnect_clears_it() {
     with_tokens.access_token_enc = Set(Some("sealed".into()));
     with_tokens.needs_reconnect = Set(true);
     with_tokens.update(&app.db).await.unwrap();
+    let (_, html) = page(&app, &who, "/accounts").await;
+    assert!(
+        html.contains("data-testid=\"reconnect-note\""),
+        "no button that cannot work"
+    );
+    assert!(!html.contains("aria-label=\"Reconnect "));
     let res = submit(&app, &who, "/fn/accounts/reconnect", &[("id", &id)]).await;
     let html = follow(&app, &who, &res).await;
-    assert!(html.contains("must be signed in to again"), "{html}");
+    assert!(
+        html.contains("Reconnecting it takes signing in with Facebook again"),
+        "{html}"
+    );
     assert!(accounts_of(&app, &who).await[0].needs_reconnect);
+
+    // Nor does a disconnected account that published to the platform itself come back as a
+    // sandbox account.
+    let mut real = accounts_of(&app, &who).await[0].clone().into_active_model();
+    real.access_token_enc = Set(None);
+    real.account_id_external = Set("1784140000000".into());
+    real.is_connected = Set(false);
+    real.update(&app.db).await.unwrap();
+    let res = submit(&app, &who, "/fn/accounts/reconnect", &[("id", &id)]).await;
+    assert!(location(&res).contains("__err="));
+    assert!(!accounts_of(&app, &who).await[0].is_connected);
+    let mut back = accounts_of(&app, &who).await[0].clone().into_active_model();
+    back.is_connected = Set(true);
+    back.update(&app.db).await.unwrap();
 
     // Someone else's account is not found, whatever its id.
     let other = browser(&app, PlanTier::Pro, "UTC").await;
@@ -304,7 +327,7 @@ async fn the_home_page_ticks_off_onboarding_and_retries_a_failure() {
     let (_, html) = page(&app, &who, "/dashboard").await;
     assert!(html.contains("data-testid=\"failures\""));
     assert!(html.contains("the page was unpublished"));
-    assert!(html.contains("All 1 failed"));
+    assert!(html.contains("Failed in the last 7 days (1)"));
 
     let res = submit(
         &app,
@@ -398,11 +421,13 @@ async fn templates_are_made_listed_used_and_deleted_from_their_page() {
         .unwrap();
 
     // "Use" with a queue item opens the composer filled in with its product.
+    let mut throw = product();
+    throw["title"] = json!("Alpaca Throw");
     let res = app
         .post_bearer(
             "/api/v1/queue",
             &who.token,
-            &json!({"product_data": product(), "platforms": ["instagram"]}),
+            &json!({"product_data": throw, "platforms": ["instagram"]}),
         )
         .await;
     let item = res.json::<Value>().await.unwrap()["id"]
@@ -411,7 +436,7 @@ async fn templates_are_made_listed_used_and_deleted_from_their_page() {
         .to_string();
     let (_, editor) = page(&app, &who, &format!("/templates?edit={}", template.id)).await;
     assert!(
-        editor.contains("Linen Summer Dress"),
+        editor.contains(">Alpaca Throw</option>"),
         "the queue item is offered for the preview"
     );
     let (status, compose) = page(
@@ -422,9 +447,33 @@ async fn templates_are_made_listed_used_and_deleted_from_their_page() {
     .await;
     assert_eq!(status, 200);
     assert!(
-        compose.contains("New: Linen Summer Dress for 59.00 USD"),
+        compose.contains("New: Alpaca Throw for 59.00 USD"),
         "{compose}"
     );
+    // Without a product the placeholders stay, and a post cannot be scheduled with them.
+    let (_, raw) = page(&app, &who, &format!("/compose?template={}", template.id)).await;
+    assert!(raw.contains("New: {{product.title}}"));
+    let account = app.account(&who.token, "facebook").await;
+    let res = app
+        .post_bearer(
+            "/api/v1/posts",
+            &who.token,
+            &json!({"account_id": account, "content": "New: {{product.title}}",
+                    "scheduled_for": Utc::now() + Duration::hours(3)}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let said = res.text().await.unwrap();
+    assert!(
+        said.contains("Fill in or remove the template placeholder {{product.title}}"),
+        "{said}"
+    );
+    // Someone else's template cannot be opened or used.
+    let other = browser(&app, PlanTier::Pro, "UTC").await;
+    let (status, html) = page(&app, &other, &format!("/compose?template={}", template.id)).await;
+    assert_ne!(status, 500);
+    assert!(html.contains("Template not found"), "{html}");
+    assert!(!html.contains("New: {{product.title}}"));
 
     // Editing keeps one template; deleting removes it.
     let res = save(vec![
@@ -448,8 +497,4 @@ async fn templates_are_made_listed_used_and_deleted_from_their_page() {
     let html = follow(&app, &who, &res).await;
     assert!(html.contains("Template deleted."));
     assert!(html.contains("No templates yet"));
-    // Someone else's template cannot be opened or used.
-    let other = browser(&app, PlanTier::Pro, "UTC").await;
-    let (status, _) = page(&app, &other, &format!("/compose?template={}", template.id)).await;
-    assert_ne!(status, 500);
 }

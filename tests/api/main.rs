@@ -24,6 +24,7 @@ mod posts;
 mod product_import;
 mod publishing;
 mod queue;
+mod queue_page;
 mod scheduling_pages;
 mod security;
 mod templates;

@@ -55,7 +55,7 @@ pub fn DashboardShell(children: ChildrenFn) -> impl IntoView {
 fn Sidebar() -> impl IntoView {
     view! {
         <aside class="hidden w-60 shrink-0 flex-col border-r border-zinc-200 bg-white px-3 py-4 md:flex dark:border-zinc-800 dark:bg-zinc-900">
-            <a href="/dashboard" class="mb-6 flex items-center gap-2 px-2">
+            <a href="/dashboard" rel="external" class="mb-6 flex items-center gap-2 px-2">
                 <span class="grid h-8 w-8 place-items-center rounded-lg bg-primary font-heading text-sm font-bold text-white">"P"</span>
                 <span class="font-heading text-lg font-bold">{BRAND.name}</span>
             </a>

@@ -19,8 +19,10 @@ pub struct AccountRow {
     /// "Nov 24, 2026", or empty when it was never connected.
     pub connected_since: String,
     pub health: AccountHealth,
-    /// When an expiring token expires ("Tue, Nov 24, 2026, 3:30 PM"), else empty.
-    pub expires: String,
+    /// What the health badge needs said (the reason, when access ends), or empty.
+    pub detail: String,
+    /// Why "Reconnect" cannot fix it here (`accounts::reconnect_blocker`), or empty.
+    pub reconnect_blocked: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,14 +61,11 @@ pub async fn list_accounts() -> Result<AccountsData, AppError> {
                     name: account.account_name.clone(),
                     connected_since: account
                         .connected_at
+                        .filter(|_| account.is_connected)
                         .map(|at| local_time::format_date(zone, at))
                         .unwrap_or_default(),
-                    expires: match &health {
-                        AccountHealth::ExpiringSoon { at } => {
-                            local_time::format_datetime(zone, *at)
-                        }
-                        _ => String::new(),
-                    },
+                    detail: health_detail(zone, &health),
+                    reconnect_blocked: accounts::reconnect_blocker(&account).unwrap_or_default(),
                     health,
                 })
                 .collect();
@@ -84,6 +83,24 @@ pub async fn list_accounts() -> Result<AccountsData, AppError> {
         }
         .await,
     )
+}
+
+/// What an account's health needs said beside its badge, in the user's zone.
+#[cfg(feature = "ssr")]
+pub(crate) fn health_detail(zone: chrono_tz::Tz, health: &AccountHealth) -> String {
+    use crate::server::services::local_time;
+    match health {
+        AccountHealth::NeedsReconnect { reason } => reason.clone(),
+        AccountHealth::ExpiringSoon { at } if *at <= chrono::Utc::now() => format!(
+            "The platform's access ended {}; PostPilot keeps trying to renew it.",
+            local_time::format_datetime(zone, *at)
+        ),
+        AccountHealth::ExpiringSoon { at } => format!(
+            "The platform's access ends {} unless it is renewed before.",
+            local_time::format_datetime(zone, *at)
+        ),
+        _ => String::new(),
+    }
 }
 
 /// Connects a sandbox account (the platforms' own sign-in arrives with the integrations).

@@ -96,20 +96,16 @@ pub async fn load_home() -> Result<HomeData, AppError> {
             };
             let attention = summary
                 .needing_attention()
-                .map(|(account, health)| AttentionAccount {
-                    id: account.id,
-                    platform: account.platform,
-                    name: account.account_name.clone(),
-                    problem: match health {
-                        AccountHealth::NeedsReconnect { reason } => reason.clone(),
-                        AccountHealth::ExpiringSoon { at } => format!(
-                            "Its access expires {} unless it is renewed before.",
-                            local_time::format_datetime(zone, *at)
-                        ),
-                        _ => String::new(),
-                    },
-                    reconnect: matches!(health, AccountHealth::NeedsReconnect { .. })
-                        && account.access_token_enc.is_none(),
+                .map(|(account, health)| {
+                    let blocker = crate::server::services::accounts::reconnect_blocker(account);
+                    AttentionAccount {
+                        id: account.id,
+                        platform: account.platform,
+                        name: account.account_name.clone(),
+                        problem: super::accounts::health_detail(zone, health),
+                        reconnect: matches!(health, AccountHealth::NeedsReconnect { .. })
+                            && blocker.is_none(),
+                    }
                 })
                 .collect();
             let o = summary.onboarding;

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod calendar;
 pub mod home;
 pub mod posts;
+pub mod queue;
 pub mod templates;
 
 /// How a page's resources travel from the server render to the browser.

@@ -164,7 +164,7 @@ fn in_user_zone(local: chrono::NaiveDateTime, shown: Option<&str>, zone: chrono_
 }
 
 #[cfg(feature = "ssr")]
-async fn connected_accounts(
+pub(crate) async fn connected_accounts(
     db: &sea_orm::DatabaseConnection,
     owner: &crate::server::entities::user::Model,
 ) -> Result<Vec<AccountChoice>, AppError> {

@@ -22,7 +22,7 @@ use crate::model::{AccountHealth, Platform};
 #[component]
 pub fn AccountsPage() -> impl IntoView {
     view! {
-        <Title text="Accounts · PostPilot" />
+        <Title text=crate::nav::page_title("/accounts") />
         <DashboardShell>
             <ServerBody>
                 <Suspense>
@@ -58,6 +58,8 @@ fn Accounts(data: AccountsData) -> impl IntoView {
         .cloned()
         .partition(|row| row.health != AccountHealth::Disconnected);
     let has_room = data.has_room();
+    // At the limit the sidebar already says so: a refused connect needs no second prompt.
+    let error = error.filter(|e| has_room || !matches!(e, crate::error::AppError::Forbidden(_)));
     let limit_message = data.limit_message.clone();
     view! {
         <PageHeader title="Accounts" subtitle="The Instagram, Facebook and TikTok profiles PostPilot publishes to." />
@@ -77,7 +79,7 @@ fn Accounts(data: AccountsData) -> impl IntoView {
                     } else {
                         view! {
                             <ul class="grid gap-3 sm:grid-cols-2" data-testid="connected-accounts">
-                                {connected.into_iter().map(|row| view! { <AccountCard row /> }).collect_view()}
+                                {connected.into_iter().map(|row| view! { <AccountCard row connected_room=has_room /> }).collect_view()}
                             </ul>
                         }.into_any()
                     }}
@@ -87,7 +89,7 @@ fn Accounts(data: AccountsData) -> impl IntoView {
                         <h2 id="disconnected-heading" class="mb-1 font-heading text-lg font-semibold">"Disconnected"</h2>
                         <p class="mb-3 text-sm text-zinc-600 dark:text-zinc-400">"Their posts and analytics are kept. Reconnect one to publish to it again."</p>
                         <ul class="grid gap-3 sm:grid-cols-2" data-testid="disconnected-accounts">
-                            {disconnected.into_iter().map(|row| view! { <AccountCard row /> }).collect_view()}
+                            {disconnected.into_iter().map(|row| view! { <AccountCard row connected_room=has_room /> }).collect_view()}
                         </ul>
                     </section>
                 })}
@@ -111,14 +113,15 @@ fn Accounts(data: AccountsData) -> impl IntoView {
 }
 
 #[component]
-fn AccountCard(row: AccountRow) -> impl IntoView {
+fn AccountCard(row: AccountRow, connected_room: bool) -> impl IntoView {
     let AccountRow {
         id,
         platform,
         name,
         connected_since,
         health,
-        expires,
+        detail,
+        reconnect_blocked,
     } = row;
     let (badge, badge_class) = match &health {
         AccountHealth::Connected => (
@@ -138,17 +141,22 @@ fn AccountCard(row: AccountRow) -> impl IntoView {
             "bg-zinc-200 text-zinc-800 dark:bg-zinc-800 dark:text-zinc-200",
         ),
     };
-    let detail = match &health {
-        AccountHealth::NeedsReconnect { reason } => Some(reason.clone()),
-        AccountHealth::ExpiringSoon { .. } => Some(format!(
-            "The platform's access ends {expires} unless it is renewed before."
-        )),
-        _ => None,
-    };
-    let can_reconnect = matches!(
+    let detail = (!detail.is_empty()).then_some(detail);
+    let broken = matches!(
         health,
         AccountHealth::NeedsReconnect { .. } | AccountHealth::Disconnected
     );
+    // A disconnected account needs room in the plan to come back.
+    let room = connected_room || health != AccountHealth::Disconnected;
+    let can_reconnect = broken && reconnect_blocked.is_empty() && room;
+    let why_not = match (broken, reconnect_blocked.is_empty(), room) {
+        (true, false, _) => Some(reconnect_blocked),
+        (true, true, false) => Some(
+            "Your plan's accounts are all in use: upgrade or disconnect one to reconnect this one."
+                .to_string(),
+        ),
+        _ => None,
+    };
     let connected = health != AccountHealth::Disconnected;
     let id = id.to_string();
     view! {
@@ -167,6 +175,7 @@ fn AccountCard(row: AccountRow) -> impl IntoView {
                 <span class=format!("shrink-0 rounded-full px-2 py-0.5 text-xs font-semibold {badge_class}") data-testid="health">{badge}</span>
             </div>
             {detail.map(|text| view! { <p class="mt-3 text-sm text-zinc-700 dark:text-zinc-300" data-testid="health-detail">{text}</p> })}
+            {why_not.map(|text| view! { <p class="mt-2 text-sm text-zinc-600 dark:text-zinc-400" data-testid="reconnect-note">{text}</p> })}
             <div class="mt-4 flex flex-wrap items-center justify-end gap-2">
                 {can_reconnect.then(|| view! {
                     <form method="post" action=ReconnectAccount::PATH>

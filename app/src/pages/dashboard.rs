@@ -19,7 +19,7 @@ use crate::fns::home::{load_home, AttentionAccount, HomeData, HomePost, RetryFai
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     view! {
-        <Title text="Dashboard · PostPilot" />
+        <Title text=crate::nav::page_title("/dashboard") />
         <DashboardShell>
             <ServerBody>
                 <Suspense>
@@ -114,10 +114,13 @@ fn Home(data: HomeData) -> impl IntoView {
                 </Card>
                 <Card>
                     <div class="mb-3 flex items-baseline justify-between gap-2">
-                        <h2 class="font-heading text-lg font-semibold">"Failed in the last 7 days"</h2>
+                        <h2 class="font-heading text-lg font-semibold">{match data.failures_total {
+                            0 => "Failed in the last 7 days".to_string(),
+                            n => format!("Failed in the last 7 days ({n})"),
+                        }}</h2>
                         {(data.failures_total > 0).then(|| view! {
                             <a href="/posts?status=failed" class="text-sm font-semibold text-brand hover:underline">
-                                {format!("All {} failed", data.failures_total)}
+                                "All failed posts"
                             </a>
                         })}
                     </div>

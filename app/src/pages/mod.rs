@@ -12,6 +12,8 @@ pub mod marketing;
 pub mod not_found;
 pub mod posts;
 #[cfg(feature = "ssr")]
+pub mod queue;
+#[cfg(feature = "ssr")]
 pub mod server_kit;
 pub mod server_rendered;
 pub mod templates;

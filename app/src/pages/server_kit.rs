@@ -14,9 +14,12 @@ use crate::error::AppError;
 /// The success line a form came back with: `message` turns the URL's `notice` into words.
 #[component]
 pub fn Notice(message: fn(&str) -> Option<&'static str>) -> impl IntoView {
-    let notice = use_query_map()
-        .read_untracked()
+    let query = use_query_map().get_untracked();
+    // A failed form comes back to the URL it was sent from, last notice included.
+    let failed = query.get("__err").is_some();
+    let notice = query
         .get("notice")
+        .filter(|_| !failed)
         .and_then(|n| message(&n));
     notice.map(|text| {
         view! {
@@ -61,16 +64,21 @@ pub fn UsageBar(
     /// Negative: unlimited.
     limit: i64,
 ) -> impl IntoView {
-    let (text, percent) = if limit < 0 {
-        (format!("{used} · unlimited"), 0)
+    if limit < 0 {
+        return view! {
+            <div class="flex items-baseline justify-between gap-2 text-sm" data-testid="usage">
+                <span class="font-medium text-zinc-700 dark:text-zinc-200">{label}</span>
+                <span class="tabular-nums text-zinc-600 dark:text-zinc-400">{format!("{used} · unlimited")}</span>
+            </div>
+        }
+        .into_any();
+    }
+    let percent = if limit == 0 {
+        100
     } else {
-        let percent = if limit == 0 {
-            100
-        } else {
-            ((used as f64 / limit as f64) * 100.0).round().min(100.0) as u32
-        };
-        (format!("{used} of {limit}"), percent)
+        ((used as f64 / limit as f64) * 100.0).round().min(100.0) as u32
     };
+    let text = format!("{used} of {limit}");
     let fill = match percent {
         100.. => "bg-red-600",
         80..=99 => "bg-amber-500",
@@ -87,14 +95,15 @@ pub fn UsageBar(
                 role="meter"
                 aria-label=label
                 aria-valuemin="0"
-                aria-valuemax=limit.max(0).to_string()
-                aria-valuenow=used.to_string()
+                aria-valuemax=limit.to_string()
+                aria-valuenow=used.min(limit as u64).to_string()
                 aria-valuetext=text
             >
-                <div class=format!("h-full rounded-full {fill}") style=format!("width: {}%", if limit < 0 { 100 } else { percent })></div>
+                <div class=format!("h-full rounded-full {fill}") style=format!("width: {percent}%")></div>
             </div>
         </div>
     }
+    .into_any()
 }
 
 /// A destructive action behind a disclosure: the button opens what will happen and the form

@@ -13,19 +13,25 @@ use leptos::prelude::*;
 pub fn ServerBody(children: Children) -> impl IntoView {
     // Signed out, the shell sends the visitor to sign in: the page has nothing to load.
     let signed_in = crate::server::auth::session::session_user().is_some();
-    view! { <div data-server-body="">{signed_in.then(children)}</div> }
+    view! { <div data-server-body="" data-from-server="">{signed_in.then(children)}</div> }
 }
 
 #[cfg(not(feature = "ssr"))]
 #[component]
 pub fn ServerBody() -> impl IntoView {
-    // Hydrating, the element holds the server's content. Otherwise the router got here in the
-    // browser (a redirect after a form, a link without `rel="external"`): load the document.
-    let hydrating = Owner::current_shared_context().is_some_and(|sc| sc.during_hydration());
-    if !hydrating {
-        Effect::new(|_| reload());
-    }
-    view! { <div data-server-body="" inner_html=String::new()></div> }
+    let body = NodeRef::<leptos::html::Div>::new();
+    // Hydrated, the element is the server's (`data-from-server`, which this view does not
+    // write). Built here instead, the router got to the page in the browser (a redirect after
+    // a form, a link without `rel="external"`): load the document.
+    Effect::new(move |_| {
+        if body
+            .get()
+            .is_some_and(|el| !el.has_attribute("data-from-server"))
+        {
+            reload();
+        }
+    });
+    view! { <div data-server-body="" node_ref=body inner_html=String::new()></div> }
 }
 
 /// The browser's stand-in for a server-rendered dashboard page: the same shell and title,
@@ -34,8 +40,10 @@ pub fn ServerBody() -> impl IntoView {
 #[component]
 pub fn ServerRenderedDashboard() -> impl IntoView {
     use crate::components::shell::DashboardShell;
-    // The server wrote the page's title; keep it (the app's default would replace it).
-    let title = document().title();
+    let path = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked();
+    let title = crate::nav::page_title(&path);
     view! {
         <leptos_meta::Title text=title />
         <DashboardShell>

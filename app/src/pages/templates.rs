@@ -12,11 +12,12 @@ use super::server_rendered::ServerBody;
 use crate::components::button::{button_class, Size, Variant};
 use crate::components::display::Card;
 use crate::components::feedback::{ErrorPanel, Skeleton};
-use crate::components::forms::{FieldError, FormAlert, SubmitButton, CONTROL_CLASS};
+use crate::components::forms::{FieldError, FormAlert, CONTROL_CLASS};
 use crate::components::shell::DashboardShell;
 use crate::fns::templates::{template_editor, SaveTemplate, TemplateEditorData};
 use crate::model::Platform;
 use crate::placeholders::{self, OFFERED};
+use server_fn::ServerFn;
 
 #[component]
 pub fn TemplatesPage() -> impl IntoView {
@@ -25,11 +26,14 @@ pub fn TemplatesPage() -> impl IntoView {
         .get("edit")
         .and_then(|id| Uuid::parse_str(&id).ok());
     view! {
-        <Title text="Templates · PostPilot" />
+        <Title text=crate::nav::page_title("/templates") />
         <DashboardShell>
+            // The editor comes first in the document: the list's server-only content must not
+            // take hydration ids before the editor's (its resource would be looked up under
+            // another id in the browser). The grid puts the list on the left on wide screens.
             <div class="grid gap-6 xl:grid-cols-[minmax(0,1fr)_32rem]">
-                {list()}
-                <TemplateEditor edit />
+                <div class="xl:col-start-2 xl:row-start-1"><TemplateEditor edit /></div>
+                <div class="min-w-0 xl:col-start-1 xl:row-start-1">{list()}</div>
             </div>
         </DashboardShell>
     }
@@ -83,7 +87,7 @@ mod list {
         view! {
             <div>
                 <PageHeader title="Templates" subtitle="Captions with placeholders, filled in from each product.">
-                    <a href="/templates#editor" class=button_class(Variant::Primary, Size::Medium)>"New template"</a>
+                    <a href="/templates#editor" rel="external" class=button_class(Variant::Primary, Size::Medium)>"New template"</a>
                 </PageHeader>
                 <Notice message=notice />
                 <ActionError error />
@@ -202,14 +206,18 @@ fn EditorForm(data: TemplateEditorData) -> impl IntoView {
     let preview = move || {
         let text = content.get();
         samples.with_value(|samples| {
-            let product = &samples[sample.get().min(samples.len() - 1)];
+            let Some(product) = samples.get(sample.get()).or(samples.first()) else {
+                return text;
+            };
             placeholders::fill(&text, |field| product.value(field))
         })
     };
     let preview_tags = move || {
         let raw = tags.get();
         samples.with_value(|samples| {
-            let product = &samples[sample.get().min(samples.len() - 1)];
+            let Some(product) = samples.get(sample.get()).or(samples.first()) else {
+                return String::new();
+            };
             crate::fns::posts::split_tags(&raw)
                 .iter()
                 .map(|tag| placeholders::fill_tag(tag, |field| product.value(field)))
@@ -247,7 +255,9 @@ fn EditorForm(data: TemplateEditorData) -> impl IntoView {
                 <h2 class="font-heading text-lg font-semibold" data-testid="editor-title">{title}</h2>
                 {editing.is_some().then(|| view! { <a href="/templates" rel="external" class="text-sm font-semibold text-brand hover:underline">"New instead"</a> })}
             </div>
-            <ActionForm action=action attr:class="space-y-4" attr:data-testid="template-form">
+            // A plain form: saving loads the page again, list and notice included (the router
+            // would keep this page as it is on a redirect to the same route).
+            <form method="post" action=SaveTemplate::PATH class="space-y-4" data-testid="template-form">
                 <FormAlert error />
                 <input type="hidden" name="id" value=editing.as_ref().map(|t| t.id.to_string()).unwrap_or_default() />
                 <div class="space-y-1.5">
@@ -301,7 +311,7 @@ fn EditorForm(data: TemplateEditorData) -> impl IntoView {
                     <div class="flex flex-wrap items-center justify-between gap-2">
                         <h3 id="preview-heading" class="text-sm font-semibold">"Preview"</h3>
                         <label class="flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
-                            "With"
+                            "Preview with"
                             <select class="rounded-md border border-zinc-300 bg-white px-2 py-1 text-xs text-zinc-900 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100"
                                 data-testid="preview-product"
                                 on:change=move |ev| sample.set(event_target_value(&ev).parse().unwrap_or(0))>
@@ -309,14 +319,14 @@ fn EditorForm(data: TemplateEditorData) -> impl IntoView {
                             </select>
                         </label>
                     </div>
-                    <p class="mt-2 min-h-12 whitespace-pre-line text-sm" data-testid="preview-text" aria-live="polite">{preview}</p>
+                    <p class="mt-2 min-h-12 whitespace-pre-line text-sm" data-testid="preview-text">{preview}</p>
                     <p class="mt-1 text-sm text-brand" data-testid="preview-tags">{preview_tags}</p>
                 </section>
                 <div class="flex flex-wrap items-center justify-end gap-2">
                     {move || use_href().map(|href| view! { <a href=href class=button_class(Variant::Secondary, Size::Medium) data-testid="use-template">"Use in a post"</a> })}
-                    <div class="w-40"><SubmitButton label="Save template" pending=action.pending().into() /></div>
+                    <button type="submit" class=button_class(Variant::Primary, Size::Medium)>"Save template"</button>
                 </div>
-            </ActionForm>
+            </form>
         </Card>
     }
 }

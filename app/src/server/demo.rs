@@ -109,9 +109,9 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded, AppError> {
 
     let mut accounts = Vec::new();
     for (platform, name, external) in [
-        (Platform::Instagram, "@demo.store", "ig-demo-store"),
-        (Platform::Facebook, "Demo Store", "fb-demo-store"),
-        (Platform::Tiktok, "@demostore", "tt-demo-store"),
+        (Platform::Instagram, "@demo.store", "sandbox-demo-store-ig"),
+        (Platform::Facebook, "Demo Store", "sandbox-demo-store-fb"),
+        (Platform::Tiktok, "@demostore", "sandbox-demo-store-tt"),
     ] {
         let account = social_account::ActiveModel {
             id: Set(Uuid::new_v4()),

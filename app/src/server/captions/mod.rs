@@ -27,6 +27,27 @@ pub enum Tone {
 }
 
 impl Tone {
+    pub const ALL: [Tone; 4] = [
+        Tone::Professional,
+        Tone::Casual,
+        Tone::Playful,
+        Tone::Urgent,
+    ];
+
+    pub fn parse(value: &str) -> Option<Tone> {
+        Tone::ALL.into_iter().find(|tone| tone.as_str() == value)
+    }
+
+    /// "Professional", as the queue page offers it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Tone::Professional => "Professional",
+            Tone::Casual => "Casual",
+            Tone::Playful => "Playful",
+            Tone::Urgent => "Urgent",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Tone::Professional => "professional",

@@ -63,7 +63,7 @@ pub async fn connect<C: ConnectionTrait + TransactionTrait>(
         }
         Some(id) => id,
         // Sandbox accounts: a stable id from the name, so connecting twice reconnects.
-        None => format!("sandbox-{}", slug(&account_name)),
+        None => format!("{SANDBOX_ID_PREFIX}{}", slug(&account_name)),
     };
 
     // The plan's account limit is reserved and spent in one step, under the owner's write
@@ -212,38 +212,53 @@ pub async fn disconnect(
     Ok(())
 }
 
-/// Reconnects one of the owner's accounts: a disconnected one is connected again (within the
-/// plan's limit, as `connect`), a sandbox account marked "needs reconnection" is cleared. An
-/// account holding real platform tokens needs that platform's login to renew them, so it is
-/// refused with what to do instead. Reconnecting a healthy account changes nothing.
+/// Accounts connected without a platform sign-in get external ids with this prefix: they
+/// publish to the built-in sandbox.
+pub const SANDBOX_ID_PREFIX: &str = "sandbox-";
+
+/// Why `reconnect` cannot fix this account here, if it cannot: an account that publishes to
+/// the platform itself (it holds, or held, the platform's access) must be signed in to with
+/// the platform again, which only the platform's own sign-in can do.
+pub fn reconnect_blocker(account: &social_account::Model) -> Option<String> {
+    let platform = account.platform.label();
+    let real = account.access_token_enc.is_some()
+        || !account.account_id_external.starts_with(SANDBOX_ID_PREFIX);
+    let broken = !account.is_connected || account.needs_reconnect;
+    (broken && real).then(|| {
+        format!(
+            "Reconnecting it takes signing in with {platform} again, which is not set up on \
+             this server yet. Its posts and analytics are kept meanwhile."
+        )
+    })
+}
+
+/// Reconnects one of the owner's accounts: a disconnected sandbox account is connected again
+/// (within the plan's limit, as `connect`), a sandbox account marked "needs reconnection" is
+/// cleared. What `reconnect_blocker` names is refused with its reason. Reconnecting a healthy
+/// account, or one a second click already reconnected, changes nothing.
 pub async fn reconnect<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     owner: &user::Model,
     id: Uuid,
 ) -> Result<SocialAccountInfo, AppError> {
     let account = find(db, owner, id).await?;
+    if let Some(reason) = reconnect_blocker(&account) {
+        return Err(AppError::BadRequest(reason));
+    }
     if !account.is_connected {
-        return connect(
-            db,
-            owner,
-            ConnectRequest {
-                platform: account.platform,
-                account_name: account.account_name.clone(),
-                account_id_external: Some(account.account_id_external.clone()),
-            },
-        )
-        .await;
+        let request = ConnectRequest {
+            platform: account.platform,
+            account_name: account.account_name.clone(),
+            account_id_external: Some(account.account_id_external.clone()),
+        };
+        return match connect(db, owner, request).await {
+            // A racing click connected it first: that is what was asked.
+            Err(AppError::Conflict(_)) => Ok(find(db, owner, id).await?.info()),
+            other => other,
+        };
     }
     if !account.needs_reconnect {
         return Ok(account.info());
-    }
-    if account.access_token_enc.is_some() {
-        return Err(AppError::BadRequest(format!(
-            "{} must be signed in to again to renew this account's access: disconnect it and \
-             connect it through {} (its posts and analytics are kept)",
-            account.platform.label(),
-            account.platform.label()
-        )));
     }
     let mut active = account.clone().into_active_model();
     active.needs_reconnect = Set(false);

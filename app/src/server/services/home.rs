@@ -187,13 +187,15 @@ async fn onboarding(
 ) -> Result<Onboarding, AppError> {
     let accounts = social_account::Entity::find()
         .filter(social_account::Column::UserId.eq(owner.id))
+        .filter(social_account::Column::IsConnected.eq(true))
         .count(db);
     let products = content_queue::Entity::find()
         .filter(content_queue::Column::UserId.eq(owner.id))
         .count(db);
     let approved = content_queue::Entity::find()
         .filter(content_queue::Column::UserId.eq(owner.id))
-        .filter(content_queue::Column::Status.eq(QueueStatus::Approved))
+        // Published items move on from approved: they were approved all the same.
+        .filter(content_queue::Column::Status.is_in([QueueStatus::Approved, QueueStatus::Posted]))
         .count(db);
     let scheduled = post::Entity::find()
         .filter(post::Column::UserId.eq(owner.id))

@@ -158,6 +158,16 @@ impl Body {
                 ));
             }
         }
+        if let Some(placeholder) = crate::placeholders::first_unfilled(&self.content) {
+            if scheduled {
+                return Err(AppError::validation(
+                    "content",
+                    format!(
+                        "Fill in or remove the template placeholder {placeholder} before scheduling"
+                    ),
+                ));
+            }
+        }
         if scheduled && rules.media_required && self.media_urls.is_empty() {
             return Err(AppError::validation(
                 "media_urls",
@@ -169,6 +179,18 @@ impl Body {
         }
         Ok(())
     }
+}
+
+/// Checks a caption and its hashtags against `platform`'s rules, as a post made from them
+/// would be, and returns the hashtags as stored (the queue checks an edited caption here).
+pub fn check_caption(
+    platform: Platform,
+    content: &str,
+    hashtags: Vec<String>,
+) -> Result<Vec<String>, AppError> {
+    let body = Body::new(content.to_string(), Vec::new(), hashtags)?;
+    body.check(platform, false)?;
+    Ok(body.hashtags)
 }
 
 /// Hashtags are stored without `#`, one word each.
@@ -312,6 +334,16 @@ pub(super) struct CheckedPost {
     hashtags: Vec<String>,
     scheduled_for: Option<DateTime<Utc>>,
     queue_item_id: Option<Uuid>,
+}
+
+impl CheckedPost {
+    pub(super) fn account(&self) -> &social_account::Model {
+        &self.account
+    }
+
+    pub(super) fn scheduled_for(&self) -> Option<DateTime<Utc>> {
+        self.scheduled_for
+    }
 }
 
 /// Checks a new post against its account and platform (nothing is written).

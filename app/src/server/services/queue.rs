@@ -1,6 +1,8 @@
 //! The content queue: product data in, captions written, reviewed (approve → posts, or reject).
 //! Statuses: pending → approved | rejected; approved → posted once its posts are published.
-//! AI captions count against the plan's monthly quota here.
+//! AI captions count against the plan's monthly quota here. A pending item's caption and
+//! product can be edited; approval can be planned (the posts it would make) before it is done,
+//! and items approved or rejected in bulk, each on its own.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -16,8 +18,8 @@ use super::posts::{self, NewPost};
 use super::usage;
 use crate::error::AppError;
 use crate::model::{
-    ApprovedItem, EventKind, GeneratedCaption, Page, Platform, PostStatus, QueueItemView,
-    QueueStatus,
+    ApprovedItem, BulkOutcome, BulkRefusal, EventKind, GeneratedCaption, Page, Platform,
+    PostStatus, QueueItemView, QueueStatus,
 };
 use crate::plans::within_limit;
 use crate::server::captions::{Caption, CaptionGenerator, Product, Tone};
@@ -99,6 +101,22 @@ pub async fn list(
         .order_by_desc(content_queue::Column::CreatedAt)
         .order_by_desc(content_queue::Column::Id);
     page.fetch(db, select, |item| item.view()).await
+}
+
+/// How many items the owner has in each status, in `QueueStatus::ALL` order.
+pub async fn counts(db: &impl ConnectionTrait, owner: &user::Model) -> Result<Vec<u64>, AppError> {
+    use sea_orm::PaginatorTrait;
+    let mut counts = Vec::new();
+    for status in QueueStatus::ALL {
+        counts.push(
+            content_queue::Entity::find()
+                .filter(content_queue::Column::UserId.eq(owner.id))
+                .filter(content_queue::Column::Status.eq(*status))
+                .count(db)
+                .await?,
+        );
+    }
+    Ok(counts)
 }
 
 pub async fn find(
@@ -231,6 +249,51 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<ApprovedItem, AppError> {
     let item = find(db, owner, id).await?;
     require(item.status, APPROVABLE, "approved")?;
+    let checked = check_approval(db, owner, &item, scheduled_for, account_ids).await?;
+
+    let (item, created) = db::retry_busy(|| async {
+        let txn = db::begin_owner_write(db, owner.id).await?;
+        // Read again under the owner's lock: a racing approval may have won meanwhile.
+        let current = find(&txn, owner, id).await?;
+        require(current.status, APPROVABLE, "approved")?;
+        let mut created = Vec::new();
+        for post in &checked {
+            created.push(posts::insert_within_allowance(&txn, owner, post).await?);
+        }
+        let mut active = current.into_active_model();
+        active.status = Set(QueueStatus::Approved);
+        active.updated_at = Set(Utc::now());
+        let item = active.update(&txn).await?;
+        txn.commit().await?;
+        Ok((item, created))
+    })
+    .await?;
+    for post in created.iter().filter(|p| p.status == PostStatus::Scheduled) {
+        posts::record_scheduled(db, post).await;
+    }
+    event_log::record(
+        db,
+        Event::new(EventKind::Audit, format!("Queue item approved: {} post(s)", created.len()))
+            .user(owner.id)
+            .data(json!({ "queue_item_id": item.id, "post_ids": created.iter().map(|p| p.id).collect::<Vec<_>>() })),
+    )
+    .await;
+    Ok(ApprovedItem {
+        item: item.view(),
+        posts: created.iter().map(|p| p.view()).collect(),
+    })
+}
+
+/// The posts approving `item` would create, each checked against its account and platform
+/// (nothing is written): one per platform on the owner's oldest connected account for it, or
+/// one per chosen account.
+async fn check_approval(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    item: &content_queue::Model,
+    scheduled_for: Option<DateTime<Utc>>,
+    account_ids: Option<Vec<Uuid>>,
+) -> Result<Vec<posts::CheckedPost>, AppError> {
     let Some(content) = item.ai_generated_content.clone() else {
         return Err(AppError::BadRequest(
             "Generate a caption before approving".into(),
@@ -266,7 +329,7 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
             chosen
         }
     };
-    let product = product_of(&item)?;
+    let product = product_of(item)?;
     let mut checked = Vec::new();
     for account in &accounts {
         let new = NewPost {
@@ -279,38 +342,7 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
         };
         checked.push(posts::check_new(db, owner, new).await?);
     }
-
-    let (item, created) = db::retry_busy(|| async {
-        let txn = db::begin_owner_write(db, owner.id).await?;
-        // Read again under the owner's lock: a racing approval may have won meanwhile.
-        let current = find(&txn, owner, id).await?;
-        require(current.status, APPROVABLE, "approved")?;
-        let mut created = Vec::new();
-        for post in &checked {
-            created.push(posts::insert_within_allowance(&txn, owner, post).await?);
-        }
-        let mut active = current.into_active_model();
-        active.status = Set(QueueStatus::Approved);
-        active.updated_at = Set(Utc::now());
-        let item = active.update(&txn).await?;
-        txn.commit().await?;
-        Ok((item, created))
-    })
-    .await?;
-    for post in created.iter().filter(|p| p.status == PostStatus::Scheduled) {
-        posts::record_scheduled(db, post).await;
-    }
-    event_log::record(
-        db,
-        Event::new(EventKind::Audit, format!("Queue item approved: {} post(s)", created.len()))
-            .user(owner.id)
-            .data(json!({ "queue_item_id": item.id, "post_ids": created.iter().map(|p| p.id).collect::<Vec<_>>() })),
-    )
-    .await;
-    Ok(ApprovedItem {
-        item: item.view(),
-        posts: created.iter().map(|p| p.view()).collect(),
-    })
+    Ok(checked)
 }
 
 /// Rejects a pending or approved item. Rejecting an approved item withdraws its posts that
@@ -351,4 +383,168 @@ pub async fn reject<C: ConnectionTrait + TransactionTrait>(
         .await;
     }
     Ok(item.view())
+}
+
+/// A post approving an item would create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedPost {
+    pub account_id: Uuid,
+    pub account_name: String,
+    pub platform: Platform,
+    pub scheduled_for: Option<DateTime<Utc>>,
+}
+
+/// What approving a pending item would do, checked as the approval checks it: the posts it
+/// would create, or why it would be refused. Nothing is written.
+pub async fn plan_approval(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    id: Uuid,
+    scheduled_for: Option<DateTime<Utc>>,
+    account_ids: Option<Vec<Uuid>>,
+) -> Result<Vec<PlannedPost>, AppError> {
+    let item = find(db, owner, id).await?;
+    require(item.status, APPROVABLE, "approved")?;
+    Ok(check_approval(db, owner, &item, scheduled_for, account_ids)
+        .await?
+        .iter()
+        .map(|post| PlannedPost {
+            account_id: post.account().id,
+            account_name: post.account().account_name.clone(),
+            platform: post.account().platform,
+            scheduled_for: post.scheduled_for(),
+        })
+        .collect())
+}
+
+/// Changes a pending item's caption and hashtags, checked against each of its platforms'
+/// rules. An item approved or rejected meanwhile is left alone, and the answer says so.
+pub async fn edit_caption(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    id: Uuid,
+    content: String,
+    hashtags: Vec<String>,
+) -> Result<QueueItemView, AppError> {
+    let item = find(db, owner, id).await?;
+    require(item.status, &[QueueStatus::Pending], "edited")?;
+    let mut stored = hashtags.clone();
+    for platform in item.view().platforms {
+        stored = posts::check_caption(platform, &content, hashtags.clone())?;
+    }
+    let update = content_queue::Entity::update_many()
+        .col_expr(
+            content_queue::Column::AiGeneratedContent,
+            sea_orm::sea_query::Expr::value(content),
+        )
+        .col_expr(
+            content_queue::Column::AiHashtags,
+            sea_orm::sea_query::Expr::value(StringList(stored)),
+        )
+        .col_expr(
+            content_queue::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(content_queue::Column::Id.eq(id))
+        .filter(content_queue::Column::UserId.eq(owner.id))
+        .filter(content_queue::Column::Status.eq(QueueStatus::Pending))
+        .exec(db)
+        .await?;
+    if update.rows_affected == 0 {
+        return Err(changed_meanwhile());
+    }
+    Ok(find(db, owner, id).await?.view())
+}
+
+/// Changes a pending item's product (after an import, say), checked as a new item's is.
+pub async fn update_product(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    id: Uuid,
+    product: Product,
+) -> Result<QueueItemView, AppError> {
+    product.validate()?;
+    let item = find(db, owner, id).await?;
+    require(item.status, &[QueueStatus::Pending], "edited")?;
+    let data = serde_json::to_value(&product).map_err(|e| AppError::internal("product data", e))?;
+    let update = content_queue::Entity::update_many()
+        .col_expr(
+            content_queue::Column::ProductData,
+            sea_orm::sea_query::Expr::value(data),
+        )
+        .col_expr(
+            content_queue::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(content_queue::Column::Id.eq(id))
+        .filter(content_queue::Column::UserId.eq(owner.id))
+        .filter(content_queue::Column::Status.eq(QueueStatus::Pending))
+        .exec(db)
+        .await?;
+    if update.rows_affected == 0 {
+        return Err(changed_meanwhile());
+    }
+    Ok(find(db, owner, id).await?.view())
+}
+
+fn changed_meanwhile() -> AppError {
+    AppError::BadRequest("The item was approved or rejected meanwhile: it cannot be edited".into())
+}
+
+/// The most items one bulk action takes.
+pub const MAX_BULK: usize = 100;
+
+fn check_bulk(ids: &[Uuid]) -> Result<(), AppError> {
+    if ids.is_empty() {
+        return Err(AppError::validation("ids", "Select at least one item"));
+    }
+    if ids.len() > MAX_BULK {
+        return Err(AppError::validation(
+            "ids",
+            format!("Select at most {MAX_BULK} items at a time"),
+        ));
+    }
+    Ok(())
+}
+
+/// Approves each item as `approve` does (each on its own: one refused leaves the others
+/// approved), scheduled at `scheduled_for` on the default accounts of its platforms.
+pub async fn bulk_approve<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner: &user::Model,
+    ids: &[Uuid],
+    scheduled_for: Option<DateTime<Utc>>,
+) -> Result<BulkOutcome, AppError> {
+    check_bulk(ids)?;
+    let mut outcome = BulkOutcome::default();
+    for id in ids {
+        match approve(db, owner, *id, scheduled_for, None).await {
+            Ok(_) => outcome.done += 1,
+            Err(err) => outcome.refused.push(BulkRefusal {
+                id: *id,
+                reason: err.to_string(),
+            }),
+        }
+    }
+    Ok(outcome)
+}
+
+/// Rejects each item as `reject` does, each on its own.
+pub async fn bulk_reject<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner: &user::Model,
+    ids: &[Uuid],
+) -> Result<BulkOutcome, AppError> {
+    check_bulk(ids)?;
+    let mut outcome = BulkOutcome::default();
+    for id in ids {
+        match reject(db, owner, *id).await {
+            Ok(_) => outcome.done += 1,
+            Err(err) => outcome.refused.push(BulkRefusal {
+                id: *id,
+                reason: err.to_string(),
+            }),
+        }
+    }
+    Ok(outcome)
 }
