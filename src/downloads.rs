@@ -1,12 +1,13 @@
-//! Files the dashboard downloads with a plain link (not the REST API): the post export, for
-//! the signed-in browser session, and the import template, which is the same for everyone.
+//! Files the dashboard downloads with a plain link (not the REST API): the post and analytics
+//! exports, for the signed-in browser session, and the import template, the same for everyone.
 
 use app::error::AppError;
+use app::fns::analytics::{report_query, AnalyticsQuery};
 use app::fns::posts::{parse_filter, PostQuery};
 use app::server::auth::session::SessionUser;
-use app::server::services::local_time;
 use app::server::services::post_import::TEMPLATE_CSV;
 use app::server::services::posts::{self, PostFilter};
+use app::server::services::{analytics, local_time};
 use app::server::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -38,6 +39,41 @@ pub async fn export_posts(
     let filename = format!(
         "postpilot-posts-{}.csv",
         local_time::today(zone, Utc::now()).format("%Y-%m-%d")
+    );
+    Ok(attachment(csv, &filename, "no-store"))
+}
+
+/// `GET /analytics/export.csv?start=&end=&platform=` (or `?range=7|30|90`): the analytics
+/// page's range, every published post in it with its metrics, as a CSV attachment. The
+/// parameters are read by the analytics page's own parser; bad ones are a 422.
+pub async fn export_analytics(
+    State(state): State<AppState>,
+    Extension(SessionUser(user)): Extension<SessionUser>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let user =
+        user.ok_or_else(|| AppError::Unauthorized("Sign in to export your analytics".into()))?;
+    let Query(query) = query.map_err(|e| AppError::Validation {
+        field: None,
+        message: format!("Invalid query: {}", e.body_text()),
+    })?;
+    let value = |key: &str| query.get(key).cloned();
+    let zone = local_time::user_zone(&user);
+    let (range, _) = report_query(
+        &AnalyticsQuery {
+            range: value("range"),
+            start: value("start"),
+            end: value("end"),
+            platform: value("platform"),
+        },
+        zone,
+        local_time::today(zone, Utc::now()),
+    )?;
+    let csv = analytics::export_csv(&state.db, &user, &range).await?;
+    let filename = format!(
+        "postpilot-analytics-{}-to-{}.csv",
+        range.start.format("%Y-%m-%d"),
+        range.end.format("%Y-%m-%d")
     );
     Ok(attachment(csv, &filename, "no-store"))
 }

@@ -173,6 +173,10 @@ pub fn router(state: AppState) -> Router {
             "/posts/export.csv",
             axum::routing::get(downloads::export_posts),
         )
+        .route(
+            "/analytics/export.csv",
+            axum::routing::get(downloads::export_analytics),
+        )
         .layer(from_fn_with_state(state.clone(), browser_session))
         .route(
             "/posts/import-template.csv",

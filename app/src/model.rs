@@ -595,3 +595,59 @@ pub enum AccountHealth {
     },
     Disconnected,
 }
+
+/// The analytics page's report of a date range (`analytics::report`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalyticsReport {
+    pub current: PeriodTotals,
+    /// The same number of days just before the range.
+    pub previous: PeriodTotals,
+    /// Every day of the range in the owner's zone, days without posts at zero.
+    pub daily: Vec<DayPoint>,
+    pub by_platform: Vec<PlatformAnalytics>,
+    /// Engagement rate by weekday and hour of publication, where posts were measured.
+    pub heatmap: Vec<HeatCell>,
+    /// The range's posts with the most engagement, best first.
+    pub top_posts: Vec<TopPost>,
+}
+
+/// Published posts of a period and what they earned.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PeriodTotals {
+    pub posts: u64,
+    pub measured: u64,
+    pub impressions: i64,
+    pub reach: i64,
+    /// Likes, comments, shares and clicks.
+    pub engagement: i64,
+    /// The average engagement rate (%) of the measured posts.
+    pub avg_engagement_rate: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayPoint {
+    pub date: chrono::NaiveDate,
+    pub impressions: i64,
+    pub engagement: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeatCell {
+    /// 0 is Monday.
+    pub weekday: u32,
+    pub hour: u32,
+    /// Measured posts published in that hour.
+    pub posts: u64,
+    pub rate: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopPost {
+    pub id: Uuid,
+    pub platform: Platform,
+    pub excerpt: String,
+    pub posted_at: Option<DateTime<Utc>>,
+    pub impressions: i64,
+    pub engagement: i64,
+    pub rate: f64,
+}

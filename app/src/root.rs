@@ -16,14 +16,16 @@ use crate::pages::not_found::NotFoundPage;
 use crate::pages::posts::PostsPage;
 use crate::pages::templates::TemplatesPage;
 #[cfg(feature = "ssr")]
-use crate::pages::{accounts::AccountsPage, dashboard::DashboardPage, queue::QueuePage};
+use crate::pages::{
+    accounts::AccountsPage, analytics::AnalyticsPage, dashboard::DashboardPage, queue::QueuePage,
+};
 // In the browser, the marketing pages are documents of their own and the server-rendered
 // dashboard pages keep the server's content (see `server_rendered`).
 #[cfg(not(feature = "ssr"))]
 use crate::pages::server_rendered::{
     ServerRenderedDashboard as AccountsPage, ServerRenderedDashboard as DashboardPage,
-    ServerRenderedDashboard as QueuePage, ServerRenderedPage as LandingPage,
-    ServerRenderedPage as PricingPage,
+    ServerRenderedDashboard as QueuePage, ServerRenderedDashboard as AnalyticsPage,
+    ServerRenderedPage as LandingPage, ServerRenderedPage as PricingPage,
 };
 
 /// Applies the saved (or the system's) theme before the first paint, so dark mode never flashes.
@@ -121,6 +123,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/calendar") view=CalendarPage ssr=SsrMode::Async />
                 <Route path=path!("/accounts") view=AccountsPage ssr=SsrMode::Async />
                 <Route path=path!("/queue") view=QueuePage ssr=SsrMode::Async />
+                <Route path=path!("/analytics") view=AnalyticsPage ssr=SsrMode::Async />
                 <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />
             </Routes>
         </Router>

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::helpers::{spawn_app, TestApp};
 
 /// A published post with metrics (impressions, likes, comments, shares, clicks).
-async fn published(app: &TestApp, token: &str, account: &str, at: &str, m: [i64; 5]) -> String {
+pub async fn published(app: &TestApp, token: &str, account: &str, at: &str, m: [i64; 5]) -> String {
     let res = app
         .post_bearer(
             "/api/v1/posts",

@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod analytics;
+mod analytics_page;
 mod api_keys;
 mod assets;
 mod auth;

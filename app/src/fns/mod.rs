@@ -13,6 +13,7 @@ use leptos::prelude::Resource;
 use serde::{de::DeserializeOwned, Serialize};
 
 pub mod accounts;
+pub mod analytics;
 pub mod auth;
 pub mod calendar;
 pub mod home;

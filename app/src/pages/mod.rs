@@ -2,8 +2,12 @@
 
 #[cfg(feature = "ssr")]
 pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod analytics;
 pub mod auth;
 pub mod calendar;
+#[cfg(feature = "ssr")]
+pub mod charts;
 pub mod compose;
 #[cfg(feature = "ssr")]
 pub mod dashboard;

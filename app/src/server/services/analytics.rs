@@ -1,20 +1,22 @@
-//! Engagement analytics from `post_metrics`: the overview (totals, per platform, per day) and
-//! per-post metrics. The engagement-rate formula lives in `server::engagement`.
+//! Engagement analytics from `post_metrics`: the overview (totals, per platform, per day), the
+//! analytics page's report (a range in the owner's zone beside the previous period, by day,
+//! platform, weekday and hour, top posts) and per-post metrics. The engagement-rate formula lives in `server::engagement`.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, Timelike, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
 };
 use uuid::Uuid;
 
 use super::paging::PageRequest;
 use crate::error::AppError;
 use crate::model::{
-    AnalyticsOverview, DailyAnalytics, EngagementTotals, Page, Platform, PlatformAnalytics,
-    PostAnalytics, PostStatus,
+    AnalyticsOverview, AnalyticsReport, DailyAnalytics, DayPoint, EngagementTotals, HeatCell, Page,
+    PeriodTotals, Platform, PlatformAnalytics, PostAnalytics, PostStatus, TopPost,
 };
 use crate::server::engagement::{engagement_rate, round2};
 use crate::server::entities::{post, post_metrics, user};
@@ -193,6 +195,378 @@ pub async fn overview(
         });
     }
     Ok(overview)
+}
+
+/// The longest range the analytics page reports on.
+pub const MAX_REPORT_DAYS: i64 = 366;
+/// How many posts the report's top list names, and how much of each caption.
+const TOP_POSTS: u32 = 10;
+const EXCERPT: u32 = 120;
+
+pub struct ReportQuery {
+    /// First and last day, in `zone`, both included.
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub platform: Option<Platform>,
+    pub zone: chrono_tz::Tz,
+}
+
+/// A period's sums while its buckets are read.
+#[derive(Default)]
+struct PeriodSums {
+    posts: u64,
+    measured: i64,
+    rate_sum: f64,
+    totals: EngagementTotals,
+}
+
+impl PeriodSums {
+    fn add(&mut self, posts: u64, measured: i64, rate_sum: f64, sums: &EngagementTotals) {
+        self.posts += posts;
+        self.measured += measured;
+        self.rate_sum += rate_sum;
+        self.totals.merge(sums);
+    }
+
+    fn finish(&self) -> PeriodTotals {
+        PeriodTotals {
+            posts: self.posts,
+            measured: self.measured.max(0) as u64,
+            impressions: self.totals.impressions,
+            reach: self.totals.reach,
+            engagement: self.totals.interactions(),
+            avg_engagement_rate: if self.measured > 0 {
+                round2(self.rate_sum / self.measured as f64)
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+/// Midnight of `date` in `zone`, in UTC (1 AM where midnight is skipped).
+fn local_midnight(zone: chrono_tz::Tz, date: NaiveDate) -> Result<DateTime<Utc>, AppError> {
+    use chrono::TimeZone;
+    [0, 1]
+        .into_iter()
+        .find_map(|hour| {
+            zone.from_local_datetime(&date.and_hms_opt(hour, 0, 0)?)
+                .earliest()
+                .map(|at| at.with_timezone(&Utc))
+        })
+        .ok_or_else(|| AppError::validation("start", "That date does not exist in your time zone"))
+}
+
+/// The start of a bucket as the database wrote it: "2026-11-24 20" (an hour) or
+/// "2026-11-24 20:3" / "2026-11-24T20:3" (ten minutes).
+fn bucket_start(bucket: &str) -> Result<DateTime<Utc>, AppError> {
+    let bad = || AppError::internal("analytics bucket", bucket.to_string());
+    let date = NaiveDate::parse_from_str(bucket.get(..10).ok_or_else(bad)?, "%Y-%m-%d")
+        .map_err(|_| bad())?;
+    let hour: u32 = bucket
+        .get(11..13)
+        .ok_or_else(bad)?
+        .parse()
+        .map_err(|_| bad())?;
+    let tens: u32 = match bucket.get(14..15) {
+        Some(digit) => digit.parse().map_err(|_| bad())?,
+        None => 0,
+    };
+    date.and_hms_opt(hour, tens * 10, 0)
+        .map(|at| at.and_utc())
+        .ok_or_else(bad)
+}
+
+/// The analytics page's report of a date range in the owner's zone: totals beside the previous
+/// period of the same length, impressions and engagement per day, per platform, the
+/// engagement rate by weekday and hour, and the top posts. Posts count on the day they were
+/// published. Aggregated by the database into time buckets (an hour, or ten minutes for zones
+/// whose offset is not whole hours), which are then placed in the zone.
+pub async fn report(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    query: &ReportQuery,
+) -> Result<AnalyticsReport, AppError> {
+    if query.end < query.start {
+        return Err(AppError::validation(
+            "end",
+            "The end date must not be before the start date",
+        ));
+    }
+    let days = (query.end - query.start).num_days() + 1;
+    if days > MAX_REPORT_DAYS {
+        return Err(AppError::validation(
+            "start",
+            format!("Choose at most {MAX_REPORT_DAYS} days"),
+        ));
+    }
+    let zone = query.zone;
+    let from = local_midnight(zone, query.start)?;
+    let until = local_midnight(zone, query.end + Duration::days(1))?;
+    let previous_from = local_midnight(zone, query.start - Duration::days(days))?;
+    let whole_hours = [previous_from, until]
+        .iter()
+        .all(|at| at.with_timezone(&zone).offset().fix().local_minus_utc() % 3600 == 0);
+    let backend = db.get_database_backend();
+    // The bucket a post falls in: its UTC hour, or its UTC ten minutes.
+    let bucket = match (backend, whole_hours) {
+        (DbBackend::Postgres, true) => "to_char(p.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')",
+        (DbBackend::Postgres, false) => {
+            "substr(to_char(p.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), 1, 15)"
+        }
+        (_, true) => "substr(p.posted_at, 1, 13)",
+        (_, false) => "substr(p.posted_at, 1, 15)",
+    };
+    let mut values: Vec<sea_orm::Value> = vec![
+        owner.id.into(),
+        PostStatus::Posted.as_str().into(),
+        previous_from.into(),
+        until.into(),
+    ];
+    let mut filter =
+        String::from("p.user_id = $1 AND p.status = $2 AND p.posted_at >= $3 AND p.posted_at < $4");
+    if let Some(platform) = query.platform {
+        values.push(platform.as_str().into());
+        filter.push_str(&format!(" AND p.platform = ${}", values.len()));
+    }
+    let rows = db
+        .query_all(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT {bucket} AS bucket, p.platform AS platform, COUNT(*) AS posts, \
+                 COUNT(m.post_id) AS measured, \
+                 CAST(COALESCE(SUM(m.impressions), 0) AS BIGINT) AS impressions, \
+                 CAST(COALESCE(SUM(m.reach), 0) AS BIGINT) AS reach, \
+                 CAST(COALESCE(SUM(m.likes), 0) AS BIGINT) AS likes, \
+                 CAST(COALESCE(SUM(m.comments), 0) AS BIGINT) AS comments, \
+                 CAST(COALESCE(SUM(m.shares), 0) AS BIGINT) AS shares, \
+                 CAST(COALESCE(SUM(m.clicks), 0) AS BIGINT) AS clicks, \
+                 CAST(COALESCE(SUM(CASE WHEN m.impressions > 0 THEN \
+                   100.0 * (m.likes + m.comments + m.shares + m.clicks) / m.impressions \
+                   ELSE 0 END), 0) AS DOUBLE PRECISION) AS rate_sum \
+                 FROM posts p LEFT JOIN post_metrics m ON m.post_id = p.id \
+                 WHERE {filter} GROUP BY {bucket}, p.platform"
+            ),
+            values.clone(),
+        ))
+        .await?;
+
+    let (mut current, mut previous) = (PeriodSums::default(), PeriodSums::default());
+    let mut report = AnalyticsReport {
+        current: PeriodTotals::default(),
+        previous: PeriodTotals::default(),
+        daily: (0..days)
+            .map(|d| DayPoint {
+                date: query.start + Duration::days(d),
+                impressions: 0,
+                engagement: 0,
+            })
+            .collect(),
+        by_platform: Vec::new(),
+        heatmap: Vec::new(),
+        top_posts: Vec::new(),
+    };
+    let mut platforms: BTreeMap<&'static str, (Platform, u64, EngagementTotals)> = BTreeMap::new();
+    // (weekday from Monday, hour) → (measured posts, sum of their rates)
+    let mut slots: BTreeMap<(u32, u32), (i64, f64)> = BTreeMap::new();
+    for row in rows {
+        let bucket: String = row.try_get("", "bucket")?;
+        let at = bucket_start(&bucket)?;
+        let platform: Platform = row.try_get("", "platform")?;
+        let posts = row.try_get::<i64>("", "posts")? as u64;
+        let measured = row.try_get::<i64>("", "measured")?;
+        let rate_sum = row.try_get::<f64>("", "rate_sum")?;
+        let sums = EngagementTotals {
+            impressions: row.try_get("", "impressions")?,
+            reach: row.try_get("", "reach")?,
+            likes: row.try_get("", "likes")?,
+            comments: row.try_get("", "comments")?,
+            shares: row.try_get("", "shares")?,
+            clicks: row.try_get("", "clicks")?,
+        };
+        let period = if at >= from {
+            &mut current
+        } else {
+            &mut previous
+        };
+        period.add(posts, measured, rate_sum, &sums);
+        if at < from {
+            continue;
+        }
+        let local = at.with_timezone(&zone);
+        let index = (local.date_naive() - query.start).num_days();
+        if let Some(day) = usize::try_from(index)
+            .ok()
+            .and_then(|i| report.daily.get_mut(i))
+        {
+            day.impressions += sums.impressions;
+            day.engagement += sums.interactions();
+        }
+        let entry = platforms.entry(platform.as_str()).or_insert((
+            platform,
+            0,
+            EngagementTotals::default(),
+        ));
+        entry.1 += posts;
+        entry.2.merge(&sums);
+        let slot = slots
+            .entry((local.weekday().num_days_from_monday(), local.hour()))
+            .or_insert((0, 0.0));
+        slot.0 += measured;
+        slot.1 += rate_sum;
+    }
+    report.current = current.finish();
+    report.previous = previous.finish();
+    report.by_platform = platforms
+        .into_values()
+        .map(|(platform, posts, totals)| PlatformAnalytics {
+            platform,
+            posts,
+            engagement_rate: engagement_rate(totals.interactions(), totals.impressions),
+            totals,
+        })
+        .collect();
+    report.heatmap = slots
+        .into_iter()
+        .filter(|(_, (measured, _))| *measured > 0)
+        .map(|((weekday, hour), (measured, rate_sum))| HeatCell {
+            weekday,
+            hour,
+            posts: measured as u64,
+            rate: round2(rate_sum / measured as f64),
+        })
+        .collect();
+
+    // The best posts of the range by engagement.
+    values[2] = from.into();
+    let top = db
+        .query_all(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT p.id AS id, p.platform AS platform, substr(p.content, 1, {EXCERPT}) AS excerpt, \
+                 p.posted_at AS posted_at, m.impressions AS impressions, \
+                 CAST(m.likes + m.comments + m.shares + m.clicks AS BIGINT) AS engagement \
+                 FROM posts p JOIN post_metrics m ON m.post_id = p.id \
+                 WHERE {filter} \
+                 ORDER BY m.likes + m.comments + m.shares + m.clicks DESC, p.id LIMIT {TOP_POSTS}"
+            ),
+            values,
+        ))
+        .await?;
+    for row in top {
+        let impressions: i64 = row.try_get("", "impressions")?;
+        let engagement: i64 = row.try_get("", "engagement")?;
+        report.top_posts.push(TopPost {
+            id: row.try_get("", "id")?,
+            platform: row.try_get("", "platform")?,
+            excerpt: row.try_get("", "excerpt")?,
+            posted_at: row.try_get("", "posted_at")?,
+            impressions,
+            engagement,
+            rate: engagement_rate(engagement, impressions),
+        });
+    }
+    Ok(report)
+}
+
+/// The header of `export_csv`.
+pub const EXPORT_HEADER: [&str; 12] = [
+    "post_id",
+    "published",
+    "published_utc",
+    "platform",
+    "account",
+    "content",
+    "impressions",
+    "reach",
+    "likes",
+    "comments",
+    "shares",
+    "clicks",
+];
+
+/// The range's published posts with their metrics (zeros where none were fetched yet), newest
+/// first, as an RFC 4180 CSV file: `published` in the owner's zone, cells written so a
+/// spreadsheet cannot read them as formulas. At most `posts::MAX_EXPORT_ROWS` rows.
+pub async fn export_csv(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    query: &ReportQuery,
+) -> Result<String, AppError> {
+    if query.end < query.start {
+        return Err(AppError::validation(
+            "end",
+            "The end date must not be before the start date",
+        ));
+    }
+    let from = local_midnight(query.zone, query.start)?;
+    let until = local_midnight(query.zone, query.end + Duration::days(1))?;
+    let mut select = post::Entity::find()
+        .filter(post::Column::UserId.eq(owner.id))
+        .filter(post::Column::Status.eq(PostStatus::Posted))
+        .filter(post::Column::PostedAt.gte(from))
+        .filter(post::Column::PostedAt.lt(until));
+    if let Some(platform) = query.platform {
+        select = select.filter(post::Column::Platform.eq(platform));
+    }
+    let posts = select
+        .order_by_desc(post::Column::PostedAt)
+        .order_by_desc(post::Column::Id)
+        .limit(super::posts::MAX_EXPORT_ROWS)
+        .all(db)
+        .await?;
+    let mut metrics: std::collections::HashMap<Uuid, post_metrics::Model> =
+        post_metrics::Entity::find()
+            .filter(post_metrics::Column::PostId.is_in(posts.iter().map(|p| p.id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.post_id, m))
+            .collect();
+    let names: std::collections::HashMap<Uuid, String> =
+        crate::server::entities::social_account::Entity::find()
+            .filter(crate::server::entities::social_account::Column::UserId.eq(owner.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.account_name))
+            .collect();
+    let rows = posts.into_iter().map(|p| {
+        let m = metrics.remove(&p.id);
+        (p, m)
+    });
+    let mut out = String::with_capacity(4096);
+    crate::server::csv::write_record(&mut out, &EXPORT_HEADER);
+    for (post, metrics) in rows {
+        let totals = metrics.as_ref().map(totals_of).unwrap_or_default();
+        let published = post.posted_at;
+        let cells = [
+            post.id.to_string(),
+            published
+                .map(|at| {
+                    at.with_timezone(&query.zone)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            published
+                .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default(),
+            post.platform.to_string(),
+            names.get(&post.account_id).cloned().unwrap_or_default(),
+            post.content.clone(),
+            totals.impressions.to_string(),
+            totals.reach.to_string(),
+            totals.likes.to_string(),
+            totals.comments.to_string(),
+            totals.shares.to_string(),
+            totals.clicks.to_string(),
+        ];
+        let cells: Vec<std::borrow::Cow<'_, str>> =
+            cells.iter().map(|c| crate::server::csv::inert(c)).collect();
+        crate::server::csv::write_record(&mut out, &cells);
+    }
+    Ok(out)
 }
 
 fn post_analytics(p: &post::Model, m: &post_metrics::Model) -> PostAnalytics {
