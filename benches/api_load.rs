@@ -1,7 +1,8 @@
 //! Load benchmark of the two busiest reads: `GET /api/v1/posts?per_page=20` and a month of
 //! `GET /api/v1/posts/calendar`, with 10,000 posts in the database, 32 concurrent
 //! connections. Prints requests/s and p50/p99 latency, plain and with `Accept-Encoding: gzip`,
-//! and what one read costs right after a write. SQLite by default; PostgreSQL when
+//! and what one read costs right after a write; and the analytics overview of another user's
+//! 10,000 published posts with metrics. SQLite by default; PostgreSQL when
 //! BENCH_DATABASE_URL (an admin URL, a fresh database is created) is set. The load comes
 //! from `wrk` (a second process) when it is installed, else from an in-process client.
 //! BENCH_MAX_CONNECTIONS overrides the database pool size.
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::model::{PlanTier, Platform, PostStatus};
-use app::server::entities::{post, StringList};
+use app::server::entities::{post, post_metrics, StringList};
 use chrono::{TimeZone, Utc};
 use postpilot::startup::Application;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
@@ -34,7 +35,9 @@ async fn main() {
 
     let seeded = Instant::now();
     let (email, password) = ("bench@example.com", "bench-password-1");
-    seed(&conn, email, password).await;
+    seed(&conn, email, password, false).await;
+    let (analyst, analyst_password) = ("analytics-bench@example.com", "bench-password-1");
+    seed(&conn, analyst, analyst_password, true).await;
     if label == "PostgreSQL" {
         // A steady-state table: what autovacuum does some seconds after a bulk load (the
         // visibility map lets counts use index-only scans, and the planner has statistics).
@@ -56,16 +59,7 @@ async fn main() {
         .pool_max_idle_per_host(CONNECTIONS)
         .build()
         .unwrap();
-    let login: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_string();
+    let token = login(&client, &base, email, password).await;
 
     let list = "/api/v1/posts?per_page=20";
     let month = "/api/v1/posts/calendar?start_date=2026-11-01&end_date=2026-11-30";
@@ -106,6 +100,31 @@ async fn main() {
             result.requests, result.seconds, result.requests as f64 / result.seconds, result.p50_ms, result.p99_ms, result.tool, body_bytes / 1024
         );
     }
+
+    // The analytics overview of the 10,000 measured posts' three months (aggregated by the
+    // database), as their owner.
+    let analyst_token = login(&client, &base, analyst, analyst_password).await;
+    let overview = "/api/v1/analytics/overview?start_date=2026-10-01&end_date=2026-12-31";
+    let url = format!("{base}{overview}");
+    let headers = request_headers(&analyst_token, false);
+    let first = client
+        .get(&url)
+        .bearer_auth(&analyst_token)
+        .send()
+        .await
+        .unwrap();
+    assert!(first.status().is_success(), "{url}: {}", first.status());
+    let body: serde_json::Value = first.json().await.unwrap();
+    assert_eq!(body["posted_posts"], POSTS as u64, "every post is counted");
+    let result = if wrk_available() {
+        run_wrk(&url, &headers).await
+    } else {
+        run_in_process(&client, &url, &headers).await
+    };
+    println!(
+        "{label}: GET /api/v1/analytics/overview (10,000 measured posts): {} requests in {:.1} s = {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({CONNECTIONS} connections, {}; target p99 < 20 ms)",
+        result.requests, result.seconds, result.requests as f64 / result.seconds, result.p50_ms, result.p99_ms, result.tool
+    );
 
     // What a read costs when the user's posts just changed and nothing is kept: a write,
     // then one request, 20 times.
@@ -266,7 +285,21 @@ async fn run_in_process(
 
 /// An Enterprise user with one account and 10,000 posts over three months (about 3,300 in
 /// November).
-async fn seed(conn: &sea_orm::DatabaseConnection, email: &str, password: &str) {
+async fn login(client: &reqwest::Client, base: &str, email: &str, password: &str) -> String {
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["access_token"].as_str().unwrap().to_string()
+}
+
+/// With `measured`, the posts were published and their metrics fetched (the analytics reads).
+async fn seed(conn: &sea_orm::DatabaseConnection, email: &str, password: &str, measured: bool) {
     let user = app::server::services::users::create(
         conn,
         app::server::services::users::NewUser::member(email, password),
@@ -308,8 +341,38 @@ async fn seed(conn: &sea_orm::DatabaseConnection, email: &str, password: &str) {
             row.hashtags = Set(StringList(vec!["bench".into(), "launch".into()]));
             row.created_at = Set(at - chrono::Duration::days(1));
             row.updated_at = Set(at - chrono::Duration::days(1));
+            if measured {
+                row.status = Set(PostStatus::Posted);
+                row.posted_at = Set(Some(at));
+            }
             row
         });
+        let rows: Vec<post::ActiveModel> = rows.collect();
+        let metrics: Vec<post_metrics::ActiveModel> = rows
+            .iter()
+            .enumerate()
+            .filter(|_| measured)
+            .map(|(i, row)| {
+                let reach = 400 + (i as i64 * 37) % 4600;
+                post_metrics::ActiveModel {
+                    id: Set(uuid::Uuid::new_v4()),
+                    post_id: row.id.clone(),
+                    impressions: Set(reach + reach / 3),
+                    reach: Set(reach),
+                    likes: Set(reach * (5 + i as i64 % 60) / 1000),
+                    comments: Set(reach * (i as i64 % 12) / 1000),
+                    shares: Set(reach * (i as i64 % 9) / 1000),
+                    clicks: Set(reach * (i as i64 % 25) / 1000),
+                    fetched_at: Set(Utc::now()),
+                }
+            })
+            .collect();
         post::Entity::insert_many(rows).exec(conn).await.unwrap();
+        if !metrics.is_empty() {
+            post_metrics::Entity::insert_many(metrics)
+                .exec(conn)
+                .await
+                .unwrap();
+        }
     }
 }

@@ -7,8 +7,9 @@
 //! current month in the SQLite file (those already past become `posted`), and started again.
 //! Then it signs in through the browser form (`POST /fn/auth/login`) and measures:
 //! - server render latency p50/p99 of `/posts`, `/calendar`, `/calendar?view=week`,
-//!   `/compose`, `/dashboard`, `/accounts` and `/templates`, 8 connections for 5 s each, with
-//!   the session cookies and
+//!   `/compose`, `/dashboard`, `/queue`, `/analytics?range=90` (the month's published posts
+//!   measured), `/accounts` and `/templates`, 8 connections for 5 s each, with the session
+//!   cookies and
 //!   `Accept-Encoding: br, gzip` (what a browser sends; compression is part of the cost);
 //! - requests/s of `/` and `/pricing` signed out at 32 connections, beside `/health`'s;
 //! - the bytes a first visit to `/calendar` (and `/dashboard`) transfers: the page as served
@@ -28,7 +29,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::model::PostStatus;
-use app::server::entities::post;
+use app::server::entities::{post, post_metrics};
 use chrono::{Datelike, TimeZone, Utc};
 use reqwest::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, COOKIE, SET_COOKIE};
 use reqwest::Client;
@@ -112,6 +113,8 @@ async fn main() {
         "/calendar?view=week",
         "/compose",
         "/dashboard",
+        "/queue",
+        "/analytics?range=90",
         "/accounts",
         "/templates",
     ] {
@@ -348,6 +351,13 @@ fn current_month() -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
 }
 
 /// With the server stopped: the posts evenly over the whole month, the past ones `posted`.
+fn row_id(active: &post::ActiveModel) -> uuid::Uuid {
+    match &active.id {
+        sea_orm::ActiveValue::Set(id) | sea_orm::ActiveValue::Unchanged(id) => *id,
+        sea_orm::ActiveValue::NotSet => unreachable!("a stored post has an id"),
+    }
+}
+
 async fn spread_over_the_month(data_dir: &Path) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
     let mut settings = app::server::config::Settings::load_from(None, |_| None).unwrap();
     settings.database.data_dir = data_dir.to_path_buf();
@@ -367,9 +377,26 @@ async fn spread_over_the_month(data_dir: &Path) -> (chrono::DateTime<Utc>, chron
         let at = start + step * i as i32 + step / 2;
         let mut active = row.into_active_model();
         active.scheduled_for = Set(Some(at));
+        let id = row_id(&active);
         if at < now {
             active.status = Set(PostStatus::Posted);
             active.posted_at = Set(Some(at));
+            // Published posts are measured, as the metrics job would have done.
+            let reach = 400 + (i as i64 * 37) % 4600;
+            post_metrics::ActiveModel {
+                id: Set(uuid::Uuid::new_v4()),
+                post_id: Set(id),
+                impressions: Set(reach + reach / 3),
+                reach: Set(reach),
+                likes: Set(reach * (5 + (i as i64 % 60)) / 1000),
+                comments: Set(reach * (i as i64 % 12) / 1000),
+                shares: Set(reach * (i as i64 % 9) / 1000),
+                clicks: Set(reach * (i as i64 % 25) / 1000),
+                fetched_at: Set(now),
+            }
+            .insert(&txn)
+            .await
+            .unwrap();
         }
         active.update(&txn).await.unwrap();
     }

@@ -75,7 +75,12 @@ fn Analytics(data: Data) -> impl IntoView {
         .by_platform
         .iter()
         .map(|p| {
-            let note = format!("{:.2} % engagement, {} posts", p.engagement_rate, p.posts);
+            let posts = if p.posts == 1 {
+                "1 post".to_string()
+            } else {
+                format!("{} posts", p.posts)
+            };
+            let note = format!("{:.2} % engagement, {posts}", p.engagement_rate);
             (p.platform.label().to_string(), p.totals.impressions, note)
         })
         .collect();
@@ -182,7 +187,7 @@ fn Analytics(data: Data) -> impl IntoView {
                                         <td class="whitespace-nowrap px-4 py-3 text-zinc-600 dark:text-zinc-400">{when}</td>
                                         <td class="px-4 py-3 text-right tabular-nums">{post.impressions.to_string()}</td>
                                         <td class="px-4 py-3 text-right tabular-nums">{post.engagement.to_string()}</td>
-                                        <td class="px-4 py-3 text-right tabular-nums">{format!("{:.2} %", post.rate)}</td>
+                                        <td class="whitespace-nowrap px-4 py-3 text-right tabular-nums">{format!("{:.2} %", post.rate)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
@@ -251,6 +256,7 @@ fn Heatmap(cells: Vec<HeatCell>) -> impl IntoView {
     let best = cells.iter().map(|c| c.rate).fold(0.0_f64, f64::max);
     let top = cells
         .iter()
+        .filter(|c| c.rate > 0.0)
         .max_by(|a, b| a.rate.total_cmp(&b.rate))
         .map(|c| {
             format!(
@@ -264,7 +270,7 @@ fn Heatmap(cells: Vec<HeatCell>) -> impl IntoView {
         <figure class="space-y-2" data-testid="heatmap">
             <figcaption class="font-heading text-base font-semibold">"Engagement rate by weekday and hour"</figcaption>
             <p class="text-sm text-zinc-600 dark:text-zinc-400">
-                {top.unwrap_or_else(|| "No measured posts yet: the best times fill in as posts are measured.".to_string())}
+                {top.unwrap_or_else(|| "No engagement measured yet: the best times fill in as posts are measured.".to_string())}
             </p>
             <div class="overflow-x-auto">
                 <table class="border-separate border-spacing-0.5 text-[10px]">

@@ -30,12 +30,13 @@ pub fn compact(value: i64) -> String {
     }
 }
 
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 220.0;
-const LEFT: f64 = 48.0;
-const RIGHT: f64 = 12.0;
-const TOP: f64 = 12.0;
-const BOTTOM: f64 = 28.0;
+// Close to the drawn size of a half-width card, so 12px text stays about 12px.
+const WIDTH: f64 = 420.0;
+const HEIGHT: f64 = 190.0;
+const LEFT: f64 = 40.0;
+const RIGHT: f64 = 8.0;
+const TOP: f64 = 10.0;
+const BOTTOM: f64 = 26.0;
 
 /// One series over days: a line with its area, three grid lines and the first, middle and
 /// last day named.
@@ -105,13 +106,13 @@ pub fn LineChart(
                 <desc id=desc_id>{description.clone()}</desc>
                 {ticks.iter().map(|t| view! {
                     <line x1=LEFT x2=WIDTH - RIGHT y1=y(*t) y2=y(*t) class="stroke-zinc-200 dark:stroke-zinc-800" stroke-width="1" />
-                    <text x=LEFT - 6.0 y=y(*t) + 4.0 text-anchor="end" class="fill-zinc-600 text-[11px] dark:fill-zinc-400">{compact(*t)}</text>
+                    <text x=LEFT - 6.0 y=y(*t) + 4.0 text-anchor="end" class="fill-zinc-600 text-[12px] dark:fill-zinc-400">{compact(*t)}</text>
                 }).collect_view()}
                 <path d=area class=fill stroke="none" />
                 <path d=line class=stroke fill="none" stroke-width="2.5" stroke-linejoin="round" stroke-linecap="round" />
                 {named.into_iter().map(|i| view! {
                     <text x=x(i) y=HEIGHT - 8.0 text-anchor=if i == 0 { "start" } else if i + 1 == n { "end" } else { "middle" }
-                        class="fill-zinc-600 text-[11px] dark:fill-zinc-400">{labels.get(i).cloned().unwrap_or_default()}</text>
+                        class="fill-zinc-600 text-[12px] dark:fill-zinc-400">{labels.get(i).cloned().unwrap_or_default()}</text>
                 }).collect_view()}
             </svg>
             <p class="text-sm text-zinc-600 dark:text-zinc-400">{description}</p>
@@ -142,10 +143,10 @@ pub fn BarChart(
     fills: Vec<&'static str>,
 ) -> impl IntoView {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
-    let row_height = 36.0;
+    let row_height = 52.0;
     let height = (rows.len().max(1) as f64) * row_height + 8.0;
-    let bar_left = 110.0;
-    let bar_width = WIDTH - bar_left - 150.0;
+    let bar_left = 0.0;
+    let bar_width = WIDTH - 8.0;
     let description = if rows.is_empty() {
         "No published posts in this range.".to_string()
     } else {
@@ -168,9 +169,11 @@ pub fn BarChart(
                     let top = 4.0 + i as f64 * row_height;
                     let width = (bar_width * *value as f64 / max as f64).max(2.0);
                     view! {
-                        <text x="0" y=top + 22.0 class="fill-zinc-800 text-[13px] font-medium dark:fill-zinc-200">{label.clone()}</text>
-                        <rect x=bar_left y=top + 6.0 width=width height="22" rx="4" class=fills.get(i).copied().unwrap_or("fill-primary") />
-                        <text x=bar_left + width + 8.0 y=top + 22.0 class="fill-zinc-700 text-[12px] dark:fill-zinc-300">{format!("{} · {note}", compact(*value))}</text>
+                        <text x="0" y=top + 14.0 class="fill-zinc-800 text-[13px] font-medium dark:fill-zinc-200">
+                            {format!("{label}: {}", compact(*value))}
+                            <tspan class="fill-zinc-600 font-normal dark:fill-zinc-400">{format!(" · {note}")}</tspan>
+                        </text>
+                        <rect x=bar_left y=top + 22.0 width=width height="18" rx="4" class=fills.get(i).copied().unwrap_or("fill-primary") />
                     }
                 }).collect_view()}
             </svg>

@@ -82,20 +82,22 @@ fn Home(data: HomeData) -> impl IntoView {
         <div class="space-y-6">
             {(!data.onboarding.iter().all(|done| *done)).then(|| view! { <Onboarding done=data.onboarding /> })}
             {(!data.attention.is_empty()).then(|| view! { <Attention accounts=data.attention.clone() /> })}
-            <section aria-label="Key figures" class="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
+            <section aria-label="Key figures" class="grid gap-4 sm:grid-cols-3">
                 <Kpi label="Scheduled this week" value=data.scheduled_this_week.to_string() href="/calendar?view=week" testid="kpi-week" />
                 <Kpi label="Published this month" value=data.published_this_month.to_string() href="/posts?status=posted" testid="kpi-month" />
                 <Kpi label="Avg. engagement, 30 days" value=format!("{:.2} %", data.avg_engagement_rate) href="/analytics" testid="kpi-engagement" />
-                <Card class="space-y-3">
-                    <div class="flex items-baseline justify-between">
-                        <h2 class="text-sm font-medium text-zinc-600 dark:text-zinc-400">"Plan usage"</h2>
-                        <a href="/billing" class="text-xs font-semibold text-brand hover:underline">{format!("{plan_name} plan")}</a>
-                    </div>
+            </section>
+            <Card>
+                <div class="mb-3 flex items-baseline justify-between">
+                    <h2 class="font-heading text-lg font-semibold">"Plan usage"</h2>
+                    <a href="/billing" class="text-sm font-semibold text-brand hover:underline">{format!("{plan_name} plan")}</a>
+                </div>
+                <div class="grid gap-4 sm:grid-cols-3">
                     <UsageBar label="Posts this month" used=data.posts.used limit=data.posts.limit />
                     <UsageBar label="Accounts" used=data.accounts.used limit=data.accounts.limit />
                     <UsageBar label="AI captions this month" used=data.ai_captions.used limit=data.ai_captions.limit />
-                </Card>
-            </section>
+                </div>
+            </Card>
             <div class="grid gap-6 lg:grid-cols-2">
                 <Card>
                     <div class="mb-3 flex items-baseline justify-between gap-2">

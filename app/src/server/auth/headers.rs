@@ -15,17 +15,20 @@ pub enum PageKind {
     Marketing,
     /// Every page of the app, which hydrates with its wasm.
     App,
-    /// The composer also shows thumbnails of the media URLs a post carries, wherever they
-    /// are hosted (over https).
-    Composer,
+    /// The composer and the queue also show images hosted elsewhere (over https): the media
+    /// URLs a post carries, a product's photo.
+    RemoteImages,
 }
 
 impl PageKind {
     pub fn of_path(path: &str) -> Self {
         if crate::nav::is_marketing_path(path) {
             PageKind::Marketing
-        } else if path == "/compose" || (path.starts_with("/posts/") && path.ends_with("/edit")) {
-            PageKind::Composer
+        } else if path == "/compose"
+            || path == "/queue"
+            || (path.starts_with("/posts/") && path.ends_with("/edit"))
+        {
+            PageKind::RemoteImages
         } else {
             PageKind::App
         }
@@ -36,7 +39,7 @@ impl PageKind {
 /// carry this response's `nonce` (Leptos's hydration bootstrap and serialized resources, the
 /// theme script), and WebAssembly compilation on the pages that hydrate.
 pub fn page_policy(nonce: &str, kind: PageKind) -> String {
-    let images = if kind == PageKind::Composer {
+    let images = if kind == PageKind::RemoteImages {
         "'self' data: https:"
     } else {
         "'self' data:"
@@ -80,7 +83,11 @@ mod tests {
     fn pages_allow_their_nonce_and_wasm_but_no_other_inline_script() {
         let policy = page_policy("abc123", PageKind::App);
         assert!(policy.contains("img-src 'self' data:;"), "{policy}");
-        assert!(page_policy("abc123", PageKind::Composer).contains("img-src 'self' data: https:;"));
+        assert!(
+            page_policy("abc123", PageKind::RemoteImages).contains("img-src 'self' data: https:;")
+        );
+        assert_eq!(PageKind::of_path("/queue"), PageKind::RemoteImages);
+        assert_eq!(PageKind::of_path("/dashboard"), PageKind::App);
         assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"));
         let scripts = policy
             .split(';')
@@ -96,7 +103,7 @@ mod tests {
     fn marketing_pages_may_not_compile_wasm() {
         assert_eq!(PageKind::of_path("/"), PageKind::Marketing);
         assert_eq!(PageKind::of_path("/pricing"), PageKind::Marketing);
-        assert_eq!(PageKind::of_path("/posts/1/edit"), PageKind::Composer);
+        assert_eq!(PageKind::of_path("/posts/1/edit"), PageKind::RemoteImages);
         assert_eq!(PageKind::of_path("/calendar"), PageKind::App);
         let policy = page_policy("abc123", PageKind::Marketing);
         assert!(
