@@ -283,8 +283,6 @@ async fn run_in_process(
     }
 }
 
-/// An Enterprise user with one account and 10,000 posts over three months (about 3,300 in
-/// November).
 async fn login(client: &reqwest::Client, base: &str, email: &str, password: &str) -> String {
     let login: serde_json::Value = client
         .post(format!("{base}/api/v1/auth/login"))
@@ -298,6 +296,8 @@ async fn login(client: &reqwest::Client, base: &str, email: &str, password: &str
     login["access_token"].as_str().unwrap().to_string()
 }
 
+/// An Enterprise user with one account and 10,000 posts over three months (about 3,300 in
+/// November).
 /// With `measured`, the posts were published and their metrics fetched (the analytics reads).
 async fn seed(conn: &sea_orm::DatabaseConnection, email: &str, password: &str, measured: bool) {
     let user = app::server::services::users::create(
@@ -350,9 +350,9 @@ async fn seed(conn: &sea_orm::DatabaseConnection, email: &str, password: &str, m
         let rows: Vec<post::ActiveModel> = rows.collect();
         let metrics: Vec<post_metrics::ActiveModel> = rows
             .iter()
-            .enumerate()
+            .zip(chunk)
             .filter(|_| measured)
-            .map(|(i, row)| {
+            .map(|(row, &i)| {
                 let reach = 400 + (i as i64 * 37) % 4600;
                 post_metrics::ActiveModel {
                     id: Set(uuid::Uuid::new_v4()),

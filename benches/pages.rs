@@ -350,7 +350,6 @@ fn current_month() -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
     (start, end)
 }
 
-/// With the server stopped: the posts evenly over the whole month, the past ones `posted`.
 fn row_id(active: &post::ActiveModel) -> uuid::Uuid {
     match &active.id {
         sea_orm::ActiveValue::Set(id) | sea_orm::ActiveValue::Unchanged(id) => *id,
@@ -358,6 +357,8 @@ fn row_id(active: &post::ActiveModel) -> uuid::Uuid {
     }
 }
 
+/// With the server stopped: the posts evenly over the whole month, the past ones `posted`
+/// and measured.
 async fn spread_over_the_month(data_dir: &Path) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
     let mut settings = app::server::config::Settings::load_from(None, |_| None).unwrap();
     settings.database.data_dir = data_dir.to_path_buf();

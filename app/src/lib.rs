@@ -25,6 +25,15 @@ pub use root::App;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // A form whose server function redirects (signed in, post saved…) loads the next page as
+    // a document: several pages are rendered on the server only (`nav::SERVER_RENDERED_PAGES`)
+    // and would otherwise be loaded twice. Set before the router, whose own hook then stands
+    // aside (the hook is set once).
+    let _ = server_fn::redirect::set_redirect_hook(|path: &str| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().assign(path);
+        }
+    });
     leptos::mount::hydrate_body(App);
     // Browser tests wait for this mark on <html> before interacting (and on <body>, where
     // earlier tests look for it).

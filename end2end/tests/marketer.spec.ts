@@ -185,7 +185,7 @@ test("the journey: import a product, write and approve its caption, see it publi
 
     // Write the caption in a tone, then edit it.
     await item.getByLabel("Tone").selectOption("playful");
-    await item.getByRole("button", { name: "Write caption" }).click();
+    await item.getByRole("button", { name: /^Write the caption for/ }).click();
     await expect(page.getByTestId("notice")).toContainText("Caption written.");
     await expect(item.getByTestId("caption")).toContainText(title);
     await item.locator("summary", { hasText: "Edit caption" }).click();
@@ -254,7 +254,7 @@ test("bulk approve of three items, each reported", async ({ page }) => {
     await page.getByRole("button", { name: "Add to the queue" }).click();
     await expect(page.getByTestId("notice")).toContainText("Product added.");
     const item = page.locator(`[data-testid="queue-item"][data-title="${title}"]`);
-    await item.getByRole("button", { name: "Write caption" }).click();
+    await item.getByRole("button", { name: /^Write the caption for/ }).click();
     await expect(page.getByTestId("notice")).toContainText("Caption written.");
   }
   for (const title of titles) {

@@ -3,7 +3,10 @@
 //! the platform filter, the weekday-and-hour slots, the top posts, and clear answers to a bad
 //! range. The numbers come from the database's grouping (`analytics::report`).
 
+use app::server::entities::post;
 use reqwest::header::COOKIE;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use app::model::PlanTier;
 
@@ -127,7 +130,64 @@ async fn a_range_in_the_users_zone_beside_the_previous_one_with_its_csv() {
     // The presets: the last 30 days by default.
     let (status, html) = page(&app, &who, "/analytics").await;
     assert_eq!(status, 200);
-    assert!(html.contains("aria-current=\"page\""));
+    assert!(
+        html.contains("href=\"/analytics?range=30\" rel=\"external\" aria-current=\"page\""),
+        "{html}"
+    );
+    // Half a custom range is a clear error too.
+    let (_, html) = page(&app, &who, "/analytics?start=2026-11-01").await;
+    assert!(html.contains("last day"), "{html}");
+}
+
+#[tokio::test]
+async fn zones_off_the_hour_place_posts_on_their_own_day_and_csv_cells_stay_text() {
+    let app = spawn_app().await;
+    // Kathmandu is UTC+5:45: 18:16 UTC on Nov 24 is 00:01 on Nov 25 there.
+    let who = browser(&app, PlanTier::Pro, "Asia/Kathmandu").await;
+    let fb = app.account(&who.token, "facebook").await;
+    let id = published(
+        &app,
+        &who.token,
+        &fb,
+        "2026-11-24T18:16:00Z",
+        [300, 3, 0, 0, 0],
+    )
+    .await;
+    // A caption a spreadsheet would run as a formula.
+    post::Entity::update_many()
+        .col_expr(
+            post::Column::Content,
+            Expr::value("=HYPERLINK(\"http://evil.example\")"),
+        )
+        .filter(post::Column::Id.eq(uuid::Uuid::parse_str(&id).unwrap()))
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    let (_, html) = page(&app, &who, "/analytics?start=2026-11-25&end=2026-11-25").await;
+    assert_eq!(text_of(&html, "total-posts"), "1", "on Nov 25 in Kathmandu");
+    assert!(
+        html.contains("Wed at 0:00"),
+        "Wednesday just after midnight"
+    );
+    let (_, html) = page(&app, &who, "/analytics?start=2026-11-24&end=2026-11-24").await;
+    assert_eq!(text_of(&html, "total-posts"), "0", "not on Nov 24");
+
+    let csv = app
+        .client
+        .get(app.url("/analytics/export.csv?start=2026-11-25&end=2026-11-25"))
+        .header(COOKIE, &who.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("2026-11-25 00:01"), "{csv}");
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\""),
+        "{csv}"
+    );
 }
 
 #[tokio::test]

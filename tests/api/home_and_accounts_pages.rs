@@ -197,8 +197,9 @@ async fn health_shows_the_reconnect_reason_and_reconnect_clears_it() {
     // Nor does a disconnected account that published to the platform itself come back as a
     // sandbox account.
     let mut real = accounts_of(&app, &who).await[0].clone().into_active_model();
+    // (Disconnecting cleared its tokens; the account keeps that it used the platform's login.)
     real.access_token_enc = Set(None);
-    real.account_id_external = Set("1784140000000".into());
+    real.platform_login = Set(true);
     real.is_connected = Set(false);
     real.update(&app.db).await.unwrap();
     let res = submit(&app, &who, "/fn/accounts/reconnect", &[("id", &id)]).await;

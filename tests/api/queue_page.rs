@@ -328,9 +328,19 @@ async fn bulk_actions_say_what_happened_to_each_item_and_race_safely() {
     assert_eq!(made.len(), 4, "two items × two platforms, once each");
 
     let html = follow(&app, &who, &a).await;
-    assert!(html.contains("data-testid=\"bulk-refused\""));
-    assert!(html.contains("Clay Mug"), "the refused item is named");
-    assert!(html.contains("Generate a caption before approving"));
+    let refused = html
+        .split("data-testid=\"bulk-refused\"")
+        .nth(1)
+        .expect("the refusals are listed")
+        .split("</ul>")
+        .next()
+        .unwrap();
+    assert!(
+        refused.contains("Clay Mug"),
+        "the refused item is named: {refused}"
+    );
+    assert!(refused.contains("Generate a caption before approving"));
+    assert!(!refused.contains("Wool Scarf"));
 
     // Bulk reject of the rest.
     let res = submit(
@@ -386,10 +396,34 @@ async fn bulk_actions_say_what_happened_to_each_item_and_race_safely() {
     )
     .await;
     assert!(location(&res).contains("done=0"));
-    assert!(items(&app, &who)
+    let first_now = items(&app, &who)
         .await
-        .iter()
-        .any(|i| i.status == QueueStatus::Approved));
+        .into_iter()
+        .find(|i| i.id.to_string() == first)
+        .unwrap();
+    assert_eq!(
+        first_now.status,
+        QueueStatus::Approved,
+        "someone else cannot reject it"
+    );
+
+    // A forged return address cannot break the answer's headers.
+    let res = submit(
+        &app,
+        &who,
+        "/fn/queue/reject",
+        &[
+            ("id", second.as_str()),
+            ("back", "/queue?status=a\nb&page=1"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+    assert!(
+        location(&res).starts_with("/queue?page=1&notice=rejected"),
+        "{}",
+        location(&res)
+    );
 }
 
 #[tokio::test]

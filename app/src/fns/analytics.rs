@@ -69,7 +69,14 @@ pub fn report_query(
             local_time::parse_date(&end, "end")?,
             None,
         ),
-        _ => {
+        (Some(_), None) => return Err(AppError::validation("end", "Choose the range's last day")),
+        (None, Some(_)) => {
+            return Err(AppError::validation(
+                "start",
+                "Choose the range's first day",
+            ))
+        }
+        (None, None) => {
             let days = match set(&query.range) {
                 None => DEFAULT_PRESET,
                 Some(r) => r

@@ -105,6 +105,9 @@ impl QueueData {
     }
 }
 
+/// How many refusals of a bulk action the page names one by one.
+pub const REFUSALS_SHOWN: usize = 20;
+
 /// Items a page of the queue shows.
 pub const PER_PAGE: u64 = 20;
 
@@ -149,7 +152,7 @@ pub async fn load_queue(query: QueueQuery) -> Result<QueueData, AppError> {
                 .as_deref()
                 .and_then(|id| Uuid::parse_str(id).ok())
             {
-                Some(item) => Some(plan_of(&state.db, &owner, zone, item, &query).await?),
+                Some(item) => plan_of(&state.db, &owner, zone, item, &query).await?,
                 None => None,
             };
             let rows = items
@@ -242,7 +245,7 @@ async fn plan_of(
     zone: chrono_tz::Tz,
     item: Uuid,
     query: &QueueQuery,
-) -> Result<ApprovalPlan, AppError> {
+) -> Result<Option<ApprovalPlan>, AppError> {
     use crate::server::services::{local_time, queue};
     let account_ids: Vec<Uuid> = query
         .accounts
@@ -254,7 +257,7 @@ async fn plan_of(
         Ok(at) => queue::plan_approval(db, owner, item, at, Some(account_ids.clone())).await,
         Err(err) => Err(err),
     };
-    Ok(match planned {
+    Ok(Some(match planned {
         Ok(posts) => ApprovalPlan {
             item,
             account_ids,
@@ -272,8 +275,8 @@ async fn plan_of(
                 .collect(),
             problem: String::new(),
         },
-        // Someone else's item is not a plan to show.
-        Err(err @ AppError::NotFound(_)) => return Err(err),
+        // An item that is gone (or someone else's) has no plan to show.
+        Err(AppError::NotFound(_)) => return Ok(None),
         Err(err) => ApprovalPlan {
             item,
             account_ids,
@@ -281,7 +284,7 @@ async fn plan_of(
             posts: Vec::new(),
             problem: err.to_string(),
         },
-    })
+    }))
 }
 
 /// A best-time slot when one was picked, else the typed time.
@@ -313,28 +316,28 @@ fn scheduled_at(
     )?))
 }
 
-/// Where an action comes back to: the queue page it was sent from, with `notice` added.
+/// Where an action comes back to: the queue page it was sent from (its tab and page, read
+/// and written again, nothing else), with `notice` added.
 #[cfg(feature = "ssr")]
 fn back_to(back: Option<&str>, notice: &str) -> String {
-    let page = back
+    let query = back
         .filter(|b| *b == "/queue" || b.starts_with("/queue?"))
-        .unwrap_or("/queue");
-    // A new notice replaces the last one (and the plan that led to it is done).
-    let kept: Vec<&str> = page
-        .split_once('?')
-        .map(|(_, q)| q.split('&').collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|pair| {
-            let key = pair.split('=').next().unwrap_or("");
-            matches!(key, "status" | "page")
-        })
-        .collect();
-    let mut query = kept.join("&");
-    if !query.is_empty() {
-        query.push('&');
+        .and_then(|b| b.split_once('?'))
+        .map(|(_, q)| q)
+        .unwrap_or("");
+    let mut kept = String::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("status", v)) if v == "all" || QueueStatus::parse(v).is_some() => {
+                kept.push_str(&format!("status={v}&"));
+            }
+            Some(("page", v)) if v.parse::<u64>().is_ok() => {
+                kept.push_str(&format!("page={v}&"));
+            }
+            _ => {}
+        }
     }
-    format!("/queue?{query}{notice}")
+    format!("/queue?{kept}{notice}")
 }
 
 #[cfg(feature = "ssr")]
@@ -535,6 +538,12 @@ pub async fn approve_item(
                         .map_err(|_| AppError::validation("accounts", "Unknown account"))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            if account_ids.is_empty() {
+                return Err(AppError::validation(
+                    "accounts",
+                    "Choose at least one account to post to",
+                ));
+            }
             let at = scheduled_at(zone, scheduled_for.trim())?;
             let approved = queue::approve(&state.db, &owner, id, at, Some(account_ids)).await?;
             leptos_axum::redirect(&back_to(
@@ -593,10 +602,13 @@ pub async fn bulk_queue(
                 "reject" => queue::bulk_reject(&state.db, &owner, &ids).await?,
                 _ => return Err(AppError::validation("action", "Unknown bulk action")),
             };
-            // Each refusal travels as "id~reason" for the page to name the item.
+            // Each refusal travels as "id~reason" for the page to name the item; past the
+            // first `REFUSALS_SHOWN`, only their number (the address stays short).
+            let more = outcome.refused.len().saturating_sub(REFUSALS_SHOWN);
             let refused: String = outcome
                 .refused
                 .iter()
+                .take(REFUSALS_SHOWN)
                 .map(|r| {
                     format!(
                         "&refused={}",
@@ -606,7 +618,10 @@ pub async fn bulk_queue(
                 .collect();
             leptos_axum::redirect(&back_to(
                 back.as_deref(),
-                &format!("notice=bulk-{action}&done={}{refused}", outcome.done),
+                &format!(
+                    "notice=bulk-{action}&done={}{refused}&more={more}",
+                    outcome.done
+                ),
             ));
             Ok(())
         }
@@ -648,5 +663,14 @@ mod tests {
             "/queue?notice=ok"
         );
         assert_eq!(back_to(None, "notice=ok"), "/queue?notice=ok");
+        // Only a known tab and a number come back: nothing that could break the header.
+        assert_eq!(
+            back_to(Some("/queue?status=a%0Ab&page=x"), "notice=ok"),
+            "/queue?notice=ok"
+        );
+        assert_eq!(
+            back_to(Some("/queue?status=all"), "notice=ok"),
+            "/queue?status=all&notice=ok"
+        );
     }
 }

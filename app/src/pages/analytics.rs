@@ -289,7 +289,7 @@ fn Heatmap(cells: Vec<HeatCell>) -> impl IntoView {
                                     let cell = cells.iter().find(|c| c.weekday == day && c.hour == hour);
                                     let (shade, text) = match cell {
                                         Some(c) => (
-                                            format!("background-color: color-mix(in oklab, var(--color-primary) {:.0}%, transparent)", 15.0 + 85.0 * c.rate / best.max(0.01)),
+                                            format!("background-color: color-mix(in oklab, var(--color-primary) {:.0}%, transparent)", 30.0 + 70.0 * c.rate / best.max(0.01)),
                                             format!("{:.2} %, {} post{}", c.rate, c.posts, if c.posts == 1 { "" } else { "s" }),
                                         ),
                                         None => (String::new(), "no posts".to_string()),
@@ -306,6 +306,13 @@ fn Heatmap(cells: Vec<HeatCell>) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+            <p class="flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400" aria-hidden="true">
+                "Lower"
+                <span class="inline-block h-3 w-3 rounded-sm" style="background-color: color-mix(in oklab, var(--color-primary) 30%, transparent)"></span>
+                <span class="inline-block h-3 w-3 rounded-sm" style="background-color: color-mix(in oklab, var(--color-primary) 65%, transparent)"></span>
+                <span class="inline-block h-3 w-3 rounded-sm bg-primary"></span>
+                "Higher engagement rate · empty: no posts"
+            </p>
         </figure>
     }
 }

@@ -23,9 +23,10 @@ pub fn nice_ceiling(value: i64) -> i64 {
 /// "12.3k", "4.5M", "980".
 pub fn compact(value: i64) -> String {
     let v = value as f64;
+    // Where rounding to one decimal would write "1000.0k", it is "1.0M".
     match value.abs() {
         0..=9_999 => value.to_string(),
-        10_000..=999_999 => format!("{:.1}k", v / 1_000.0),
+        10_000..=999_949 => format!("{:.1}k", v / 1_000.0),
         _ => format!("{:.1}M", v / 1_000_000.0),
     }
 }
@@ -88,7 +89,8 @@ pub fn LineChart(
         ),
         _ => format!("Nothing over these {} days yet.", values.len()),
     };
-    let ticks = [0, max / 2, max];
+    let mut ticks = vec![0, max / 2, max];
+    ticks.dedup();
     let named: Vec<usize> = {
         let mut v = vec![0, values.len() / 2, values.len().saturating_sub(1)];
         v.dedup();
@@ -96,14 +98,13 @@ pub fn LineChart(
     };
     let title_id = format!("{id}-title");
     let desc_id = format!("{id}-desc");
-    let labelled_by = format!("{title_id} {desc_id}");
+    let (labelled_by, described_by) = (title_id.clone(), desc_id.clone());
     view! {
         <figure class="space-y-2" data-testid=id>
             <figcaption class="font-heading text-base font-semibold">{title}</figcaption>
             <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") class="h-auto w-full" role="img"
-                aria-labelledby=labelled_by>
+                aria-labelledby=labelled_by aria-describedby=described_by>
                 <title id=title_id>{title}</title>
-                <desc id=desc_id>{description.clone()}</desc>
                 {ticks.iter().map(|t| view! {
                     <line x1=LEFT x2=WIDTH - RIGHT y1=y(*t) y2=y(*t) class="stroke-zinc-200 dark:stroke-zinc-800" stroke-width="1" />
                     <text x=LEFT - 6.0 y=y(*t) + 4.0 text-anchor="end" class="fill-zinc-600 text-[12px] dark:fill-zinc-400">{compact(*t)}</text>
@@ -115,7 +116,7 @@ pub fn LineChart(
                         class="fill-zinc-600 text-[12px] dark:fill-zinc-400">{labels.get(i).cloned().unwrap_or_default()}</text>
                 }).collect_view()}
             </svg>
-            <p class="text-sm text-zinc-600 dark:text-zinc-400">{description}</p>
+            <p id=desc_id class="text-sm text-zinc-600 dark:text-zinc-400">{description}</p>
             <details class="text-sm">
                 <summary class="cursor-pointer font-medium text-brand">{format!("{title}: the numbers")}</summary>
                 <div class="mt-2 max-h-64 overflow-y-auto">
@@ -156,15 +157,14 @@ pub fn BarChart(
             .join("; ")
     };
     let title_id = format!("{id}-title");
-    let desc_id = format!("{id}-desc");
-    let labelled_by = format!("{title_id} {desc_id}");
+    let labelled_by = title_id.clone();
     view! {
         <figure class="space-y-2" data-testid=id>
             <figcaption class="font-heading text-base font-semibold">{title}</figcaption>
             <svg viewBox=format!("0 0 {WIDTH} {height}") class="h-auto w-full" role="img"
                 aria-labelledby=labelled_by>
                 <title id=title_id>{title}</title>
-                <desc id=desc_id>{description.clone()}</desc>
+                <desc>{description}</desc>
                 {rows.iter().enumerate().map(|(i, (label, value, note))| {
                     let top = 4.0 + i as f64 * row_height;
                     let width = (bar_width * *value as f64 / max as f64).max(2.0);
@@ -177,7 +177,6 @@ pub fn BarChart(
                     }
                 }).collect_view()}
             </svg>
-            <p class="sr-only">{description}</p>
         </figure>
     }
 }
@@ -196,5 +195,6 @@ mod tests {
         assert_eq!(compact(980), "980");
         assert_eq!(compact(12_345), "12.3k");
         assert_eq!(compact(4_500_000), "4.5M");
+        assert_eq!(compact(999_950), "1.0M");
     }
 }

@@ -122,11 +122,12 @@ fn Queue(data: QueueData, imported: Option<String>) -> impl IntoView {
                     }.into_any()
                 } else {
                     view! {
+                        <h2 class="sr-only">"Items"</h2>
                         <ul class="space-y-4" data-testid="queue-items">
                             {rows.into_iter().map(|row| {
                                 let open = imported.as_deref() == Some(row.id.to_string().as_str());
                                 let plan = data.with_value(|d| d.plan.clone().filter(|p| p.item == row.id));
-                                view! { <ItemCard row open plan data out_of_captions /> }
+                                view! { <ItemCard row open plan data out_of_captions selectable=pending_tab /> }
                             }).collect_view()}
                         </ul>
                         <Pagination page per_page=PER_PAGE total />
@@ -157,7 +158,9 @@ fn QueueNotice(rows: Vec<QueueRow>) -> impl IntoView {
             format!("{n} items")
         }
     };
-    let message = match q.get("notice").as_deref() {
+    // A failed form comes back to the URL it was sent from, last notice included.
+    let failed = q.get("__err").is_some();
+    let message = match q.get("notice").as_deref().filter(|_| !failed) {
         Some("added") => Some("Product added. Write its caption below.".to_string()),
         Some("imported") => {
             Some("Product imported. Check its details below, then write its caption.".to_string())
@@ -185,6 +188,7 @@ fn QueueNotice(rows: Vec<QueueRow>) -> impl IntoView {
             Some((name, reason.to_string()))
         })
         .collect();
+    let more = count("more");
     message.map(|text| view! {
         <div role="status" data-testid="notice" class="mb-4 rounded-lg border border-emerald-300 bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100">
             <p>{text}</p>
@@ -192,6 +196,7 @@ fn QueueNotice(rows: Vec<QueueRow>) -> impl IntoView {
                 <p class="mt-2 font-semibold">{format!("Not done ({}):", refused.len())}</p>
                 <ul class="list-disc pl-5" data-testid="bulk-refused">
                     {refused.into_iter().map(|(name, reason)| view! { <li><span class="font-medium">{name}</span>": "{reason}</li> }).collect_view()}
+                    {(more > 0).then(|| view! { <li>{format!("and {more} more")}</li> })}
                 </ul>
             })}
         </div>
@@ -357,6 +362,8 @@ fn ItemCard(
     plan: Option<ApprovalPlan>,
     data: StoredValue<QueueData>,
     out_of_captions: bool,
+    /// Whether the bulk form is on the page (the review tab).
+    selectable: bool,
 ) -> impl IntoView {
     let pending = row.status == QueueStatus::Pending;
     let id = row.id.to_string();
@@ -366,7 +373,7 @@ fn ItemCard(
         <li id=format!("item-{id}") class="scroll-mt-4 rounded-2xl border border-zinc-200 bg-white p-4 shadow-sm sm:p-5 dark:border-zinc-800 dark:bg-zinc-900"
             data-testid="queue-item" data-title=title.clone()>
             <div class="flex gap-3">
-                {pending.then(|| view! {
+                {(pending && selectable).then(|| view! {
                     <input type="checkbox" form="bulk" name="ids[]" value=id.clone() aria-label=format!("Select {title}")
                         class="mt-1 h-4 w-4 shrink-0 rounded border-zinc-400 accent-primary" data-testid="select-item" />
                 })}
@@ -393,7 +400,7 @@ fn ItemCard(
                             <input type="hidden" name="id" value=id.clone() />
                             {back_field()}
                             <ProductFields prefix=format!("item-{id}") row=Some(row.clone()) />
-                            <button type="submit" class=button_class(Variant::Secondary, Size::Small)>"Save product"</button>
+                            <button type="submit" class=button_class(Variant::Secondary, Size::Small) aria-label=format!("Save product {title}")>"Save product"</button>
                         </form>
                     }.into_any()
                 } else {
@@ -427,13 +434,14 @@ fn ItemCard(
                                     {Tone::ALL.iter().map(|t| view! { <option value=t.as_str()>{t.label()}</option> }).collect_view()}
                                 </select>
                             </div>
-                            <button type="submit" disabled=out_of_captions class=button_class(Variant::Secondary, Size::Small)>
+                            <button type="submit" disabled=out_of_captions class=button_class(Variant::Secondary, Size::Small)
+                                aria-label=format!("{} for {title}", if has_caption { "Write the caption again" } else { "Write the caption" })>
                                 {if has_caption { "Write again" } else { "Write caption" }}
                             </button>
                         </form>
                         {has_caption.then(|| view! {
                             <details class="w-full" data-testid="edit-caption">
-                                <summary class=format!("list-none cursor-pointer {}", button_class(Variant::Ghost, Size::Small))>"Edit caption"</summary>
+                                <summary class=format!("list-none cursor-pointer {}", button_class(Variant::Ghost, Size::Small)) aria-label=format!("Edit caption of {title}")>"Edit caption"</summary>
                                 <form method="post" action=SaveCaption::PATH class="mt-2 space-y-2">
                                     <input type="hidden" name="id" value=id.clone() />
                                     {back_field()}
@@ -441,7 +449,7 @@ fn ItemCard(
                                     <textarea id=format!("caption-{id}") name="content" rows="5" class=CONTROL_CLASS>{row.caption.clone()}</textarea>
                                     <label for=format!("hashtags-{id}") class=LABEL>"Hashtags"</label>
                                     <input id=format!("hashtags-{id}") name="hashtags" value=row.hashtags.join(" ") class=CONTROL_CLASS />
-                                    <button type="submit" class=button_class(Variant::Primary, Size::Small)>"Save caption"</button>
+                                    <button type="submit" class=button_class(Variant::Primary, Size::Small) aria-label=format!("Save caption of {title}")>"Save caption"</button>
                                 </form>
                             </details>
                         })}
@@ -474,7 +482,7 @@ fn ApproveForm(
     data: StoredValue<QueueData>,
 ) -> impl IntoView {
     let id = row.id.to_string();
-    let status = use_query_map().with_untracked(|q| q.get("status"));
+    let (status, page) = use_query_map().with_untracked(|q| (q.get("status"), q.get("page")));
     let chosen = plan.as_ref().map(|p| p.account_ids.clone());
     let time = plan
         .as_ref()
@@ -486,10 +494,11 @@ fn ApproveForm(
     let planned = plan.is_some();
     view! {
         <details class="group w-full open:rounded-xl open:border open:border-primary/30 open:p-3" open=planned data-testid="approve">
-            <summary class=format!("ml-auto w-fit list-none cursor-pointer {}", button_class(Variant::Primary, Size::Small))>"Approve…"</summary>
+            <summary class=format!("ml-auto w-fit list-none cursor-pointer {}", button_class(Variant::Primary, Size::Small)) aria-label=format!("Approve {}", row.title)>"Approve…"</summary>
             <form method="get" action="/queue" class="mt-3 space-y-3" data-testid="plan-form">
                 <input type="hidden" name="plan" value=id.clone() />
                 {status.map(|s| view! { <input type="hidden" name="status" value=s /> })}
+                {page.map(|p| view! { <input type="hidden" name="page" value=p /> })}
                 <fieldset>
                     <legend class=LABEL>"Accounts"</legend>
                     <div class="mt-1.5 space-y-1">
@@ -523,7 +532,7 @@ fn ApproveForm(
                         </select>
                     </div>
                 </div>
-                <button type="submit" class=button_class(Variant::Secondary, Size::Small)>"Preview the posts"</button>
+                <button type="submit" class=button_class(Variant::Secondary, Size::Small) aria-label=format!("Preview the posts of {}", row.title)>"Preview the posts"</button>
             </form>
             {plan.map(|plan| view! { <PlanBox plan /> })}
         </details>
@@ -540,9 +549,17 @@ fn PlanBox(plan: ApprovalPlan) -> impl IntoView {
         }
         .into_any();
     }
-    let back = use_query_map().with_untracked(|q| match q.get("status") {
-        Some(s) => format!("/queue?status={s}"),
-        None => "/queue".to_string(),
+    let back = use_query_map().with_untracked(|q| {
+        let mut back = String::from("/queue?");
+        for key in ["status", "page"] {
+            if let Some(value) = q.get(key) {
+                back.push_str(&format!(
+                    "{key}={}&",
+                    crate::components::url_state::encode(&value)
+                ));
+            }
+        }
+        back.trim_end_matches(['?', '&']).to_string()
     });
     view! {
         <div class="mt-3 rounded-lg border border-emerald-300 bg-emerald-50 p-3 dark:border-emerald-800 dark:bg-emerald-950" data-testid="plan">

@@ -109,9 +109,9 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded, AppError> {
 
     let mut accounts = Vec::new();
     for (platform, name, external) in [
-        (Platform::Instagram, "@demo.store", "sandbox-demo-store-ig"),
-        (Platform::Facebook, "Demo Store", "sandbox-demo-store-fb"),
-        (Platform::Tiktok, "@demostore", "sandbox-demo-store-tt"),
+        (Platform::Instagram, "@demo.store", "ig-demo-store"),
+        (Platform::Facebook, "Demo Store", "fb-demo-store"),
+        (Platform::Tiktok, "@demostore", "tt-demo-store"),
     ] {
         let account = social_account::ActiveModel {
             id: Set(Uuid::new_v4()),
@@ -125,6 +125,7 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded, AppError> {
             token_expires_at: Set(None),
             needs_reconnect: Set(false),
             reconnect_reason: Set(None),
+            platform_login: Set(false),
             is_connected: Set(true),
             connected_at: Set(Some(now - Duration::days(40))),
             created_at: Set(now - Duration::days(40)),

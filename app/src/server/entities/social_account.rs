@@ -18,6 +18,8 @@ pub struct Model {
     pub needs_reconnect: bool,
     /// Why the account needs reconnecting (set with `needs_reconnect`, cleared with it).
     pub reconnect_reason: Option<String>,
+    /// The account has published through the platform's own login (it held its tokens).
+    pub platform_login: bool,
     pub is_connected: bool,
     pub connected_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

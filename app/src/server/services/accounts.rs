@@ -63,7 +63,7 @@ pub async fn connect<C: ConnectionTrait + TransactionTrait>(
         }
         Some(id) => id,
         // Sandbox accounts: a stable id from the name, so connecting twice reconnects.
-        None => format!("{SANDBOX_ID_PREFIX}{}", slug(&account_name)),
+        None => format!("sandbox-{}", slug(&account_name)),
     };
 
     // The plan's account limit is reserved and spent in one step, under the owner's write
@@ -111,6 +111,7 @@ pub async fn connect<C: ConnectionTrait + TransactionTrait>(
                     token_expires_at: Set(None),
                     needs_reconnect: Set(false),
                     reconnect_reason: Set(None),
+                    platform_login: Set(false),
                     is_connected: Set(true),
                     connected_at: Set(Some(now)),
                     created_at: Set(now),
@@ -212,17 +213,13 @@ pub async fn disconnect(
     Ok(())
 }
 
-/// Accounts connected without a platform sign-in get external ids with this prefix: they
-/// publish to the built-in sandbox.
-pub const SANDBOX_ID_PREFIX: &str = "sandbox-";
-
-/// Why `reconnect` cannot fix this account here, if it cannot: an account that publishes to
-/// the platform itself (it holds, or held, the platform's access) must be signed in to with
-/// the platform again, which only the platform's own sign-in can do.
+/// Why `reconnect` cannot fix this account here, if it cannot: an account that published
+/// through the platform's own login must be signed in to with the platform again, which only
+/// the platform's sign-in can do (reconnecting it here would quietly make it a sandbox
+/// account).
 pub fn reconnect_blocker(account: &social_account::Model) -> Option<String> {
     let platform = account.platform.label();
-    let real = account.access_token_enc.is_some()
-        || !account.account_id_external.starts_with(SANDBOX_ID_PREFIX);
+    let real = account.platform_login || account.access_token_enc.is_some();
     let broken = !account.is_connected || account.needs_reconnect;
     (broken && real).then(|| {
         format!(
@@ -350,6 +347,7 @@ pub async fn store_tokens(
             social_account::Column::ReconnectReason,
             Expr::value(Option::<String>::None),
         )
+        .col_expr(social_account::Column::PlatformLogin, Expr::value(true))
         .col_expr(social_account::Column::UpdatedAt, Expr::value(Utc::now()));
     if let Some(refresh) = &tokens.refresh_token {
         update = update.col_expr(

@@ -211,6 +211,25 @@ pub struct ReportQuery {
     pub zone: chrono_tz::Tz,
 }
 
+impl ReportQuery {
+    /// The one rule for a range, the page's and the export's.
+    fn check(&self) -> Result<(), AppError> {
+        if self.end < self.start {
+            return Err(AppError::validation(
+                "end",
+                "The end date must not be before the start date",
+            ));
+        }
+        if (self.end - self.start).num_days() + 1 > MAX_REPORT_DAYS {
+            return Err(AppError::validation(
+                "start",
+                format!("Choose at most {MAX_REPORT_DAYS} days"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A period's sums while its buckets are read.
 #[derive(Default)]
 struct PeriodSums {
@@ -246,6 +265,8 @@ impl PeriodSums {
 
 /// Midnight of `date` in `zone`, in UTC (1 AM where midnight is skipped).
 fn local_midnight(zone: chrono_tz::Tz, date: NaiveDate) -> Result<DateTime<Utc>, AppError> {
+    // Every zone has a midnight or a 1 AM each day; this only fails for dates chrono cannot
+    // place at all.
     use chrono::TimeZone;
     [0, 1]
         .into_iter()
@@ -254,11 +275,13 @@ fn local_midnight(zone: chrono_tz::Tz, date: NaiveDate) -> Result<DateTime<Utc>,
                 .earliest()
                 .map(|at| at.with_timezone(&Utc))
         })
-        .ok_or_else(|| AppError::validation("start", "That date does not exist in your time zone"))
+        .ok_or_else(|| {
+            AppError::validation("start", format!("{date} cannot be shown in your time zone"))
+        })
 }
 
-/// The start of a bucket as the database wrote it: "2026-11-24 20" (an hour) or
-/// "2026-11-24 20:3" / "2026-11-24T20:3" (ten minutes).
+/// The start of a bucket as the database wrote it: "2026-11-24T20" (an hour) or
+/// "2026-11-24T20:3" (a quarter of it; the separator may be a space).
 fn bucket_start(bucket: &str) -> Result<DateTime<Utc>, AppError> {
     let bad = || AppError::internal("analytics bucket", bucket.to_string());
     let date = NaiveDate::parse_from_str(bucket.get(..10).ok_or_else(bad)?, "%Y-%m-%d")
@@ -268,11 +291,11 @@ fn bucket_start(bucket: &str) -> Result<DateTime<Utc>, AppError> {
         .ok_or_else(bad)?
         .parse()
         .map_err(|_| bad())?;
-    let tens: u32 = match bucket.get(14..15) {
+    let quarter: u32 = match bucket.get(14..15) {
         Some(digit) => digit.parse().map_err(|_| bad())?,
         None => 0,
     };
-    date.and_hms_opt(hour, tens * 10, 0)
+    date.and_hms_opt(hour, quarter * 15, 0)
         .map(|at| at.and_utc())
         .ok_or_else(bad)
 }
@@ -287,35 +310,34 @@ pub async fn report(
     owner: &user::Model,
     query: &ReportQuery,
 ) -> Result<AnalyticsReport, AppError> {
-    if query.end < query.start {
-        return Err(AppError::validation(
-            "end",
-            "The end date must not be before the start date",
-        ));
-    }
+    query.check()?;
     let days = (query.end - query.start).num_days() + 1;
-    if days > MAX_REPORT_DAYS {
-        return Err(AppError::validation(
-            "start",
-            format!("Choose at most {MAX_REPORT_DAYS} days"),
-        ));
-    }
     let zone = query.zone;
     let from = local_midnight(zone, query.start)?;
     let until = local_midnight(zone, query.end + Duration::days(1))?;
     let previous_from = local_midnight(zone, query.start - Duration::days(days))?;
-    let whole_hours = [previous_from, until]
-        .iter()
-        .all(|at| at.with_timezone(&zone).offset().fix().local_minus_utc() % 3600 == 0);
+    // Whole-hour offsets all through the range (checked at every local midnight, where a
+    // zone's offset can have changed since the last): hour buckets; else quarter hours, which
+    // every zone's offset is a multiple of.
+    let whole_hours = (0..=(until - previous_from).num_days() + 1).all(|day| {
+        let at = previous_from + Duration::days(day);
+        at.with_timezone(&zone).offset().fix().local_minus_utc() % 3600 == 0
+    });
     let backend = db.get_database_backend();
-    // The bucket a post falls in: its UTC hour, or its UTC ten minutes.
+    // The bucket a post falls in: "2026-11-24T20" (an hour), or "2026-11-24T20:3" (the
+    // hour's fourth quarter).
     let bucket = match (backend, whole_hours) {
-        (DbBackend::Postgres, true) => "to_char(p.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')",
+        (DbBackend::Postgres, true) => {
+            "to_char(p.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')"
+        }
         (DbBackend::Postgres, false) => {
-            "substr(to_char(p.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), 1, 15)"
+            "to_char(p.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:') || \
+             CAST(CAST(EXTRACT(MINUTE FROM p.posted_at AT TIME ZONE 'UTC') AS INTEGER) / 15 AS TEXT)"
         }
         (_, true) => "substr(p.posted_at, 1, 13)",
-        (_, false) => "substr(p.posted_at, 1, 15)",
+        (_, false) => {
+            "substr(p.posted_at, 1, 14) || CAST(CAST(substr(p.posted_at, 15, 2) AS INTEGER) / 15 AS TEXT)"
+        }
     };
     let mut values: Vec<sea_orm::Value> = vec![
         owner.id.into(),
@@ -493,12 +515,7 @@ pub async fn export_csv(
     owner: &user::Model,
     query: &ReportQuery,
 ) -> Result<String, AppError> {
-    if query.end < query.start {
-        return Err(AppError::validation(
-            "end",
-            "The end date must not be before the start date",
-        ));
-    }
+    query.check()?;
     let from = local_midnight(query.zone, query.start)?;
     let until = local_midnight(query.zone, query.end + Duration::days(1))?;
     let mut select = post::Entity::find()
@@ -631,4 +648,28 @@ pub async fn post(
         .await?
         .ok_or_else(|| AppError::NotFound("This post has no metrics yet".into()))?;
     Ok(post_analytics(&p, &m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_read_as_hours_and_quarters() {
+        let at = |s: &str| bucket_start(s).unwrap().to_rfc3339();
+        assert_eq!(at("2026-11-24T20"), "2026-11-24T20:00:00+00:00");
+        assert_eq!(at("2026-11-24 20"), "2026-11-24T20:00:00+00:00");
+        assert_eq!(at("2026-11-24T20:3"), "2026-11-24T20:45:00+00:00");
+        assert!(bucket_start("2026-11-24").is_err());
+        assert!(bucket_start("2026-11-24T2x").is_err());
+    }
+
+    #[test]
+    fn midnight_is_found_where_the_clocks_skip_it() {
+        // Santiago springs forward at midnight: that day starts at 1 AM.
+        let zone: chrono_tz::Tz = "America/Santiago".parse().unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 9, 6).unwrap();
+        let start = local_midnight(zone, day).unwrap();
+        assert_eq!(start.with_timezone(&zone).date_naive(), day);
+    }
 }

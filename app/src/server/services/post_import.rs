@@ -367,6 +367,8 @@ mod tests {
             refresh_token_enc: None,
             token_expires_at: None,
             needs_reconnect: false,
+            reconnect_reason: None,
+            platform_login: false,
             is_connected: connected,
             connected_at: None,
             created_at: now,

@@ -253,9 +253,24 @@ pub async fn approve<C: ConnectionTrait + TransactionTrait>(
 
     let (item, created) = db::retry_busy(|| async {
         let txn = db::begin_owner_write(db, owner.id).await?;
-        // Read again under the owner's lock: a racing approval may have won meanwhile.
+        // Read again under the owner's lock: a racing approval may have won meanwhile, or an
+        // edit changed what the posts were checked from.
         let current = find(&txn, owner, id).await?;
         require(current.status, APPROVABLE, "approved")?;
+        if (
+            &current.ai_generated_content,
+            &current.ai_hashtags,
+            &current.product_data,
+        ) != (
+            &item.ai_generated_content,
+            &item.ai_hashtags,
+            &item.product_data,
+        ) {
+            return Err(AppError::BadRequest(
+                "The item's caption or product changed meanwhile: check it and approve again"
+                    .into(),
+            ));
+        }
         let mut created = Vec::new();
         for post in &checked {
             created.push(posts::insert_within_allowance(&txn, owner, post).await?);
@@ -301,7 +316,10 @@ async fn check_approval(
     };
     let view = item.view();
     let accounts: Vec<social_account::Model> = match account_ids {
-        Some(ids) if !ids.is_empty() => {
+        Some(mut ids) if !ids.is_empty() => {
+            // One post per account, however often it was named.
+            let mut seen = std::collections::HashSet::new();
+            ids.retain(|id| seen.insert(*id));
             let mut chosen = Vec::new();
             for account_id in ids {
                 chosen.push(super::accounts::find(db, owner, account_id).await?);
