@@ -190,7 +190,7 @@ test("the journey: import a product, write and approve its caption, see it publi
     await expect(item.getByTestId("caption")).toContainText(title);
     await item.locator("summary", { hasText: "Edit caption" }).click();
     const caption = `Meet the ${title}: hand-poured, smoky, warm. Light one tonight.`;
-    await item.getByLabel("Caption").fill(caption);
+    await item.getByLabel("Caption", { exact: true }).fill(caption);
     await item.getByRole("button", { name: "Save caption" }).click();
     await expect(page.getByTestId("notice")).toContainText("Caption saved.");
     await expect(item.getByTestId("caption")).toHaveText(caption);
