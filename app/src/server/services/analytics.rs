@@ -280,9 +280,72 @@ fn local_midnight(zone: chrono_tz::Tz, date: NaiveDate) -> Result<DateTime<Utc>,
         })
 }
 
+/// The average engagement rate (%) of the owner's posts published in [from, until] that
+/// have metrics: one aggregate, for the home page's card.
+pub async fn average_rate(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<f64, AppError> {
+    let row = db
+        .query_one(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            format!(
+                "SELECT COUNT(*) AS measured, \
+                 CAST(COALESCE(SUM({RATE_SQL}), 0) AS DOUBLE PRECISION) AS rate_sum \
+                 FROM posts p JOIN post_metrics m ON m.post_id = p.id \
+                 WHERE p.user_id = $1 AND p.posted_at >= $2 AND p.posted_at < $3"
+            ),
+            [owner.id.into(), from.into(), until.into()],
+        ))
+        .await?;
+    let Some(row) = row else { return Ok(0.0) };
+    let measured: i64 = row.try_get("", "measured")?;
+    let rate_sum: f64 = row.try_get("", "rate_sum")?;
+    Ok(if measured > 0 {
+        round2(rate_sum / measured as f64)
+    } else {
+        0.0
+    })
+}
+
+/// Whether `zone`'s offset is whole hours all through [from, until] (checked at every day,
+/// which is as often as a zone's offset changes): then hour buckets place posts exactly.
+pub(super) fn whole_hours(zone: chrono_tz::Tz, from: DateTime<Utc>, until: DateTime<Utc>) -> bool {
+    (0..=(until - from).num_days() + 1).all(|day| {
+        let at = from + Duration::days(day);
+        at.with_timezone(&zone).offset().fix().local_minus_utc() % 3600 == 0
+    })
+}
+
+/// The SQL of a published post's bucket: "2026-11-24T20" (its UTC hour), or, for zones off
+/// the hour, "2026-11-24T20:3" (the hour's quarter: every zone's offset is a multiple of 15
+/// minutes). `bucket_start` reads it back.
+pub(super) fn bucket_sql(backend: DbBackend, whole_hours: bool) -> &'static str {
+    match (backend, whole_hours) {
+        (DbBackend::Postgres, true) => {
+            "to_char(p.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')"
+        }
+        (DbBackend::Postgres, false) => {
+            "to_char(p.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:') || \
+             CAST(CAST(EXTRACT(MINUTE FROM p.posted_at AT TIME ZONE 'UTC') AS INTEGER) / 15 AS TEXT)"
+        }
+        (_, true) => "substr(p.posted_at, 1, 13)",
+        (_, false) => {
+            "substr(p.posted_at, 1, 14) || CAST(CAST(substr(p.posted_at, 15, 2) AS INTEGER) / 15 AS TEXT)"
+        }
+    }
+}
+
+/// The SQL of a measured post's engagement rate (%), as `engagement::engagement_rate` writes
+/// it before rounding.
+pub(super) const RATE_SQL: &str = "CASE WHEN m.impressions > 0 THEN \
+     100.0 * (m.likes + m.comments + m.shares + m.clicks) / m.impressions ELSE 0 END";
+
 /// The start of a bucket as the database wrote it: "2026-11-24T20" (an hour) or
 /// "2026-11-24T20:3" (a quarter of it; the separator may be a space).
-fn bucket_start(bucket: &str) -> Result<DateTime<Utc>, AppError> {
+pub(super) fn bucket_start(bucket: &str) -> Result<DateTime<Utc>, AppError> {
     let bad = || AppError::internal("analytics bucket", bucket.to_string());
     let date = NaiveDate::parse_from_str(bucket.get(..10).ok_or_else(bad)?, "%Y-%m-%d")
         .map_err(|_| bad())?;
@@ -316,29 +379,8 @@ pub async fn report(
     let from = local_midnight(zone, query.start)?;
     let until = local_midnight(zone, query.end + Duration::days(1))?;
     let previous_from = local_midnight(zone, query.start - Duration::days(days))?;
-    // Whole-hour offsets all through the range (checked at every local midnight, where a
-    // zone's offset can have changed since the last): hour buckets; else quarter hours, which
-    // every zone's offset is a multiple of.
-    let whole_hours = (0..=(until - previous_from).num_days() + 1).all(|day| {
-        let at = previous_from + Duration::days(day);
-        at.with_timezone(&zone).offset().fix().local_minus_utc() % 3600 == 0
-    });
     let backend = db.get_database_backend();
-    // The bucket a post falls in: "2026-11-24T20" (an hour), or "2026-11-24T20:3" (the
-    // hour's fourth quarter).
-    let bucket = match (backend, whole_hours) {
-        (DbBackend::Postgres, true) => {
-            "to_char(p.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')"
-        }
-        (DbBackend::Postgres, false) => {
-            "to_char(p.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:') || \
-             CAST(CAST(EXTRACT(MINUTE FROM p.posted_at AT TIME ZONE 'UTC') AS INTEGER) / 15 AS TEXT)"
-        }
-        (_, true) => "substr(p.posted_at, 1, 13)",
-        (_, false) => {
-            "substr(p.posted_at, 1, 14) || CAST(CAST(substr(p.posted_at, 15, 2) AS INTEGER) / 15 AS TEXT)"
-        }
-    };
+    let bucket = bucket_sql(backend, whole_hours(zone, previous_from, until));
     let mut values: Vec<sea_orm::Value> = vec![
         owner.id.into(),
         PostStatus::Posted.as_str().into(),

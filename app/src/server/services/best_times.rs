@@ -1,6 +1,7 @@
 //! "Best times" for the composer: per platform, up to three weekly slots (a weekday and an
 //! hour in the user's zone). From the user's own history when they have at least
-//! `MIN_HISTORY` measured published posts on that platform: slots ranked by mean engagement
+//! `MIN_HISTORY` measured published posts on that platform in the last year (summed by the
+//! database): slots ranked by mean engagement
 //! rate, ties by how many posts went out then. Otherwise the defaults below, the usual
 //! advice for e-commerce audiences:
 //! - Instagram: Tue, Wed and Fri at 11:00 (late-morning breaks);
@@ -11,11 +12,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
-use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 
+use super::analytics;
 use crate::error::AppError;
 use crate::model::{BestTime, Platform};
-use crate::server::engagement::engagement_rate;
 use crate::server::entities::user;
 
 /// Measured published posts a platform needs before its slots come from history.
@@ -23,13 +24,17 @@ pub const MIN_HISTORY: usize = 5;
 /// Slots suggested per platform.
 pub const SLOTS: usize = 3;
 /// The most recent measured posts the ranking reads.
-const MAX_SAMPLES: i64 = 5_000;
+/// How far back the measured posts count.
+const HISTORY: Duration = Duration::days(365);
 
 /// The platforms, in the order the composer shows them.
 pub const PLATFORMS: [Platform; 3] = [Platform::Instagram, Platform::Facebook, Platform::Tiktok];
 
 /// A weekly slot: a weekday and an hour (0–23) in the user's zone.
 pub type Slot = (Weekday, u32);
+
+/// A slot's measured posts: the sum of their engagement rates and how many there are.
+pub type SlotRates = (Slot, f64, usize);
 
 /// The suggested slots of a platform without history.
 pub fn default_slots(platform: Platform) -> [Slot; SLOTS] {
@@ -43,15 +48,16 @@ pub fn default_slots(platform: Platform) -> [Slot; SLOTS] {
 
 /// The best slots of some measured posts, each given as its slot and engagement rate: by
 /// mean rate, then by count, then earliest in the week (so the answer is stable).
-pub fn rank(samples: &[(Slot, f64)]) -> Vec<Slot> {
+pub fn rank(slots: &[SlotRates]) -> Vec<Slot> {
     let mut totals: HashMap<Slot, (f64, usize)> = HashMap::new();
-    for (slot, rate) in samples {
+    for (slot, sum, n) in slots {
         let entry = totals.entry(*slot).or_default();
-        entry.0 += rate;
-        entry.1 += 1;
+        entry.0 += sum;
+        entry.1 += n;
     }
     let mut ranked: Vec<(Slot, f64, usize)> = totals
         .into_iter()
+        .filter(|(_, (_, n))| *n > 0)
         .map(|(slot, (sum, n))| (slot, sum / n as f64, n))
         .collect();
     ranked.sort_by(|(sa, ma, na), (sb, mb, nb)| {
@@ -107,10 +113,11 @@ pub fn next_local(zone: Tz, now: DateTime<Utc>, (day, hour): Slot) -> String {
 }
 
 /// The slots of one platform: ranked history when there is enough, topped up with defaults.
-pub fn slots_for(platform: Platform, samples: &[(Slot, f64)]) -> Vec<(Slot, bool)> {
+pub fn slots_for(platform: Platform, history: &[SlotRates]) -> Vec<(Slot, bool)> {
     let mut slots: Vec<(Slot, bool)> = Vec::with_capacity(SLOTS);
-    if samples.len() >= MIN_HISTORY {
-        slots.extend(rank(samples).into_iter().take(SLOTS).map(|s| (s, true)));
+    let measured: usize = history.iter().map(|(_, _, n)| n).sum();
+    if measured >= MIN_HISTORY {
+        slots.extend(rank(history).into_iter().take(SLOTS).map(|s| (s, true)));
     }
     for slot in default_slots(platform) {
         if slots.len() == SLOTS {
@@ -123,39 +130,45 @@ pub fn slots_for(platform: Platform, samples: &[(Slot, f64)]) -> Vec<(Slot, bool
     slots
 }
 
-#[derive(Debug, FromQueryResult)]
-struct Measured {
-    platform: Platform,
-    posted_at: DateTime<Utc>,
-    impressions: i64,
-    interactions: i64,
-}
-
-/// The composer's suggested slots for each platform (Instagram, Facebook, TikTok), in the
-/// owner's `zone`, with the next occurrence of each after `now`.
+/// The best times of each platform from the owner's measured posts of the last `HISTORY`
+/// (or the defaults where there are fewer than `MIN_HISTORY`), as slots in the owner's
+/// `zone`, with the next occurrence of each after `now`. The database sums the rates by
+/// platform and UTC hour (quarter hour in zones off the hour); each bucket is then placed on
+/// its weekday and hour in the zone.
 pub async fn best_times(
     db: &impl ConnectionTrait,
     owner: &user::Model,
     zone: Tz,
     now: DateTime<Utc>,
 ) -> Result<Vec<BestTime>, AppError> {
-    let measured = Measured::find_by_statement(Statement::from_sql_and_values(
-        db.get_database_backend(),
-        "SELECT p.platform AS platform, p.posted_at AS posted_at, m.impressions AS impressions, \
-         (m.likes + m.comments + m.shares + m.clicks) AS interactions \
-         FROM posts p JOIN post_metrics m ON m.post_id = p.id \
-         WHERE p.user_id = $1 AND p.posted_at IS NOT NULL \
-         ORDER BY p.posted_at DESC LIMIT $2",
-        [owner.id.into(), MAX_SAMPLES.into()],
-    ))
-    .all(db)
-    .await?;
-    let mut samples: HashMap<Platform, Vec<(Slot, f64)>> = HashMap::new();
-    for post in measured {
-        let local = post.posted_at.with_timezone(&zone);
-        samples.entry(post.platform).or_default().push((
+    let backend = db.get_database_backend();
+    let since = now - HISTORY;
+    let bucket = analytics::bucket_sql(backend, analytics::whole_hours(zone, since, now));
+    let rows = db
+        .query_all(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT p.platform AS platform, {bucket} AS bucket, COUNT(*) AS posts, \
+                 CAST(SUM({rate}) AS DOUBLE PRECISION) AS rate_sum \
+                 FROM posts p JOIN post_metrics m ON m.post_id = p.id \
+                 WHERE p.user_id = $1 AND p.posted_at IS NOT NULL AND p.posted_at >= $2 \
+                 GROUP BY p.platform, {bucket}",
+                rate = analytics::RATE_SQL
+            ),
+            [owner.id.into(), since.into()],
+        ))
+        .await?;
+    let mut samples: HashMap<Platform, Vec<SlotRates>> = HashMap::new();
+    for row in rows {
+        let platform: Platform = row.try_get("", "platform")?;
+        let bucket: String = row.try_get("", "bucket")?;
+        let posts: i64 = row.try_get("", "posts")?;
+        let rate_sum: f64 = row.try_get("", "rate_sum")?;
+        let local = analytics::bucket_start(&bucket)?.with_timezone(&zone);
+        samples.entry(platform).or_default().push((
             (local.weekday(), local.hour()),
-            engagement_rate(post.interactions, post.impressions),
+            rate_sum,
+            posts.max(0) as usize,
         ));
     }
     let mut times = Vec::with_capacity(PLATFORMS.len() * SLOTS);
@@ -184,26 +197,27 @@ mod tests {
 
     #[test]
     fn ranked_by_mean_rate_then_count() {
+        // (slot, sum of rates, posts): two buckets can fall in one local slot.
         let samples = [
-            ((Mon, 9), 2.0),
-            ((Tue, 11), 5.0),
-            ((Tue, 11), 3.0), // mean 4, two posts
-            ((Wed, 8), 4.0),  // mean 4, one post
-            ((Fri, 20), 6.0),
+            ((Mon, 9), 2.0, 1),
+            ((Tue, 11), 5.0, 1),
+            ((Tue, 11), 3.0, 1), // mean 4, two posts
+            ((Wed, 8), 4.0, 1),  // mean 4, one post
+            ((Fri, 20), 6.0, 1),
         ];
         assert_eq!(rank(&samples), [(Fri, 20), (Tue, 11), (Wed, 8), (Mon, 9)]);
     }
 
     #[test]
     fn defaults_without_enough_history() {
-        let few = [((Mon, 9), 9.0); MIN_HISTORY - 1];
+        let few = [((Mon, 9), 9.0, 1); MIN_HISTORY - 1];
         let slots = slots_for(Platform::Instagram, &few);
         assert_eq!(
             slots,
             [((Tue, 11), false), ((Wed, 11), false), ((Fri, 11), false)]
         );
         // Enough history in one slot: it comes first, defaults fill the rest.
-        let enough = [((Mon, 9), 9.0); MIN_HISTORY];
+        let enough = [((Mon, 9), 9.0 * MIN_HISTORY as f64, MIN_HISTORY)];
         let slots = slots_for(Platform::Tiktok, &enough);
         assert_eq!(
             slots,

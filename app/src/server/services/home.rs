@@ -24,7 +24,7 @@ pub const ENGAGEMENT_DAYS: i64 = 30;
 pub struct HomeSummary {
     pub scheduled_this_week: u64,
     pub published_this_month: u64,
-    /// Average engagement rate (%) of the posts of the last `ENGAGEMENT_DAYS` days.
+    /// Average engagement rate (%) of the posts published in the last `ENGAGEMENT_DAYS` days.
     pub avg_engagement_rate: f64,
     pub usage: Usage,
     /// The next scheduled posts, soonest first.
@@ -98,12 +98,7 @@ pub async fn summary(
         .filter(post::Column::Status.eq(PostStatus::Posted))
         .filter(post::Column::PostedAt.gte(month_from))
         .count(db);
-    let engagement = analytics::overview(
-        db,
-        owner,
-        Some(now.date_naive() - Duration::days(ENGAGEMENT_DAYS - 1)),
-        Some(now.date_naive()),
-    );
+    let engagement = analytics::average_rate(db, owner, now - Duration::days(ENGAGEMENT_DAYS), now);
     let next_posts = post::Entity::find()
         .filter(post::Column::UserId.eq(owner.id))
         .filter(post::Column::Status.eq(PostStatus::Scheduled))
@@ -151,7 +146,7 @@ pub async fn summary(
     Ok(HomeSummary {
         scheduled_this_week,
         published_this_month,
-        avg_engagement_rate: engagement.avg_engagement_rate,
+        avg_engagement_rate: engagement,
         usage,
         next_posts,
         failures,

@@ -103,20 +103,27 @@ pub async fn list(
     page.fetch(db, select, |item| item.view()).await
 }
 
-/// How many items the owner has in each status, in `QueueStatus::ALL` order.
+/// How many items the owner has in each status, in `QueueStatus::ALL` order (one grouped
+/// query).
 pub async fn counts(db: &impl ConnectionTrait, owner: &user::Model) -> Result<Vec<u64>, AppError> {
-    use sea_orm::PaginatorTrait;
-    let mut counts = Vec::new();
-    for status in QueueStatus::ALL {
-        counts.push(
-            content_queue::Entity::find()
-                .filter(content_queue::Column::UserId.eq(owner.id))
-                .filter(content_queue::Column::Status.eq(*status))
-                .count(db)
-                .await?,
-        );
-    }
-    Ok(counts)
+    use sea_orm::QuerySelect;
+    let rows: Vec<(QueueStatus, i64)> = content_queue::Entity::find()
+        .select_only()
+        .column(content_queue::Column::Status)
+        .column_as(content_queue::Column::Id.count(), "items")
+        .filter(content_queue::Column::UserId.eq(owner.id))
+        .group_by(content_queue::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(QueueStatus::ALL
+        .iter()
+        .map(|status| {
+            rows.iter()
+                .find(|(s, _)| s == status)
+                .map_or(0, |(_, n)| (*n).max(0) as u64)
+        })
+        .collect())
 }
 
 pub async fn find(
