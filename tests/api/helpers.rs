@@ -483,3 +483,43 @@ pub async fn page(app: &TestApp, who: &Browser, path: &str) -> (u16, String) {
     // the assertions read the HTML as a person would.
     (status, res.text().await.unwrap().replace("<!>", ""))
 }
+
+/// A form on page `from`, posted by a browser without JavaScript: the answer is a redirect
+/// (back to `from` with the error, when it fails).
+pub async fn submit_from(
+    app: &TestApp,
+    who: &Browser,
+    from: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> Response {
+    app.client
+        .post(app.url(path))
+        .header(ACCEPT, "text/html")
+        .header(COOKIE, &who.cookie)
+        .header("origin", app.address.clone())
+        .header("referer", app.url(from))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Where a redirect leads.
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get(reqwest::header::LOCATION)
+        .unwrap_or_else(|| panic!("no redirect: {}", res.status()))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The page a redirect leads to, read as the browser would.
+pub async fn follow(app: &TestApp, who: &Browser, res: &Response) -> String {
+    let to = location(res);
+    let path = to.strip_prefix(&app.address).unwrap_or(&to).to_string();
+    let (status, html) = page(app, who, &path).await;
+    assert_eq!(status, 200, "{path}");
+    html
+}

@@ -4,7 +4,7 @@
 //! account limit, the onboarding checklist ticking itself off, and a retry from the failures.
 
 use chrono::{Duration, Utc};
-use reqwest::header::{ACCEPT, COOKIE, LOCATION};
+use reqwest::header::ACCEPT;
 use reqwest::Response;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::{json, Value};
@@ -13,50 +13,11 @@ use uuid::Uuid;
 use app::model::{PlanTier, PostStatus};
 use app::server::entities::{post, social_account};
 
-use crate::helpers::{browser, page, spawn_app, Browser, TestApp};
+use crate::helpers::{browser, follow, location, page, spawn_app, submit_from, Browser, TestApp};
 
-/// A form on the accounts page posted by a browser without JavaScript: the answer is a
-/// redirect.
+/// A form on the accounts page, posted without JavaScript.
 async fn submit(app: &TestApp, who: &Browser, path: &str, form: &[(&str, &str)]) -> Response {
     submit_from(app, who, "/accounts", path, form).await
-}
-
-/// A form on page `from`, posted without JavaScript (a failure comes back to `from`).
-async fn submit_from(
-    app: &TestApp,
-    who: &Browser,
-    from: &str,
-    path: &str,
-    form: &[(&str, &str)],
-) -> Response {
-    app.client
-        .post(app.url(path))
-        .header(ACCEPT, "text/html")
-        .header(COOKIE, &who.cookie)
-        .header("origin", app.address.clone())
-        .header("referer", app.url(from))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn location(res: &Response) -> String {
-    res.headers()
-        .get(LOCATION)
-        .unwrap_or_else(|| panic!("no redirect: {}", res.status()))
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
-/// The page a redirect leads to, read as the browser would.
-async fn follow(app: &TestApp, who: &Browser, res: &Response) -> String {
-    let to = location(res);
-    let path = to.strip_prefix(&app.address).unwrap_or(&to).to_string();
-    let (status, html) = page(app, who, &path).await;
-    assert_eq!(status, 200, "{path}");
-    html
 }
 
 async fn accounts_of(app: &TestApp, who: &Browser) -> Vec<social_account::Model> {

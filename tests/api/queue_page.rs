@@ -7,48 +7,24 @@
 use axum::response::Html;
 use axum::routing::get;
 use chrono::{Duration, TimeZone, Utc};
-use reqwest::header::{ACCEPT, COOKIE, LOCATION};
 use reqwest::Response;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use app::model::{PlanTier, PostStatus, QueueStatus};
 use app::server::entities::{content_queue, post};
 
-use crate::helpers::{browser, page, spawn_app, spawn_app_with, Browser, TestApp};
+use crate::helpers::{
+    browser, follow, location, page, spawn_app, spawn_app_with, submit_from, Browser, TestApp,
+};
 
 const PRODUCT_PAGE: &str = r#"<html><head><script type="application/ld+json">
 {"@context":"https://schema.org","@type":"Product","name":"Cedar Candle","description":"Smoky and warm.",
  "image":"https://cdn.example/candle.jpg","offers":{"@type":"Offer","price":"24.00","priceCurrency":"USD"}}
 </script></head><body>Candle</body></html>"#;
 
+/// A form on the queue page, posted without JavaScript.
 async fn submit(app: &TestApp, who: &Browser, path: &str, form: &[(&str, &str)]) -> Response {
-    app.client
-        .post(app.url(path))
-        .header(ACCEPT, "text/html")
-        .header(COOKIE, &who.cookie)
-        .header("origin", app.address.clone())
-        .header("referer", app.url("/queue"))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn location(res: &Response) -> String {
-    res.headers()
-        .get(LOCATION)
-        .unwrap_or_else(|| panic!("no redirect: {}", res.status()))
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
-async fn follow(app: &TestApp, who: &Browser, res: &Response) -> String {
-    let to = location(res);
-    let path = to.strip_prefix(&app.address).unwrap_or(&to).to_string();
-    let (status, html) = page(app, who, &path).await;
-    assert_eq!(status, 200, "{path}");
-    html
+    submit_from(app, who, "/queue", path, form).await
 }
 
 async fn items(app: &TestApp, who: &Browser) -> Vec<content_queue::Model> {

@@ -62,3 +62,20 @@ pub(crate) fn with_status<T>(
     }
     result
 }
+
+/// The ids a form posted under one name (`ids[]`, `accounts[]`…); one that is not an id is
+/// the field's error, saying what it should have named.
+#[cfg(feature = "ssr")]
+pub(crate) fn parse_ids(
+    ids: Option<Vec<String>>,
+    field: &str,
+    unknown: &str,
+) -> Result<Vec<uuid::Uuid>, crate::error::AppError> {
+    ids.unwrap_or_default()
+        .iter()
+        .map(|id| {
+            uuid::Uuid::parse_str(id)
+                .map_err(|_| crate::error::AppError::validation(field, unknown))
+        })
+        .collect()
+}

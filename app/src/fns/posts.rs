@@ -240,14 +240,7 @@ pub async fn save_post(
             let state = app_state()?;
             let owner = require_user()?;
             let zone = local_time::user_zone(&owner);
-            let account_ids = account_ids
-                .unwrap_or_default()
-                .iter()
-                .map(|id| {
-                    Uuid::parse_str(id)
-                        .map_err(|_| AppError::validation("account_ids", "Unknown account"))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let account_ids = super::parse_ids(account_ids, "account_ids", "Unknown account")?;
             let when = match intent.as_str() {
                 "draft" => None,
                 "now" => Some(chrono::Utc::now() + chrono::Duration::seconds(2)),

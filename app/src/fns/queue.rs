@@ -530,14 +530,7 @@ pub async fn approve_item(
             let state = app_state()?;
             let owner = require_user()?;
             let zone = local_time::user_zone(&owner);
-            let account_ids = accounts
-                .unwrap_or_default()
-                .iter()
-                .map(|id| {
-                    Uuid::parse_str(id)
-                        .map_err(|_| AppError::validation("accounts", "Unknown account"))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let account_ids = super::parse_ids(accounts, "accounts", "Unknown account")?;
             if account_ids.is_empty() {
                 return Err(AppError::validation(
                     "accounts",
@@ -587,13 +580,7 @@ pub async fn bulk_queue(
             use crate::server::{auth::session::require_user, state::app_state};
             let state = app_state()?;
             let owner = require_user()?;
-            let ids = ids
-                .unwrap_or_default()
-                .iter()
-                .map(|id| {
-                    Uuid::parse_str(id).map_err(|_| AppError::validation("ids", "Unknown item"))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let ids = super::parse_ids(ids, "ids", "Unknown item")?;
             let outcome = match action.as_str() {
                 "approve" => {
                     let at = scheduled_at(local_time::user_zone(&owner), scheduled_for.trim())?;

@@ -93,16 +93,7 @@ pub async fn overview(
             backend,
             format!(
                 "SELECT p.platform AS platform, p.status AS status, COUNT(*) AS posts, \
-                 COUNT(m.post_id) AS measured, \
-                 CAST(COALESCE(SUM(m.impressions), 0) AS BIGINT) AS impressions, \
-                 CAST(COALESCE(SUM(m.reach), 0) AS BIGINT) AS reach, \
-                 CAST(COALESCE(SUM(m.likes), 0) AS BIGINT) AS likes, \
-                 CAST(COALESCE(SUM(m.comments), 0) AS BIGINT) AS comments, \
-                 CAST(COALESCE(SUM(m.shares), 0) AS BIGINT) AS shares, \
-                 CAST(COALESCE(SUM(m.clicks), 0) AS BIGINT) AS clicks, \
-                 CAST(COALESCE(SUM(CASE WHEN m.impressions > 0 THEN \
-                   100.0 * (m.likes + m.comments + m.shares + m.clicks) / m.impressions \
-                   ELSE 0 END), 0) AS DOUBLE PRECISION) AS rate_sum \
+                 {SUMS_SQL} \
                  FROM posts p LEFT JOIN post_metrics m ON m.post_id = p.id \
                  WHERE {range} GROUP BY p.platform, p.status"
             ),
@@ -146,14 +137,7 @@ pub async fn overview(
         let platform: Platform = row.try_get("", "platform")?;
         let status: PostStatus = row.try_get("", "status")?;
         let posts = row.try_get::<i64>("", "posts")? as u64;
-        let sums = EngagementTotals {
-            impressions: row.try_get("", "impressions")?,
-            reach: row.try_get("", "reach")?,
-            likes: row.try_get("", "likes")?,
-            comments: row.try_get("", "comments")?,
-            shares: row.try_get("", "shares")?,
-            clicks: row.try_get("", "clicks")?,
-        };
+        let sums = sums_of(&row)?;
         measured += row.try_get::<i64>("", "measured")?;
         rate_sum += row.try_get::<f64>("", "rate_sum")?;
         overview.total_posts += posts;
@@ -338,6 +322,31 @@ pub(super) fn bucket_sql(backend: DbBackend, whole_hours: bool) -> &'static str 
     }
 }
 
+/// The columns every grouped read sums: posts with metrics (`measured`), each metric, and the
+/// sum of the measured posts' rates (`rate_sum`, for their average).
+const SUMS_SQL: &str = "COUNT(m.post_id) AS measured, \
+     CAST(COALESCE(SUM(m.impressions), 0) AS BIGINT) AS impressions, \
+     CAST(COALESCE(SUM(m.reach), 0) AS BIGINT) AS reach, \
+     CAST(COALESCE(SUM(m.likes), 0) AS BIGINT) AS likes, \
+     CAST(COALESCE(SUM(m.comments), 0) AS BIGINT) AS comments, \
+     CAST(COALESCE(SUM(m.shares), 0) AS BIGINT) AS shares, \
+     CAST(COALESCE(SUM(m.clicks), 0) AS BIGINT) AS clicks, \
+     CAST(COALESCE(SUM(CASE WHEN m.impressions > 0 THEN \
+       100.0 * (m.likes + m.comments + m.shares + m.clicks) / m.impressions \
+       ELSE 0 END), 0) AS DOUBLE PRECISION) AS rate_sum";
+
+/// The metric sums of a row read with `SUMS_SQL`.
+fn sums_of(row: &sea_orm::QueryResult) -> Result<EngagementTotals, AppError> {
+    Ok(EngagementTotals {
+        impressions: row.try_get("", "impressions")?,
+        reach: row.try_get("", "reach")?,
+        likes: row.try_get("", "likes")?,
+        comments: row.try_get("", "comments")?,
+        shares: row.try_get("", "shares")?,
+        clicks: row.try_get("", "clicks")?,
+    })
+}
+
 /// The SQL of a measured post's engagement rate (%), as `engagement::engagement_rate` writes
 /// it before rounding.
 pub(super) const RATE_SQL: &str = "CASE WHEN m.impressions > 0 THEN \
@@ -398,16 +407,7 @@ pub async fn report(
             backend,
             format!(
                 "SELECT {bucket} AS bucket, p.platform AS platform, COUNT(*) AS posts, \
-                 COUNT(m.post_id) AS measured, \
-                 CAST(COALESCE(SUM(m.impressions), 0) AS BIGINT) AS impressions, \
-                 CAST(COALESCE(SUM(m.reach), 0) AS BIGINT) AS reach, \
-                 CAST(COALESCE(SUM(m.likes), 0) AS BIGINT) AS likes, \
-                 CAST(COALESCE(SUM(m.comments), 0) AS BIGINT) AS comments, \
-                 CAST(COALESCE(SUM(m.shares), 0) AS BIGINT) AS shares, \
-                 CAST(COALESCE(SUM(m.clicks), 0) AS BIGINT) AS clicks, \
-                 CAST(COALESCE(SUM(CASE WHEN m.impressions > 0 THEN \
-                   100.0 * (m.likes + m.comments + m.shares + m.clicks) / m.impressions \
-                   ELSE 0 END), 0) AS DOUBLE PRECISION) AS rate_sum \
+                 {SUMS_SQL} \
                  FROM posts p LEFT JOIN post_metrics m ON m.post_id = p.id \
                  WHERE {filter} GROUP BY {bucket}, p.platform"
             ),
@@ -440,14 +440,7 @@ pub async fn report(
         let posts = row.try_get::<i64>("", "posts")? as u64;
         let measured = row.try_get::<i64>("", "measured")?;
         let rate_sum = row.try_get::<f64>("", "rate_sum")?;
-        let sums = EngagementTotals {
-            impressions: row.try_get("", "impressions")?,
-            reach: row.try_get("", "reach")?,
-            likes: row.try_get("", "likes")?,
-            comments: row.try_get("", "comments")?,
-            shares: row.try_get("", "shares")?,
-            clicks: row.try_get("", "clicks")?,
-        };
+        let sums = sums_of(&row)?;
         let period = if at >= from {
             &mut current
         } else {

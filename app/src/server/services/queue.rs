@@ -457,7 +457,7 @@ pub async fn edit_caption(
     for platform in item.view().platforms {
         stored = posts::check_caption(platform, &content, hashtags.clone())?;
     }
-    let update = content_queue::Entity::update_many()
+    let changes = content_queue::Entity::update_many()
         .col_expr(
             content_queue::Column::AiGeneratedContent,
             sea_orm::sea_query::Expr::value(content),
@@ -465,20 +465,8 @@ pub async fn edit_caption(
         .col_expr(
             content_queue::Column::AiHashtags,
             sea_orm::sea_query::Expr::value(StringList(stored)),
-        )
-        .col_expr(
-            content_queue::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
-        .filter(content_queue::Column::Id.eq(id))
-        .filter(content_queue::Column::UserId.eq(owner.id))
-        .filter(content_queue::Column::Status.eq(QueueStatus::Pending))
-        .exec(db)
-        .await?;
-    if update.rows_affected == 0 {
-        return Err(changed_meanwhile());
-    }
-    Ok(find(db, owner, id).await?.view())
+        );
+    update_pending(db, owner, id, changes).await
 }
 
 /// Changes a pending item's product (after an import, say), checked as a new item's is.
@@ -492,11 +480,22 @@ pub async fn update_product(
     let item = find(db, owner, id).await?;
     require(item.status, &[QueueStatus::Pending], "edited")?;
     let data = serde_json::to_value(&product).map_err(|e| AppError::internal("product data", e))?;
-    let update = content_queue::Entity::update_many()
-        .col_expr(
-            content_queue::Column::ProductData,
-            sea_orm::sea_query::Expr::value(data),
-        )
+    let changes = content_queue::Entity::update_many().col_expr(
+        content_queue::Column::ProductData,
+        sea_orm::sea_query::Expr::value(data),
+    );
+    update_pending(db, owner, id, changes).await
+}
+
+/// Applies `changes` to the owner's item `id` if it is still pending (one conditional
+/// update: an approval or rejection that won meanwhile leaves it alone, and the answer says so).
+async fn update_pending(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    id: Uuid,
+    changes: sea_orm::UpdateMany<content_queue::Entity>,
+) -> Result<QueueItemView, AppError> {
+    let update = changes
         .col_expr(
             content_queue::Column::UpdatedAt,
             sea_orm::sea_query::Expr::value(Utc::now()),
@@ -518,6 +517,19 @@ fn changed_meanwhile() -> AppError {
 
 /// The most items one bulk action takes.
 pub const MAX_BULK: usize = 100;
+
+impl BulkOutcome {
+    /// Counts an item done, or keeps why it was refused.
+    fn note<T>(&mut self, id: Uuid, result: Result<T, AppError>) {
+        match result {
+            Ok(_) => self.done += 1,
+            Err(err) => self.refused.push(BulkRefusal {
+                id,
+                reason: err.to_string(),
+            }),
+        }
+    }
+}
 
 fn check_bulk(ids: &[Uuid]) -> Result<(), AppError> {
     if ids.is_empty() {
@@ -543,13 +555,7 @@ pub async fn bulk_approve<C: ConnectionTrait + TransactionTrait>(
     check_bulk(ids)?;
     let mut outcome = BulkOutcome::default();
     for id in ids {
-        match approve(db, owner, *id, scheduled_for, None).await {
-            Ok(_) => outcome.done += 1,
-            Err(err) => outcome.refused.push(BulkRefusal {
-                id: *id,
-                reason: err.to_string(),
-            }),
-        }
+        outcome.note(*id, approve(db, owner, *id, scheduled_for, None).await);
     }
     Ok(outcome)
 }
@@ -563,13 +569,7 @@ pub async fn bulk_reject<C: ConnectionTrait + TransactionTrait>(
     check_bulk(ids)?;
     let mut outcome = BulkOutcome::default();
     for id in ids {
-        match reject(db, owner, *id).await {
-            Ok(_) => outcome.done += 1,
-            Err(err) => outcome.refused.push(BulkRefusal {
-                id: *id,
-                reason: err.to_string(),
-            }),
-        }
+        outcome.note(*id, reject(db, owner, *id).await);
     }
     Ok(outcome)
 }
