@@ -128,7 +128,7 @@ fn Analytics(data: Data) -> impl IntoView {
             </div>
             <button type="submit" class=button_class(Variant::Primary, Size::Medium)>"Show"</button>
         </form>
-        <section aria-label="Totals" class="mb-6 grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
+        <section aria-label="Totals" class="mb-6 grid grid-cols-2 gap-2 sm:gap-4 xl:grid-cols-4">
             <Total label="Posts published" testid="total-posts" value=current.posts.to_string() change=change(current.posts as f64, previous.posts as f64) versus=versus.clone() />
             <Total label="Impressions" testid="total-impressions" value=compact(current.impressions) change=change(current.impressions as f64, previous.impressions as f64) versus=versus.clone() />
             <Total label="Engagement" testid="total-engagement" value=compact(current.engagement) change=change(current.engagement as f64, previous.engagement as f64) versus=versus.clone() />
@@ -232,9 +232,9 @@ fn Total(
     versus: String,
 ) -> impl IntoView {
     view! {
-        <div class="rounded-2xl border border-zinc-200 bg-white p-4 shadow-sm sm:p-5 dark:border-zinc-800 dark:bg-zinc-900">
-            <p class="text-sm font-medium text-zinc-600 dark:text-zinc-400">{label}</p>
-            <p class="mt-2 font-heading text-3xl font-bold tabular-nums" data-testid=testid>{value}</p>
+        <div class="rounded-2xl border border-zinc-200 bg-white p-3 shadow-sm sm:p-5 dark:border-zinc-800 dark:bg-zinc-900">
+            <p class="text-xs font-medium text-zinc-600 sm:text-sm dark:text-zinc-400">{label}</p>
+            <p class="mt-2 font-heading text-2xl font-bold tabular-nums sm:text-3xl" data-testid=testid>{value}</p>
             <p class="mt-1 text-xs text-zinc-600 dark:text-zinc-400" data-testid="change">
                 {match change {
                     Some((text, up)) => view! {

@@ -82,7 +82,7 @@ fn Home(data: HomeData) -> impl IntoView {
         <div class="space-y-6">
             {(!data.onboarding.iter().all(|done| *done)).then(|| view! { <Onboarding done=data.onboarding /> })}
             {(!data.attention.is_empty()).then(|| view! { <Attention accounts=data.attention.clone() /> })}
-            <section aria-label="Key figures" class="grid gap-4 sm:grid-cols-3">
+            <section aria-label="Key figures" class="grid grid-cols-3 gap-2 sm:gap-4">
                 <Kpi label="Scheduled this week" value=data.scheduled_this_week.to_string() href="/calendar?view=week" testid="kpi-week" />
                 <Kpi label="Published this month" value=data.published_this_month.to_string() href="/posts?status=posted" testid="kpi-month" />
                 <Kpi label="Avg. engagement, 30 days" value=format!("{:.2} %", data.avg_engagement_rate) href="/analytics" testid="kpi-engagement" />
@@ -237,10 +237,10 @@ fn Kpi(
         <a
             href=href
             rel=crate::nav::is_server_rendered(href.split('?').next().unwrap_or(href)).then_some("external")
-            class="rounded-2xl border border-zinc-200 bg-white p-4 shadow-sm transition hover:border-primary/40 hover:shadow-md sm:p-6 dark:border-zinc-800 dark:bg-zinc-900"
+            class="rounded-2xl border border-zinc-200 bg-white p-3 shadow-sm transition hover:border-primary/40 hover:shadow-md sm:p-6 dark:border-zinc-800 dark:bg-zinc-900"
         >
-            <p class="text-sm font-medium text-zinc-600 dark:text-zinc-400">{label}</p>
-            <p class="mt-2 font-heading text-3xl font-bold tabular-nums" data-testid=testid>{value}</p>
+            <p class="text-xs font-medium text-zinc-600 sm:text-sm dark:text-zinc-400">{label}</p>
+            <p class="mt-2 font-heading text-xl font-bold tabular-nums sm:text-3xl" data-testid=testid>{value}</p>
         </a>
     }
 }
