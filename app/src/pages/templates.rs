@@ -30,10 +30,11 @@ pub fn TemplatesPage() -> impl IntoView {
         <DashboardShell>
             // The editor comes first in the document: the list's server-only content must not
             // take hydration ids before the editor's (its resource would be looked up under
-            // another id in the browser). The grid puts the list on the left on wide screens.
+            // another id in the browser). The list (its heading and notices) shows first on
+            // phones and on the left on wide screens.
             <div class="grid gap-6 xl:grid-cols-[minmax(0,1fr)_32rem]">
                 <div class="xl:col-start-2 xl:row-start-1"><TemplateEditor edit /></div>
-                <div class="min-w-0 xl:col-start-1 xl:row-start-1">{list()}</div>
+                <div class="order-first min-w-0 xl:order-none xl:col-start-1 xl:row-start-1">{list()}</div>
             </div>
         </DashboardShell>
     }
