@@ -126,22 +126,34 @@ async fn main() {
         result.requests, result.seconds, result.requests as f64 / result.seconds, result.p50_ms, result.p99_ms, result.tool
     );
 
-    // What a read costs when the user's posts just changed and nothing is kept: a write,
-    // then one request, 20 times.
-    let headers = request_headers(&token, false);
-    for (name, path) in [
-        ("GET /api/v1/posts?per_page=20", list),
-        ("GET /api/v1/posts/calendar (one month)", month),
+    // What a read costs when the user's posts (or their metrics) just changed and nothing is
+    // kept: a write, then one request, 20 times.
+    let edit_post = "UPDATE posts SET content = 'edited {round}' WHERE id = \
+                     (SELECT id FROM posts ORDER BY created_at LIMIT 1)";
+    let measure_again = "UPDATE post_metrics SET likes = likes + {round} WHERE id = \
+                         (SELECT id FROM post_metrics ORDER BY id LIMIT 1)";
+    for (name, path, reader, write) in [
+        ("GET /api/v1/posts?per_page=20", list, &token, edit_post),
+        (
+            "GET /api/v1/posts/calendar (one month)",
+            month,
+            &token,
+            edit_post,
+        ),
+        (
+            "GET /api/v1/analytics/overview (10,000 measured posts)",
+            overview,
+            &analyst_token,
+            measure_again,
+        ),
     ] {
+        let headers = request_headers(reader, false);
         let url = format!("{base}{path}");
         let mut latencies = Vec::new();
         for round in 0..20 {
-            conn.execute_unprepared(&format!(
-                "UPDATE posts SET content = 'edited {round}' WHERE id = \
-                 (SELECT id FROM posts ORDER BY created_at LIMIT 1)"
-            ))
-            .await
-            .unwrap();
+            conn.execute_unprepared(&write.replace("{round}", &round.to_string()))
+                .await
+                .unwrap();
             let started = Instant::now();
             let mut request = client.get(&url);
             for (header, value) in &headers {

@@ -9,7 +9,8 @@ use axum::Json;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::extract::{ApiQuery, Caller, Pagination};
+use super::extract::{AcceptsGzip, ApiQuery, Caller, Pagination};
+use super::KeptJson;
 use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
@@ -24,10 +25,13 @@ pub async fn overview(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(query): ApiQuery<OverviewQuery>,
-) -> Result<Json<AnalyticsOverview>, AppError> {
-    Ok(Json(
-        analytics::overview(&state.db, &caller.user, query.start_date, query.end_date).await?,
-    ))
+    gzip: AcceptsGzip,
+) -> Result<KeptJson, AppError> {
+    let answer = state
+        .post_reads
+        .overview(&state.db, &caller.user, query.start_date, query.end_date)
+        .await?;
+    Ok(KeptJson(answer, gzip))
 }
 
 #[utoipa::path(get, operation_id = "analytics_posts", path = "/analytics/posts", tag = "analytics", params(crate::api::docs::PageParams), responses((status = 200, description = "OK", body = Page<PostAnalytics>)))]

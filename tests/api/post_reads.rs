@@ -388,20 +388,69 @@ async fn clients_that_accept_gzip_get_the_same_json_compressed() {
     }
 }
 
-/// The tables named after `FROM` or `JOIN` in the SQL statements seen.
+/// The tables named after `FROM` or `JOIN` in the SQL statements seen: SeaORM's quoted
+/// names and the services' plain SQL alike (a name followed by a dot is a column, as in
+/// `EXTRACT(MINUTE FROM p.posted_at)`, and one followed by a parenthesis a function over a
+/// value already read, as in `json_each(posts.hashtags)`).
 fn tables_read(statements: &[String]) -> std::collections::BTreeSet<String> {
     let mut tables = std::collections::BTreeSet::new();
     for sql in statements {
-        for keyword in ["FROM \"", "JOIN \""] {
+        for keyword in ["FROM ", "JOIN "] {
             for (at, _) in sql.match_indices(keyword) {
-                let name = &sql[at + keyword.len()..];
-                if let Some(end) = name.find('"') {
-                    tables.insert(name[..end].to_string());
+                let rest = sql[at + keyword.len()..].trim_start_matches('"');
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                let name = &rest[..end];
+                let after = rest[end..].trim_start_matches('"');
+                if !name.is_empty() && !after.starts_with('.') && !after.starts_with('(') {
+                    tables.insert(name.to_string());
                 }
             }
         }
     }
     tables
+}
+
+/// Marks a post published two hours ago.
+async fn publish(app: &TestApp, id: Uuid) {
+    post::Entity::update_many()
+        .col_expr(
+            post::Column::Status,
+            Expr::value(PostStatus::Posted.as_str()),
+        )
+        .col_expr(
+            post::Column::PostedAt,
+            Expr::value(Utc::now() - Duration::hours(2)),
+        )
+        .col_expr(
+            post::Column::ExternalPostId,
+            Expr::value(format!("sandbox-{id}")),
+        )
+        .filter(post::Column::Id.eq(id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+/// Gives a post its metrics.
+async fn measure(app: &TestApp, id: Uuid) {
+    use app::server::entities::post_metrics;
+    use sea_orm::{ActiveModelTrait, Set};
+    post_metrics::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        post_id: Set(id),
+        impressions: Set(1000),
+        reach: Set(600),
+        likes: Set(40),
+        comments: Set(5),
+        shares: Set(3),
+        clicks: Set(2),
+        fetched_at: Set(Utc::now()),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
 }
 
 async fn revision_of(app: &TestApp, user: Uuid) -> i64 {
@@ -421,6 +470,7 @@ async fn revision_of(app: &TestApp, user: Uuid) -> i64 {
 
 #[tokio::test]
 async fn kept_answers_read_only_tables_whose_writes_move_the_revision() {
+    use app::server::services::analytics::ReportQuery;
     use app::server::services::post_reads::{PostReads, INPUT_TABLES};
     use std::sync::{Arc, Mutex};
 
@@ -498,11 +548,58 @@ async fn kept_answers_read_only_tables_whose_writes_move_the_revision() {
         assert_eq!(days.iter().map(|d| d.entries.len()).sum::<usize>(), 3);
     }
 
-    let read = tables_read(&seen.lock().unwrap());
+    // The analytics answers, over posts with metrics.
+    for post in post::Entity::find()
+        .filter(post::Column::UserId.eq(owner.id))
+        .all(&app.db)
+        .await
+        .unwrap()
+    {
+        publish(&app, post.id).await;
+        measure(&app, post.id).await;
+    }
+    reads.overview(&conn, &owner, None, None).await.unwrap();
+    reads
+        .overview(&conn, &owner, Some(today), Some(today))
+        .await
+        .unwrap();
+    let report = reads
+        .report(
+            &conn,
+            &owner,
+            &ReportQuery {
+                start: today - Duration::days(6),
+                end: today,
+                platform: Some(app::model::Platform::Instagram),
+                zone,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.current.measured, 3, "{report:?}");
+    let rate = reads
+        .average_rate(&conn, &owner, Utc::now() - Duration::days(1))
+        .await
+        .unwrap();
+    assert!(rate > 0.0);
+    reads
+        .best_times(&conn, &owner, zone, Utc::now())
+        .await
+        .unwrap();
+    let days = app::server::services::home::HomeDays::at(zone, Utc::now()).unwrap();
+    let home = reads.home_posts(&conn, &owner, days).await.unwrap();
     assert!(
-        read.contains("posts"),
-        "the answers were computed: {read:?}"
+        home.scheduled_any && home.published_this_month == 3,
+        "{home:?}"
     );
+
+    let read = tables_read(&seen.lock().unwrap());
+    for input in INPUT_TABLES {
+        assert!(
+            read.contains(*input),
+            "the answers were computed, reading {input}: {read:?}"
+        );
+    }
     for table in &read {
         assert!(
             INPUT_TABLES.contains(&table.as_str()),
@@ -511,14 +608,23 @@ async fn kept_answers_read_only_tables_whose_writes_move_the_revision() {
         );
     }
 
-    // And each listed input moves the revision on insert, update and delete.
+    // And each listed input moves the revision on insert, update and delete (metrics are
+    // found through their post: they have no owner column).
+    let backend = app.db.get_database_backend();
+    let owned = |table: &str| match table {
+        "post_metrics" => "post_id IN (SELECT id FROM posts WHERE user_id = $1)".to_string(),
+        _ => "user_id = $1".to_string(),
+    };
     for table in INPUT_TABLES {
-        let backend = app.db.get_database_backend();
         let before = revision_of(&app, owner.id).await;
+        let touch = match *table {
+            "post_metrics" => "likes = likes + 1",
+            _ => "updated_at = updated_at",
+        };
         app.db
             .execute(Statement::from_sql_and_values(
                 backend,
-                format!("UPDATE {table} SET updated_at = updated_at WHERE user_id = $1"),
+                format!("UPDATE {table} SET {touch} WHERE {}", owned(table)),
                 [owner.id.into()],
             ))
             .await
@@ -532,8 +638,9 @@ async fn kept_answers_read_only_tables_whose_writes_move_the_revision() {
             .execute(Statement::from_sql_and_values(
                 backend,
                 format!(
-                    "DELETE FROM {table} WHERE id = (SELECT id FROM {table} WHERE user_id = $1 \
-                     ORDER BY id LIMIT 1)"
+                    "DELETE FROM {table} WHERE id = (SELECT id FROM {table} WHERE {} \
+                     ORDER BY id LIMIT 1)",
+                    owned(table)
                 ),
                 [owner.id.into()],
             ))
@@ -543,5 +650,136 @@ async fn kept_answers_read_only_tables_whose_writes_move_the_revision() {
             revision_of(&app, owner.id).await > after_update,
             "{table}: a delete moves the revision"
         );
+    }
+    // Inserts: a post (through the API above, which the first list answers saw) and metrics.
+    let before = revision_of(&app, owner.id).await;
+    let unmeasured = post::Entity::find()
+        .filter(post::Column::UserId.eq(owner.id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.status == PostStatus::Posted)
+        .expect("a published post left");
+    app::server::entities::post_metrics::Entity::delete_many()
+        .filter(app::server::entities::post_metrics::Column::PostId.eq(unmeasured.id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let between = revision_of(&app, owner.id).await;
+    measure(&app, unmeasured.id).await;
+    assert!(
+        revision_of(&app, owner.id).await > between && between >= before,
+        "post_metrics: an insert moves the revision"
+    );
+}
+
+/// What the app's kept analytics answers say equals what the services compute right now.
+async fn assert_analytics_current(
+    app: &TestApp,
+    who: &Marketer,
+    owner: &app::server::entities::user::Model,
+    report_query: &app::server::services::analytics::ReportQuery,
+    since: chrono::DateTime<Utc>,
+    after: &str,
+) {
+    use app::server::services::{analytics, best_times};
+    let reads = &app.state.post_reads;
+    let overview = get_json(app, "/api/v1/analytics/overview", &who.token).await;
+    let truth = analytics::overview(&app.db, owner, None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        overview,
+        serde_json::to_value(truth).unwrap(),
+        "overview after {after}"
+    );
+    let kept = reads.report(&app.db, owner, report_query).await.unwrap();
+    let truth = analytics::report(&app.db, owner, report_query)
+        .await
+        .unwrap();
+    assert_eq!(*kept, truth, "report after {after}");
+    let kept = reads.average_rate(&app.db, owner, since).await.unwrap();
+    let truth = analytics::average_rate(&app.db, owner, since)
+        .await
+        .unwrap();
+    assert_eq!(kept, truth, "average rate after {after}");
+    let (zone, now) = (report_query.zone, Utc::now());
+    let kept = reads.best_times(&app.db, owner, zone, now).await.unwrap();
+    let truth = best_times::best_times(&app.db, owner, zone, now)
+        .await
+        .unwrap();
+    assert_eq!(kept, truth, "best times after {after}");
+}
+
+/// The analytics answers kept by the app (the API's overview, the analytics page's report,
+/// the home page's rate and the best times) follow every write of metrics, whoever makes it.
+#[tokio::test]
+async fn kept_analytics_answers_follow_every_metrics_write() {
+    use app::server::services::analytics::ReportQuery;
+
+    let app = spawn_app().await;
+    let who = marketer(&app).await;
+    let ig = app.account(&who.token, "instagram").await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let id = create_post(&app, &who, &ig, json!({"content": format!("launch {i}")})).await;
+        let id: Uuid = id.parse().unwrap();
+        publish(&app, id).await;
+        ids.push(id);
+    }
+    let owner = app.user(&who.email).await;
+    let zone = posts::parse_zone(Some("Europe/Paris")).unwrap();
+    let today = Utc::now().date_naive();
+    let report_query = ReportQuery {
+        start: today - Duration::days(29),
+        end: today,
+        platform: None,
+        zone,
+    };
+    let since = Utc::now() - Duration::days(3);
+    let reads = &app.state.post_reads;
+    let check = |after: &'static str| {
+        assert_analytics_current(&app, &who, &owner, &report_query, since, after)
+    };
+
+    check("publishing, before any metrics").await;
+    for id in &ids {
+        measure(&app, *id).await;
+    }
+    check("metrics arrived").await;
+    assert!(
+        reads.kept_bytes() > 0,
+        "the answers are kept between requests"
+    );
+    let overview = get_json(&app, "/api/v1/analytics/overview", &who.token).await;
+    assert_eq!(overview["likes"], 240, "{overview}");
+
+    // The metrics job's upsert, then plain SQL updates and deletes.
+    let engine = engine_on_own_pool(&app, 1, 10).await;
+    assert_eq!(engine.refresh_metrics().await.unwrap(), ids.len());
+    check("the metrics job").await;
+    let refreshed = get_json(&app, "/api/v1/analytics/overview", &who.token).await;
+    assert_ne!(
+        refreshed["impressions"], overview["impressions"],
+        "the job's metrics are served"
+    );
+    let backend = app.db.get_database_backend();
+    for (what, sql) in [
+        (
+            "an update",
+            "UPDATE post_metrics SET likes = likes + 7 WHERE post_id = $1",
+        ),
+        ("a delete", "DELETE FROM post_metrics WHERE post_id = $1"),
+    ] {
+        app.db
+            .execute(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [ids[0].into()],
+            ))
+            .await
+            .unwrap();
+        check(what).await;
     }
 }

@@ -107,14 +107,19 @@ pub fn report_query(
 pub async fn load_analytics(query: AnalyticsQuery) -> Result<AnalyticsPage, AppError> {
     super::with_status(
         async move {
-            use crate::server::services::{analytics, local_time};
+            use crate::server::services::local_time;
             use crate::server::{auth::session::require_user, state::app_state};
             let state = app_state()?;
             let owner = require_user()?;
             let zone = local_time::user_zone(&owner);
             let today = local_time::today(zone, chrono::Utc::now());
             let (range, preset) = report_query(&query, zone, today)?;
-            let report = analytics::report(&state.db, &owner, &range).await?;
+            let report = state
+                .post_reads
+                .report(&state.db, &owner, &range)
+                .await?
+                .as_ref()
+                .clone();
             let day_labels = report
                 .daily
                 .iter()

@@ -69,7 +69,8 @@ pub async fn load_home() -> Result<HomeData, AppError> {
             let state = app_state()?;
             let owner = require_user()?;
             let zone = local_time::user_zone(&owner);
-            let summary = home::summary(&state.db, &owner, chrono::Utc::now()).await?;
+            let summary =
+                home::summary(&state.db, &state.post_reads, &owner, chrono::Utc::now()).await?;
             let name_of = |id: Uuid| {
                 summary
                     .accounts
@@ -112,23 +113,25 @@ pub async fn load_home() -> Result<HomeData, AppError> {
             Ok(HomeData {
                 greeting_name: owner.profile().display_name().to_string(),
                 plan: owner.plan,
-                scheduled_this_week: summary.scheduled_this_week,
-                published_this_month: summary.published_this_month,
+                scheduled_this_week: summary.posts.scheduled_this_week,
+                published_this_month: summary.posts.published_this_month,
                 avg_engagement_rate: summary.avg_engagement_rate,
                 posts: allowed(&summary.usage.posts),
                 accounts: allowed(&summary.usage.accounts),
                 ai_captions: allowed(&summary.usage.ai_captions),
                 next_posts: summary
+                    .posts
                     .next_posts
                     .iter()
                     .map(|p| home_post(p, p.scheduled_for))
                     .collect(),
                 failures: summary
+                    .posts
                     .failures
                     .iter()
                     .map(|p| home_post(p, Some(p.updated_at)))
                     .collect(),
-                failures_total: summary.failures_total,
+                failures_total: summary.posts.failures_total,
                 attention,
                 onboarding: [
                     o.connected_account,

@@ -65,9 +65,7 @@ pub async fn compose_data(
 ) -> Result<ComposeContext, AppError> {
     super::with_status(
         async move {
-            use crate::server::services::{
-                best_times, local_time, paging::PageRequest, posts, templates,
-            };
+            use crate::server::services::{local_time, paging::PageRequest, posts, templates};
             use crate::server::{auth::session::require_user, state::app_state};
             let state = app_state()?;
             let owner = require_user()?;
@@ -77,8 +75,10 @@ pub async fn compose_data(
                 templates::list(&state.db, &owner, PageRequest::new(Some(1), Some(100))?)
                     .await?
                     .items;
-            let best_times =
-                best_times::best_times(&state.db, &owner, zone, chrono::Utc::now()).await?;
+            let best_times = state
+                .post_reads
+                .best_times(&state.db, &owner, zone, chrono::Utc::now())
+                .await?;
             let post = match post_id {
                 Some(id) => {
                     let post = posts::find(&state.db, &owner, id).await?;

@@ -115,9 +115,7 @@ pub const PER_PAGE: u64 = 20;
 pub async fn load_queue(query: QueueQuery) -> Result<QueueData, AppError> {
     super::with_status(
         async move {
-            use crate::server::services::{
-                best_times, local_time, paging::PageRequest, posts, queue, usage,
-            };
+            use crate::server::services::{local_time, paging::PageRequest, queue, usage};
             use crate::server::{auth::session::require_user, state::app_state};
             let state = app_state()?;
             let owner = require_user()?;
@@ -136,9 +134,9 @@ pub async fn load_queue(query: QueueQuery) -> Result<QueueData, AppError> {
                 queue::counts(&state.db, &owner),
                 queue::list(&state.db, &owner, tab, page),
                 super::posts::connected_accounts(&state.db, &owner),
-                best_times::best_times(&state.db, &owner, zone, now),
+                state.post_reads.best_times(&state.db, &owner, zone, now),
                 usage::captions_this_month(&state.db, owner.id),
-                posts::calendar_entries(
+                state.post_reads.calendar_entries(
                     &state.db,
                     &owner,
                     today,
@@ -161,16 +159,20 @@ pub async fn load_queue(query: QueueQuery) -> Result<QueueData, AppError> {
                 .map(|item| row_of(zone, item))
                 .collect();
             let next_week = week
-                .into_iter()
+                .iter()
                 .map(|day| DayPosts {
                     label: local_time::short_day_label(day.date),
                     posts: day
                         .entries
-                        .into_iter()
+                        .iter()
                         .filter(|e| e.status == crate::model::PostStatus::Scheduled)
                         .filter_map(|e| {
                             let at = e.scheduled_for?;
-                            Some((local_time::format_time(zone, at), e.platform, e.excerpt))
+                            Some((
+                                local_time::format_time(zone, at),
+                                e.platform,
+                                e.excerpt.clone(),
+                            ))
                         })
                         .collect(),
                 })

@@ -59,7 +59,8 @@ pub struct DatabaseSettings {
     pub url: String,
     pub data_dir: PathBuf,
     pub max_connections: u32,
-    /// Memory for the post list and calendar answers kept between requests; 0 turns it off.
+    /// Memory for the post and analytics answers kept between requests (`post_reads`); 0
+    /// turns it off.
     pub post_reads_cache_mb: usize,
 }
 

@@ -264,13 +264,12 @@ fn local_midnight(zone: chrono_tz::Tz, date: NaiveDate) -> Result<DateTime<Utc>,
         })
 }
 
-/// The average engagement rate (%) of the owner's posts published in [from, until] that
-/// have metrics: one aggregate, for the home page's card.
+/// The average engagement rate (%) of the owner's posts published since `from` that have
+/// metrics: one aggregate, for the home page's card.
 pub async fn average_rate(
     db: &impl ConnectionTrait,
     owner: &user::Model,
     from: DateTime<Utc>,
-    until: DateTime<Utc>,
 ) -> Result<f64, AppError> {
     let row = db
         .query_one(Statement::from_sql_and_values(
@@ -279,9 +278,9 @@ pub async fn average_rate(
                 "SELECT COUNT(*) AS measured, \
                  CAST(COALESCE(SUM({RATE_SQL}), 0) AS DOUBLE PRECISION) AS rate_sum \
                  FROM posts p JOIN post_metrics m ON m.post_id = p.id \
-                 WHERE p.user_id = $1 AND p.posted_at >= $2 AND p.posted_at < $3"
+                 WHERE p.user_id = $1 AND p.posted_at >= $2"
             ),
-            [owner.id.into(), from.into(), until.into()],
+            [owner.id.into(), from.into()],
         ))
         .await?;
     let Some(row) = row else { return Ok(0.0) };

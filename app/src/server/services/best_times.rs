@@ -23,7 +23,6 @@ use crate::server::entities::user;
 pub const MIN_HISTORY: usize = 5;
 /// Slots suggested per platform.
 pub const SLOTS: usize = 3;
-/// The most recent measured posts the ranking reads.
 /// How far back the measured posts count.
 const HISTORY: Duration = Duration::days(365);
 
@@ -130,20 +129,31 @@ pub fn slots_for(platform: Platform, history: &[SlotRates]) -> Vec<(Slot, bool)>
     slots
 }
 
-/// The best times of each platform from the owner's measured posts of the last `HISTORY`
-/// (or the defaults where there are fewer than `MIN_HISTORY`), as slots in the owner's
-/// `zone`, with the next occurrence of each after `now`. The database sums the rates by
-/// platform and UTC hour (quarter hour in zones off the hour); each bucket is then placed on
-/// its weekday and hour in the zone.
-pub async fn best_times(
+/// The measured posts of the history, per platform: their rates summed by slot in the zone
+/// (what the ranking reads; `post_reads` keeps it while the user's posts are unchanged).
+pub type History = HashMap<Platform, Vec<SlotRates>>;
+
+/// Where the history starts for a request at `now`: midnight UTC, `HISTORY` ago (a whole day,
+/// so that the answer stays the same all day and can be kept).
+pub fn history_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    (now - HISTORY)
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+}
+
+/// The owner's measured posts published since `since`, summed by the database by platform
+/// and UTC hour (quarter hour in zones off the hour); each bucket is then placed on its
+/// weekday and hour in `zone`.
+pub async fn history(
     db: &impl ConnectionTrait,
     owner: &user::Model,
     zone: Tz,
-    now: DateTime<Utc>,
-) -> Result<Vec<BestTime>, AppError> {
+    since: DateTime<Utc>,
+) -> Result<History, AppError> {
     let backend = db.get_database_backend();
-    let since = now - HISTORY;
-    let bucket = analytics::bucket_sql(backend, analytics::whole_hours(zone, since, now));
+    let bucket = analytics::bucket_sql(backend, analytics::whole_hours(zone, since, Utc::now()));
     let rows = db
         .query_all(Statement::from_sql_and_values(
             backend,
@@ -158,7 +168,7 @@ pub async fn best_times(
             [owner.id.into(), since.into()],
         ))
         .await?;
-    let mut samples: HashMap<Platform, Vec<SlotRates>> = HashMap::new();
+    let mut samples = History::new();
     for row in rows {
         let platform: Platform = row.try_get("", "platform")?;
         let bucket: String = row.try_get("", "bucket")?;
@@ -171,10 +181,17 @@ pub async fn best_times(
             posts.max(0) as usize,
         ));
     }
+    Ok(samples)
+}
+
+/// The best times of each platform from a history (or the defaults where it holds fewer
+/// than `MIN_HISTORY` posts), as slots in `zone`, with the next occurrence of each after
+/// `now`.
+pub fn from_history(history: &History, zone: Tz, now: DateTime<Utc>) -> Vec<BestTime> {
     let mut times = Vec::with_capacity(PLATFORMS.len() * SLOTS);
     for platform in PLATFORMS {
-        let history = samples.get(&platform).map(Vec::as_slice).unwrap_or(&[]);
-        for (slot, from_history) in slots_for(platform, history) {
+        let samples = history.get(&platform).map(Vec::as_slice).unwrap_or(&[]);
+        for (slot, from_history) in slots_for(platform, samples) {
             times.push(BestTime {
                 platform,
                 label: label(slot),
@@ -183,7 +200,19 @@ pub async fn best_times(
             });
         }
     }
-    Ok(times)
+    times
+}
+
+/// The best times from the owner's measured posts of the last `HISTORY`, read afresh
+/// (pages go through `post_reads::PostReads::best_times`, which keeps the history).
+pub async fn best_times(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> Result<Vec<BestTime>, AppError> {
+    let history = history(db, owner, zone, history_start(now)).await?;
+    Ok(from_history(&history, zone, now))
 }
 
 #[cfg(test)]

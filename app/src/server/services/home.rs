@@ -9,10 +9,13 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::{accounts, analytics, local_time, usage};
+use std::sync::Arc;
+
+use super::post_reads::PostReads;
+use super::{accounts, local_time, queue, usage};
 use crate::error::AppError;
 use crate::model::{AccountHealth, PostStatus, QueueStatus, Usage};
-use crate::server::entities::{content_queue, post, social_account, user};
+use crate::server::entities::{post, social_account, user};
 
 /// How many upcoming posts and recent failures the page lists.
 pub const LIST_LENGTH: u64 = 5;
@@ -22,19 +25,59 @@ pub const FAILURE_WINDOW: Duration = Duration::days(7);
 pub const ENGAGEMENT_DAYS: i64 = 30;
 
 pub struct HomeSummary {
-    pub scheduled_this_week: u64,
-    pub published_this_month: u64,
-    /// Average engagement rate (%) of the posts published in the last `ENGAGEMENT_DAYS` days.
+    /// What the page shows of the owner's posts (kept while they are unchanged).
+    pub posts: Arc<HomePosts>,
+    /// Average engagement rate (%) of the posts published in the last `ENGAGEMENT_DAYS` days
+    /// (whole days in the owner's zone, today included).
     pub avg_engagement_rate: f64,
     pub usage: Usage,
-    /// The next scheduled posts, soonest first.
-    pub next_posts: Vec<post::Model>,
-    /// Posts that failed in the last `FAILURE_WINDOW`, newest first, and how many there are.
-    pub failures: Vec<post::Model>,
-    pub failures_total: u64,
     /// Every account of the owner, with its health.
     pub accounts: Vec<(social_account::Model, AccountHealth)>,
     pub onboarding: Onboarding,
+}
+
+/// The days the home page counts, in the owner's zone: this week (Monday first), this month,
+/// and the last `FAILURE_WINDOW` (whole days, today included). Whole days, so that the posts'
+/// answer stays the same all day and can be kept under the post revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HomeDays {
+    pub week_from: DateTime<Utc>,
+    pub week_until: DateTime<Utc>,
+    pub month_from: DateTime<Utc>,
+    pub failures_from: DateTime<Utc>,
+}
+
+impl HomeDays {
+    pub fn at(zone: Tz, now: DateTime<Utc>) -> Result<Self, AppError> {
+        let today = local_time::today(zone, now);
+        let week_start = local_time::week_start(today);
+        let month_start = NaiveDate::from_ymd_opt(
+            chrono::Datelike::year(&today),
+            chrono::Datelike::month(&today),
+            1,
+        )
+        .expect("the first of the month exists");
+        Ok(HomeDays {
+            week_from: start_of(zone, week_start)?,
+            week_until: start_of(zone, week_start + Duration::days(7))?,
+            month_from: start_of(zone, month_start)?,
+            failures_from: start_of(zone, today - (FAILURE_WINDOW - Duration::days(1)))?,
+        })
+    }
+}
+
+/// The home page's reads of the owner's posts alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HomePosts {
+    pub scheduled_this_week: u64,
+    pub published_this_month: u64,
+    /// The next scheduled posts, soonest first.
+    pub next_posts: Vec<post::Model>,
+    /// Posts that failed since `failures_from`, newest first, and how many there are.
+    pub failures: Vec<post::Model>,
+    pub failures_total: u64,
+    /// Whether any post was ever scheduled or published (the checklist's last step).
+    pub scheduled_any: bool,
 }
 
 impl HomeSummary {
@@ -69,36 +112,63 @@ impl Onboarding {
 
 pub async fn summary(
     db: &impl ConnectionTrait,
+    reads: &PostReads,
     owner: &user::Model,
     now: DateTime<Utc>,
 ) -> Result<HomeSummary, AppError> {
     let zone = local_time::user_zone(owner);
-    let today = local_time::today(zone, now);
-    let week_start = local_time::week_start(today);
-    let month_start = NaiveDate::from_ymd_opt(
-        chrono::Datelike::year(&today),
-        chrono::Datelike::month(&today),
-        1,
-    )
-    .expect("the first of the month exists");
-    let (week_from, week_until) = (
-        start_of(zone, week_start)?,
-        start_of(zone, week_start + Duration::days(7))?,
-    );
-    let month_from = start_of(zone, month_start)?;
+    let days = HomeDays::at(zone, now)?;
+    let engagement_from = start_of(
+        zone,
+        local_time::today(zone, now) - Duration::days(ENGAGEMENT_DAYS - 1),
+    )?;
+    let (posts, avg_engagement_rate, accounts, queue_counts, usage) = futures::try_join!(
+        reads.home_posts(db, owner, days),
+        reads.average_rate(db, owner, engagement_from),
+        accounts::with_health(db, owner),
+        queue::counts(db, owner),
+        usage::usage(db, owner),
+    )?;
+    let count_of = |status: QueueStatus| {
+        QueueStatus::ALL
+            .iter()
+            .position(|s| *s == status)
+            .map_or(0, |i| queue_counts[i])
+    };
+    let onboarding = Onboarding {
+        connected_account: accounts.iter().any(|(account, _)| account.is_connected),
+        added_product: queue_counts.iter().sum::<u64>() > 0,
+        // Published items move on from approved: they were approved all the same.
+        approved_caption: count_of(QueueStatus::Approved) + count_of(QueueStatus::Posted) > 0,
+        scheduled_post: posts.scheduled_any,
+    };
+    Ok(HomeSummary {
+        posts,
+        avg_engagement_rate,
+        usage,
+        accounts,
+        onboarding,
+    })
+}
 
+/// The home page's reads of the owner's posts, run concurrently (`post_reads` keeps the
+/// answer: it reads the posts table only).
+pub async fn posts(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    days: HomeDays,
+) -> Result<HomePosts, AppError> {
     let scheduled_this_week = post::Entity::find()
         .filter(post::Column::UserId.eq(owner.id))
         .filter(post::Column::Status.eq(PostStatus::Scheduled))
-        .filter(post::Column::ScheduledFor.gte(week_from))
-        .filter(post::Column::ScheduledFor.lt(week_until))
+        .filter(post::Column::ScheduledFor.gte(days.week_from))
+        .filter(post::Column::ScheduledFor.lt(days.week_until))
         .count(db);
     let published_this_month = post::Entity::find()
         .filter(post::Column::UserId.eq(owner.id))
         .filter(post::Column::Status.eq(PostStatus::Posted))
-        .filter(post::Column::PostedAt.gte(month_from))
+        .filter(post::Column::PostedAt.gte(days.month_from))
         .count(db);
-    let engagement = analytics::average_rate(db, owner, now - Duration::days(ENGAGEMENT_DAYS), now);
     let next_posts = post::Entity::find()
         .filter(post::Column::UserId.eq(owner.id))
         .filter(post::Column::Status.eq(PostStatus::Scheduled))
@@ -110,7 +180,7 @@ pub async fn summary(
         post::Entity::find()
             .filter(post::Column::UserId.eq(owner.id))
             .filter(post::Column::Status.eq(PostStatus::Failed))
-            .filter(post::Column::UpdatedAt.gte(now - FAILURE_WINDOW))
+            .filter(post::Column::UpdatedAt.gte(days.failures_from))
     };
     let failures = recent_failures()
         .order_by_desc(post::Column::UpdatedAt)
@@ -118,41 +188,36 @@ pub async fn summary(
         .limit(LIST_LENGTH)
         .all(db);
     let failures_total = recent_failures().count(db);
-    let all_accounts = accounts::with_health(db, owner);
-    let onboarding = onboarding(db, owner);
-    let usage = usage::usage(db, owner);
-
+    let scheduled_any = post::Entity::find()
+        .filter(post::Column::UserId.eq(owner.id))
+        .filter(
+            Condition::any()
+                .add(post::Column::ScheduledFor.is_not_null())
+                .add(post::Column::PostedAt.is_not_null()),
+        )
+        .count(db);
     let (
         scheduled_this_week,
         published_this_month,
-        engagement,
         next_posts,
         failures,
         failures_total,
-        all_accounts,
-        onboarding,
-        usage,
+        scheduled_any,
     ) = futures::try_join!(
-        async { scheduled_this_week.await.map_err(AppError::from) },
-        async { published_this_month.await.map_err(AppError::from) },
-        engagement,
-        async { next_posts.await.map_err(AppError::from) },
-        async { failures.await.map_err(AppError::from) },
-        async { failures_total.await.map_err(AppError::from) },
-        all_accounts,
-        onboarding,
-        usage,
-    )?;
-    Ok(HomeSummary {
         scheduled_this_week,
         published_this_month,
-        avg_engagement_rate: engagement,
-        usage,
         next_posts,
         failures,
         failures_total,
-        accounts: all_accounts,
-        onboarding,
+        scheduled_any,
+    )?;
+    Ok(HomePosts {
+        scheduled_this_week,
+        published_this_month,
+        next_posts,
+        failures,
+        failures_total,
+        scheduled_any: scheduled_any > 0,
     })
 }
 
@@ -172,40 +237,5 @@ fn start_of(zone: Tz, date: NaiveDate) -> Result<DateTime<Utc>, AppError> {
             Some(local_time::Occurrence::Earlier),
             "date",
         )
-    })
-}
-
-/// One existence check per step.
-async fn onboarding(
-    db: &impl ConnectionTrait,
-    owner: &user::Model,
-) -> Result<Onboarding, AppError> {
-    let accounts = social_account::Entity::find()
-        .filter(social_account::Column::UserId.eq(owner.id))
-        .filter(social_account::Column::IsConnected.eq(true))
-        .count(db);
-    let products = content_queue::Entity::find()
-        .filter(content_queue::Column::UserId.eq(owner.id))
-        .count(db);
-    let approved = content_queue::Entity::find()
-        .filter(content_queue::Column::UserId.eq(owner.id))
-        // Published items move on from approved: they were approved all the same.
-        .filter(content_queue::Column::Status.is_in([QueueStatus::Approved, QueueStatus::Posted]))
-        .count(db);
-    let scheduled = post::Entity::find()
-        .filter(post::Column::UserId.eq(owner.id))
-        .filter(
-            Condition::any()
-                .add(post::Column::ScheduledFor.is_not_null())
-                .add(post::Column::PostedAt.is_not_null()),
-        )
-        .count(db);
-    let (accounts, products, approved, scheduled) =
-        futures::try_join!(accounts, products, approved, scheduled)?;
-    Ok(Onboarding {
-        connected_account: accounts > 0,
-        added_product: products > 0,
-        approved_caption: approved > 0,
-        scheduled_post: scheduled > 0,
     })
 }

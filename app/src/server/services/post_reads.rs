@@ -1,13 +1,16 @@
-//! The busiest reads, a page of the post list and a calendar range (the API's and the calendar
-//! page's), answered from memory while the user's posts are unchanged. Each answer is kept
-//! under the user's post revision: the API's as serialized JSON, the calendar page's as it is.
+//! The busiest reads of a user's posts and their metrics, answered from memory while neither
+//! changed: a page of the post list and a calendar range (the API's and the calendar page's),
+//! the analytics overview (the API's) and report (the analytics page's), the home page's
+//! posts and average engagement rate, and the history behind the best times. Each answer is kept under
+//! the user's post revision: JSON answers as serialized JSON, the others as they are.
 //! Database triggers bump that revision in the same transaction as any insert, update or
-//! delete of one of the user's posts (migration `m20261124_000004_post_revisions`). Every
-//! request reads the revision first, so a kept answer is served only while it still matches
-//! the database, whichever instance wrote last.
-//! The rules of these reads stay in `posts::list`, `posts::calendar` and
-//! `posts::calendar_entries`; this module only remembers their answers, with a gzip copy of
-//! the JSON made once for the clients that accept one.
+//! delete of one of the user's posts or of their metrics (migrations
+//! `m20261124_000004_post_revisions` and `m20261125_000008_metrics_revisions`). Every request
+//! reads the revision first, so a kept answer is served only while it still matches the
+//! database, whichever instance wrote last.
+//! The rules of these reads stay in the services that own them (`posts`, `analytics`,
+//! `best_times`); this module only remembers their answers, with a gzip copy of the JSON
+//! made once for the clients that accept one.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -15,23 +18,27 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::Bytes;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ConnectionTrait, Statement};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
+use super::analytics::{self, ReportQuery};
+use super::best_times;
+use super::home::{self, HomeDays, HomePosts};
 use super::paging::PageRequest;
 use super::posts::{self, PostFilter};
 use crate::error::AppError;
+use crate::model::{AnalyticsReport, BestTime, Platform};
 use crate::server::entities::user;
 
 /// The tables a kept answer may read: exactly those whose every insert, update and delete
 /// bumps the owner's revision (by trigger). An answer that read anything else (an account's
-/// name, a post's metrics) would stay kept after that input changed. Adding a table here
-/// means adding its revision triggers first; `tests/api/post_reads.rs` checks both halves:
-/// what computing the answers reads, and that a write to each table moves the revision.
-pub const INPUT_TABLES: &[&str] = &["posts"];
+/// name, say) would stay kept after that input changed. Adding a table here means adding its
+/// revision triggers first; `tests/api/post_reads.rs` checks both halves: what computing the
+/// answers reads, and that a write to each table moves the revision.
+pub const INPUT_TABLES: &[&str] = &["posts", "post_metrics"];
 
 /// What an answer depends on besides the user and their posts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -54,6 +61,26 @@ enum Question {
         end: NaiveDate,
         zone: &'static str,
         per_day: Option<usize>,
+    },
+    Overview {
+        start: Option<NaiveDate>,
+        end: Option<NaiveDate>,
+    },
+    Report {
+        start: NaiveDate,
+        end: NaiveDate,
+        platform: Option<Platform>,
+        zone: &'static str,
+    },
+    AverageRate {
+        from: DateTime<Utc>,
+    },
+    BestTimeHistory {
+        since: DateTime<Utc>,
+        zone: &'static str,
+    },
+    HomePosts {
+        days: HomeDays,
     },
 }
 
@@ -94,50 +121,70 @@ impl JsonAnswer {
     }
 }
 
-/// A kept answer: the JSON the API sends, or the calendar page's entries as they are (the page
-/// renders from them; decoding them from JSON again was a twentieth of each render).
+/// A kept answer: the JSON the API sends, or a page's data as it is (the page renders from
+/// it; decoding it from JSON again was a twentieth of each calendar render).
 #[derive(Debug, Clone)]
 enum KeptAnswer {
     Json(Arc<JsonAnswer>),
     Entries(Arc<Vec<posts::CalendarDayEntries>>),
+    Report(Arc<AnalyticsReport>),
+    Rate(f64),
+    BestTimeHistory(Arc<best_times::History>),
+    HomePosts(Arc<HomePosts>),
 }
 
 impl KeptAnswer {
     /// About how much memory the answer holds, for the budget.
     fn bytes(&self) -> usize {
+        use std::mem::{size_of, size_of_val};
         match self {
             KeptAnswer::Json(answer) => answer.json.len(),
             KeptAnswer::Entries(days) => days
                 .iter()
                 .map(|day| {
-                    std::mem::size_of::<posts::CalendarDayEntries>()
+                    size_of::<posts::CalendarDayEntries>()
                         + day
                             .entries
                             .iter()
-                            .map(|e| std::mem::size_of_val(e) + e.excerpt.len())
+                            .map(|e| size_of_val(e) + e.excerpt.len())
                             .sum::<usize>()
                 })
                 .sum(),
-        }
-    }
-
-    /// Each question is answered in one form (its own method below); another form here would
-    /// be a bug in this module.
-    fn json(self) -> Result<Arc<JsonAnswer>, AppError> {
-        match self {
-            KeptAnswer::Json(answer) => Ok(answer),
-            KeptAnswer::Entries(_) => {
-                Err(AppError::internal("post reads", "entries kept for JSON"))
+            KeptAnswer::Report(report) => {
+                size_of::<AnalyticsReport>()
+                    + report.daily.len() * size_of::<crate::model::DayPoint>()
+                    + report.by_platform.len() * size_of::<crate::model::PlatformAnalytics>()
+                    + report.heatmap.len() * size_of::<crate::model::HeatCell>()
+                    + report
+                        .top_posts
+                        .iter()
+                        .map(|p| size_of::<crate::model::TopPost>() + p.excerpt.len())
+                        .sum::<usize>()
+            }
+            KeptAnswer::Rate(_) => size_of::<f64>(),
+            KeptAnswer::BestTimeHistory(history) => history
+                .values()
+                .map(|slots| {
+                    size_of::<Platform>() + slots.len() * size_of::<best_times::SlotRates>()
+                })
+                .sum(),
+            KeptAnswer::HomePosts(posts) => {
+                size_of::<HomePosts>()
+                    + posts
+                        .next_posts
+                        .iter()
+                        .chain(&posts.failures)
+                        .map(|p| size_of_val(p) + p.content.len())
+                        .sum::<usize>()
             }
         }
     }
+}
 
-    fn entries(self) -> Result<Arc<Vec<posts::CalendarDayEntries>>, AppError> {
-        match self {
-            KeptAnswer::Entries(days) => Ok(days),
-            KeptAnswer::Json(_) => Err(AppError::internal("post reads", "JSON kept for entries")),
-        }
-    }
+/// Each question is answered in one form (its own method below); another form would be a bug
+/// in this module.
+fn kept_in_another_form() -> AppError {
+    AppError::internal("post reads", "an answer kept in another form")
 }
 
 /// One kept answer; requests that miss together wait for a single computation.
@@ -190,11 +237,15 @@ impl PostReads {
             page: page.page,
             per_page: page.per_page,
         };
-        self.answer(db, owner.id, question, async {
-            to_json(&posts::list(db, owner, filter, page).await?)
-        })
-        .await?
-        .json()
+        match self
+            .answer(db, owner.id, question, async {
+                to_json(&posts::list(db, owner, filter, page).await?)
+            })
+            .await?
+        {
+            KeptAnswer::Json(answer) => Ok(answer),
+            _ => Err(kept_in_another_form()),
+        }
     }
 
     /// `posts::calendar` as JSON.
@@ -211,11 +262,15 @@ impl PostReads {
             end,
             zone: zone.name(),
         };
-        self.answer(db, owner.id, question, async {
-            to_json(&posts::calendar(db, owner, start, end, zone).await?)
-        })
-        .await?
-        .json()
+        match self
+            .answer(db, owner.id, question, async {
+                to_json(&posts::calendar(db, owner, start, end, zone).await?)
+            })
+            .await?
+        {
+            KeptAnswer::Json(answer) => Ok(answer),
+            _ => Err(kept_in_another_form()),
+        }
     }
 
     /// `posts::calendar_entries`, kept as it is.
@@ -234,12 +289,130 @@ impl PostReads {
             zone: zone.name(),
             per_day,
         };
-        self.answer(db, owner.id, question, async {
-            let days = posts::calendar_entries(db, owner, start, end, zone, per_day).await?;
-            Ok(KeptAnswer::Entries(Arc::new(days)))
-        })
-        .await?
-        .entries()
+        match self
+            .answer(db, owner.id, question, async {
+                let days = posts::calendar_entries(db, owner, start, end, zone, per_day).await?;
+                Ok(KeptAnswer::Entries(Arc::new(days)))
+            })
+            .await?
+        {
+            KeptAnswer::Entries(days) => Ok(days),
+            _ => Err(kept_in_another_form()),
+        }
+    }
+
+    /// `analytics::overview` as JSON.
+    pub async fn overview(
+        &self,
+        db: &impl ConnectionTrait,
+        owner: &user::Model,
+        start: Option<NaiveDate>,
+        end: Option<NaiveDate>,
+    ) -> Result<Arc<JsonAnswer>, AppError> {
+        let question = Question::Overview { start, end };
+        match self
+            .answer(db, owner.id, question, async {
+                to_json(&analytics::overview(db, owner, start, end).await?)
+            })
+            .await?
+        {
+            KeptAnswer::Json(answer) => Ok(answer),
+            _ => Err(kept_in_another_form()),
+        }
+    }
+
+    /// `analytics::report`, kept as it is.
+    pub async fn report(
+        &self,
+        db: &impl ConnectionTrait,
+        owner: &user::Model,
+        query: &ReportQuery,
+    ) -> Result<Arc<AnalyticsReport>, AppError> {
+        let question = Question::Report {
+            start: query.start,
+            end: query.end,
+            platform: query.platform,
+            zone: query.zone.name(),
+        };
+        match self
+            .answer(db, owner.id, question, async {
+                let report = analytics::report(db, owner, query).await?;
+                Ok(KeptAnswer::Report(Arc::new(report)))
+            })
+            .await?
+        {
+            KeptAnswer::Report(report) => Ok(report),
+            _ => Err(kept_in_another_form()),
+        }
+    }
+
+    /// `analytics::average_rate` since `from` (the home page's card).
+    pub async fn average_rate(
+        &self,
+        db: &impl ConnectionTrait,
+        owner: &user::Model,
+        from: DateTime<Utc>,
+    ) -> Result<f64, AppError> {
+        let question = Question::AverageRate { from };
+        match self
+            .answer(db, owner.id, question, async {
+                Ok(KeptAnswer::Rate(
+                    analytics::average_rate(db, owner, from).await?,
+                ))
+            })
+            .await?
+        {
+            KeptAnswer::Rate(rate) => Ok(rate),
+            _ => Err(kept_in_another_form()),
+        }
+    }
+
+    /// `home::posts`, kept as it is.
+    pub async fn home_posts(
+        &self,
+        db: &impl ConnectionTrait,
+        owner: &user::Model,
+        days: HomeDays,
+    ) -> Result<Arc<HomePosts>, AppError> {
+        match self
+            .answer(db, owner.id, Question::HomePosts { days }, async {
+                Ok(KeptAnswer::HomePosts(Arc::new(
+                    home::posts(db, owner, days).await?,
+                )))
+            })
+            .await?
+        {
+            KeptAnswer::HomePosts(posts) => Ok(posts),
+            _ => Err(kept_in_another_form()),
+        }
+    }
+
+    /// `best_times::best_times`, from a kept history (the next occurrence of each slot is
+    /// worked out afresh: it moves with the clock, not with the posts).
+    pub async fn best_times(
+        &self,
+        db: &impl ConnectionTrait,
+        owner: &user::Model,
+        zone: Tz,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BestTime>, AppError> {
+        let since = best_times::history_start(now);
+        let question = Question::BestTimeHistory {
+            since,
+            zone: zone.name(),
+        };
+        match self
+            .answer(db, owner.id, question, async {
+                let history = best_times::history(db, owner, zone, since).await?;
+                Ok(KeptAnswer::BestTimeHistory(Arc::new(history)))
+            })
+            .await?
+        {
+            KeptAnswer::BestTimeHistory(history) => {
+                Ok(best_times::from_history(&history, zone, now))
+            }
+            _ => Err(kept_in_another_form()),
+        }
     }
 
     async fn answer(

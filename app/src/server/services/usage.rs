@@ -41,22 +41,27 @@ pub async fn usage(db: &impl ConnectionTrait, owner: &user::Model) -> Result<Usa
     let active_keys = api_key::Entity::find()
         .filter(api_key::Column::UserId.eq(owner.id))
         .filter(api_key::Column::IsActive.eq(true))
-        .count(db)
-        .await?;
+        .count(db);
+    let (active_keys, posts, accounts, captions) = futures::try_join!(
+        async { active_keys.await.map_err(AppError::from) },
+        posts::created_this_month(db, owner.id),
+        accounts::connected_count(db, owner.id),
+        captions_this_month(db, owner.id),
+    )?;
     Ok(Usage {
         plan: owner.plan,
         period_start,
         period_end,
         posts: Allowance {
-            used: posts::created_this_month(db, owner.id).await? as i64,
+            used: posts as i64,
             limit: limits.max_items,
         },
         accounts: Allowance {
-            used: accounts::connected_count(db, owner.id).await? as i64,
+            used: accounts as i64,
             limit: limits.max_secondary,
         },
         ai_captions: Allowance {
-            used: captions_this_month(db, owner.id).await? as i64,
+            used: captions as i64,
             limit: limits.ai_captions,
         },
         api_keys: Used {

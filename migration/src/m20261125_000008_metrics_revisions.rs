@@ -1,0 +1,95 @@
+//! A post's metrics are part of the user's post revision (migration
+//! `m20261124_000004_post_revisions`): any insert, update or delete of a `post_metrics` row
+//! bumps the revision of the post's owner, in the writing transaction. The analytics answers
+//! kept by `app::server::services::post_reads` read metrics, so they must move with them.
+//! `post_metrics` has no owner column: the triggers find it through the post. A delete that
+//! cascades from a deleted post finds no post any more; the post's own delete trigger bumps.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// SQLite row triggers, as for posts. (An upsert from a SELECT needs its WHERE clause, or
+/// SQLite reads `ON CONFLICT` as a join constraint.)
+const SQLITE_UP: &[&str] = &[
+    "CREATE TRIGGER post_metrics_revision_insert AFTER INSERT ON post_metrics BEGIN \
+       INSERT INTO post_revisions (user_id, shard, revision) \
+       SELECT user_id, 0, 1 FROM posts WHERE id = NEW.post_id \
+       ON CONFLICT (user_id, shard) DO UPDATE SET revision = revision + 1; END",
+    "CREATE TRIGGER post_metrics_revision_update AFTER UPDATE ON post_metrics BEGIN \
+       INSERT INTO post_revisions (user_id, shard, revision) \
+       SELECT DISTINCT user_id, 0, 1 FROM posts WHERE id IN (NEW.post_id, OLD.post_id) \
+       ON CONFLICT (user_id, shard) DO UPDATE SET revision = revision + 1; END",
+    "CREATE TRIGGER post_metrics_revision_delete AFTER DELETE ON post_metrics BEGIN \
+       INSERT INTO post_revisions (user_id, shard, revision) \
+       SELECT user_id, 0, 1 FROM posts WHERE id = OLD.post_id \
+       ON CONFLICT (user_id, shard) DO UPDATE SET revision = revision + 1; END",
+];
+
+/// PostgreSQL statement triggers over the transition tables, through the posts' function
+/// `bump_post_revisions` (its own shard, owners in id order).
+const POSTGRES_UP: &[&str] = &[
+    "CREATE FUNCTION post_metrics_revision_inserted() RETURNS trigger LANGUAGE plpgsql AS $$ \
+       BEGIN PERFORM bump_post_revisions(ARRAY( \
+         SELECT p.user_id FROM new_metrics n JOIN posts p ON p.id = n.post_id)); \
+       RETURN NULL; END $$",
+    "CREATE FUNCTION post_metrics_revision_updated() RETURNS trigger LANGUAGE plpgsql AS $$ \
+       BEGIN PERFORM bump_post_revisions(ARRAY( \
+         SELECT p.user_id FROM posts p WHERE p.id IN \
+           (SELECT post_id FROM new_metrics UNION SELECT post_id FROM old_metrics))); \
+       RETURN NULL; END $$",
+    "CREATE FUNCTION post_metrics_revision_deleted() RETURNS trigger LANGUAGE plpgsql AS $$ \
+       BEGIN PERFORM bump_post_revisions(ARRAY( \
+         SELECT p.user_id FROM old_metrics o JOIN posts p ON p.id = o.post_id)); \
+       RETURN NULL; END $$",
+    "CREATE TRIGGER post_metrics_revision_insert AFTER INSERT ON post_metrics \
+       REFERENCING NEW TABLE AS new_metrics \
+       FOR EACH STATEMENT EXECUTE FUNCTION post_metrics_revision_inserted()",
+    "CREATE TRIGGER post_metrics_revision_update AFTER UPDATE ON post_metrics \
+       REFERENCING OLD TABLE AS old_metrics NEW TABLE AS new_metrics \
+       FOR EACH STATEMENT EXECUTE FUNCTION post_metrics_revision_updated()",
+    "CREATE TRIGGER post_metrics_revision_delete AFTER DELETE ON post_metrics \
+       REFERENCING OLD TABLE AS old_metrics \
+       FOR EACH STATEMENT EXECUTE FUNCTION post_metrics_revision_deleted()",
+];
+
+const SQLITE_DOWN: &[&str] = &[
+    "DROP TRIGGER IF EXISTS post_metrics_revision_insert",
+    "DROP TRIGGER IF EXISTS post_metrics_revision_update",
+    "DROP TRIGGER IF EXISTS post_metrics_revision_delete",
+];
+
+const POSTGRES_DOWN: &[&str] = &[
+    "DROP TRIGGER IF EXISTS post_metrics_revision_insert ON post_metrics",
+    "DROP TRIGGER IF EXISTS post_metrics_revision_update ON post_metrics",
+    "DROP TRIGGER IF EXISTS post_metrics_revision_delete ON post_metrics",
+    "DROP FUNCTION IF EXISTS post_metrics_revision_inserted()",
+    "DROP FUNCTION IF EXISTS post_metrics_revision_updated()",
+    "DROP FUNCTION IF EXISTS post_metrics_revision_deleted()",
+];
+
+async fn run(manager: &SchemaManager<'_>, sqlite: &[&str], postgres: &[&str]) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let statements = match db.get_database_backend() {
+        DbBackend::Sqlite => sqlite,
+        DbBackend::Postgres => postgres,
+        other => return Err(DbErr::Migration(format!("unsupported database {other:?}"))),
+    };
+    for statement in statements {
+        db.execute_unprepared(statement).await?;
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, SQLITE_UP, POSTGRES_UP).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, SQLITE_DOWN, POSTGRES_DOWN).await
+    }
+}
