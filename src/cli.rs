@@ -1,9 +1,12 @@
-//! The `postpilot` command line: serve (the default), migrate, create-admin, seed-demo.
+//! The `postpilot` command line: serve (the default), migrate, create-admin, seed-demo,
+//! backup and restore.
 
 use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use app::server::backup::{self, BackupError};
 use app::server::config::Settings;
 use app::server::services::users::{self, AdminOutcome};
 use app::server::{db, demo};
@@ -49,6 +52,20 @@ enum Command {
     /// Add a demo marketer (demo@postpilot.app / postpilot-demo) with connected sandbox
     /// accounts, a month of posts with metrics and queue items. Does nothing if present.
     SeedDemo,
+    /// Copy the SQLite database to a new file, consistently, while servers run and write, and
+    /// check the copy. (PostgreSQL: prints the pg_dump command to use instead.)
+    Backup {
+        /// The backup file to create (never overwritten).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the SQLite database with a backup, while no server runs: the backup is checked
+    /// and migrated to this version first, and the replaced database is kept aside.
+    Restore {
+        /// The backup file to restore.
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 impl Cli {
@@ -74,6 +91,8 @@ impl Cli {
                 create_admin(&settings, &email, password).await
             }
             Command::SeedDemo => seed_demo(&settings).await,
+            Command::Backup { to } => backup(&settings, &to).await,
+            Command::Restore { from } => restore(&settings, &from).await,
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,
@@ -156,6 +175,57 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
             demo::DEMO_PASSWORD
         ),
         Err(err) => anyhow::bail!("{err}"),
+    }
+    Ok(())
+}
+
+/// The database as it is (no migration: a backup copies what is there).
+async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<()> {
+    let url = settings.database_url();
+    let conn = db::connect(settings).await?;
+    match backup::backup(&conn, to).await {
+        Ok(made) => {
+            println!(
+                "Backed up {} to {} ({:.1} MB; integrity check ok).",
+                redacted(&url),
+                made.file.display(),
+                made.bytes as f64 / 1_048_576.0
+            );
+            Ok(())
+        }
+        Err(BackupError::Postgres) => {
+            println!(
+                "PostgreSQL is backed up with its own tools, while it runs:\n  \
+                 pg_dump --format=custom --file='{}' '{}'\n\
+                 (the password from PGPASSWORD or ~/.pgpass; restore with pg_restore).",
+                to.display(),
+                redacted(&url).replacen(":***@", "@", 1)
+            );
+            anyhow::bail!("no backup was made: use pg_dump")
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
+    let Some(file) = settings.sqlite_file() else {
+        println!(
+            "PostgreSQL is restored with its own tools:\n  \
+             pg_restore --clean --if-exists --dbname='{}' '{}'\n\
+             then start this version, which migrates it.",
+            redacted(&settings.database_url()).replacen(":***@", "@", 1),
+            from.display()
+        );
+        anyhow::bail!("nothing was restored: use pg_restore");
+    };
+    let restored = backup::restore(&file, from, chrono::Utc::now()).await?;
+    println!(
+        "Restored {} into {} (migrated to this version).",
+        from.display(),
+        file.display()
+    );
+    if let Some(aside) = restored.kept_aside {
+        println!("The replaced database is kept at {}.", aside.display());
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use app::server::auth::rate_limit::RateLimits;
 use app::server::auth::session::browser_session;
 use app::server::auth::tokens::{load_or_create_secret, TokenKeys};
 use app::server::auth::vault::TokenVault;
+use app::server::backup::{self, DatabaseLock};
 use app::server::captions::TemplateWriter;
 use app::server::config::Settings;
 use app::server::email::Mailer;
@@ -47,11 +48,17 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    /// A SQLite database's lock, held while serving so that a restore cannot replace it.
+    _database_lock: Option<DatabaseLock>,
 }
 
 impl Application {
     /// Connects to the configured database, migrates it and binds the configured address.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let database_lock = match settings.sqlite_file() {
+            Some(file) => Some(DatabaseLock::serving(&file)?),
+            None => None,
+        };
         let db = db::connect(&settings).await.with_context(|| {
             format!(
                 "cannot open the database ({})",
@@ -61,7 +68,9 @@ impl Application {
         db::migrate(&db)
             .await
             .context("database migration failed")?;
-        Self::build_with_db(settings, db).await
+        let mut app = Self::build_with_db(settings, db).await?;
+        app._database_lock = database_lock;
+        Ok(app)
     }
 
     /// Builds on an open, migrated database (tests bring their own; port 0 picks a free one).
@@ -102,6 +111,7 @@ impl Application {
             listener,
             router,
             state,
+            _database_lock: None,
         })
     }
 
@@ -134,6 +144,19 @@ impl Application {
                 )
                 .await
                 .context("cannot start the retention job")?;
+            let settings = &self.state.settings;
+            if let Some(job) = backup::job(
+                self.state.db.clone(),
+                &settings.backup,
+                &settings.database.data_dir,
+            )
+            .context("backup.every_hours")?
+            {
+                scheduler
+                    .add(job)
+                    .await
+                    .context("cannot start the backup job")?;
+            }
             jobs = Some(scheduler);
         }
         let served = axum::serve(
@@ -234,6 +257,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::router())
         .route("/health", axum::routing::get(api::health::health))
+        .route("/ready", axum::routing::get(api::health::ready))
         .route("/docs", axum::routing::get(api::docs::docs_page))
         .route("/robots.txt", axum::routing::get(site::robots_txt))
         .route("/sitemap.xml", axum::routing::get(site::sitemap_xml))

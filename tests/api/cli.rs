@@ -127,15 +127,24 @@ async fn seed_demo_fills_every_table_once() {
     assert_eq!(login.status(), 200);
 }
 
-#[tokio::test]
-async fn serve_logs_json_and_stops_cleanly_on_sigterm() {
-    let app = spawn_app().await;
+/// A `postpilot --json-logs serve` started by a test.
+struct Serving {
+    child: std::process::Child,
+    port: u16,
+    /// Its log lines up to "PostPilot is listening" (the last one).
+    startup: Vec<serde_json::Value>,
+    /// The rest of its output.
+    lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
+}
+
+/// Starts the binary on a free port; returns once it says it listens.
+async fn start_serving(app: &TestApp) -> Serving {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let mut child = postpilot(&app)
+    let mut child = postpilot(app)
         .args(["--json-logs", "serve"])
         .env("POSTPILOT_SERVER_ADDR", format!("127.0.0.1:{port}"))
         .env("POSTPILOT_LOG_FILTER", "info")
@@ -146,18 +155,56 @@ async fn serve_logs_json_and_stops_cleanly_on_sigterm() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut startup = Vec::new();
     // Every line is a JSON object; the server says where it listens once it is ready.
-    let ready = loop {
+    loop {
         let line = lines.next().expect("the server exited early").unwrap();
         let entry: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
-        startup.push(entry.clone());
-        if entry["message"]
+        let listening = entry["message"]
             .as_str()
             .unwrap_or("")
-            .contains("PostPilot is listening")
-        {
-            break entry;
+            .contains("PostPilot is listening");
+        startup.push(entry);
+        if listening {
+            break;
         }
-    };
+    }
+    Serving {
+        child,
+        port,
+        startup,
+        lines,
+    }
+}
+
+/// Sends SIGTERM and waits (10 s at most) for the exit.
+async fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "postpilot did not stop within 10 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn serve_logs_json_and_stops_cleanly_on_sigterm() {
+    let app = spawn_app().await;
+    let Serving {
+        mut child,
+        port,
+        startup,
+        lines,
+    } = start_serving(&app).await;
+    let ready = startup.last().unwrap();
     assert_eq!(ready["level"], "INFO");
     // No token_encryption_key is configured: the operator is warned that the key is derived.
     assert!(
@@ -174,22 +221,7 @@ async fn serve_logs_json_and_stops_cleanly_on_sigterm() {
         .unwrap();
     assert_eq!(health.status(), 200);
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "postpilot did not stop within 10 s of SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let status = stop(&mut child).await;
     assert!(status.success(), "exit status {status}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
@@ -282,4 +314,205 @@ async fn serve_refuses_a_short_jwt_secret_or_a_stripe_key_with_a_clear_message()
             assert!(!stderr.contains(value), "a secret in the message: {stderr}");
         }
     }
+}
+
+/// `postpilot backup` while the server takes writes: on SQLite a checked copy holding a
+/// consistent state (every post it has is whole, none is half-written), never overwriting a
+/// file; on PostgreSQL the pg_dump command, without the password, and a failure status.
+#[tokio::test]
+async fn backup_copies_sqlite_while_writes_go_on() {
+    use crate::helpers::marketer;
+    let app = spawn_app().await;
+    let who = marketer(&app).await;
+    let account = app.account(&who.token, "facebook").await;
+    let folder = app.state.settings.database.data_dir.join("backups");
+    let file = folder.join("copy.db");
+
+    // Writers go on through the API while the backup runs.
+    let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let writer = {
+        let (client, url, token, writing) = (
+            app.client.clone(),
+            app.url("/api/v1/posts"),
+            who.token.clone(),
+            writing.clone(),
+        );
+        tokio::spawn(async move {
+            let mut written = 0;
+            while writing.load(std::sync::atomic::Ordering::Relaxed) {
+                let res = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({"account_id": account, "content": format!("draft {written}")}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 201);
+                written += 1;
+            }
+            written
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let run = {
+        let mut cmd = postpilot(&app);
+        cmd.args(["backup", "--to"]).arg(&file);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+    };
+    let out = run.await.unwrap();
+    writing.store(false, std::sync::atomic::Ordering::Relaxed);
+    let written: usize = writer.await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        assert!(!out.status.success(), "no backup was made: {stdout}");
+        assert!(stdout.contains("pg_dump --format=custom"), "{stdout}");
+        assert!(!stdout.contains("***") && !file.exists(), "{stdout}");
+        return;
+    }
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("integrity check ok"), "{stdout}");
+    app::server::backup::check(&file)
+        .await
+        .expect("a sound copy");
+    let copy = app::server::db::connect_url(&format!("sqlite://{}", file.display()), 1)
+        .await
+        .unwrap();
+    let row = copy
+        .query_one(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT COUNT(*) AS n, COUNT(CASE WHEN content LIKE 'draft %' THEN 1 END) AS whole \
+             FROM posts",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let (n, whole): (i64, i64) = (
+        row.try_get("", "n").unwrap(),
+        row.try_get("", "whole").unwrap(),
+    );
+    assert!(
+        n > 0 && n == whole && n as usize <= written,
+        "{n} posts copied, {written} written"
+    );
+    copy.close().await.unwrap();
+
+    // The same name again is refused, and the backup is left as it was.
+    let before = std::fs::read(&file).unwrap();
+    let again = postpilot(&app)
+        .args(["backup", "--to"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
+
+/// The emails of the users in a SQLite file.
+async fn emails_in(file: &std::path::Path) -> Vec<String> {
+    let conn = app::server::db::connect_url(&format!("sqlite://{}", file.display()), 1)
+        .await
+        .unwrap();
+    let rows = conn
+        .query_all(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT email FROM users ORDER BY email",
+        ))
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "email").unwrap())
+        .collect()
+}
+
+/// `postpilot restore`: refused while a server runs, for a file that is not a sound PostPilot
+/// database and for one a newer PostPilot made, each time leaving the database as it was;
+/// otherwise the backup replaces the database and the replaced one is kept aside. On
+/// PostgreSQL: the pg_restore command and a failure status.
+#[tokio::test]
+async fn restore_replaces_the_database_only_when_it_is_safe() {
+    use crate::helpers::marketer;
+    let app = spawn_app().await;
+    let restore = |from: &std::path::Path| {
+        postpilot(&app)
+            .args(["restore", "--from"])
+            .arg(from)
+            .output()
+            .unwrap()
+    };
+    let data_dir = app.state.settings.database.data_dir.clone();
+    let Some(db_file) = app.state.settings.sqlite_file() else {
+        let out = restore(&data_dir.join("dump"));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !out.status.success() && stdout.contains("pg_restore"),
+            "{stdout}"
+        );
+        assert!(!stdout.contains("***"), "{stdout}");
+        return;
+    };
+    let before = marketer(&app).await;
+    let file = data_dir.join("before.db");
+    app::server::backup::backup(&app.db, &file).await.unwrap();
+    let after = marketer(&app).await;
+    app.db.clone().close().await.unwrap();
+    let everyone = emails_in(&db_file).await;
+    assert!(everyone.contains(&before.email) && everyone.contains(&after.email));
+
+    let refused = |out: &std::process::Output, why: &str| {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(why),
+            "{why}: {stderr}"
+        );
+    };
+    // A server holds the database.
+    let mut server = start_serving(&app).await;
+    refused(&restore(&file), "a PostPilot server is using");
+    assert!(stop(&mut server.child).await.success());
+    // Not a database; a database from a newer PostPilot.
+    let junk = data_dir.join("junk.db");
+    std::fs::write(&junk, "not a database").unwrap();
+    refused(&restore(&junk), "is not a sound PostPilot database");
+    let future = data_dir.join("future.db");
+    std::fs::copy(&file, &future).unwrap();
+    let conn = app::server::db::connect_url(&format!("sqlite://{}", future.display()), 1)
+        .await
+        .unwrap();
+    conn.execute_unprepared(
+        "INSERT INTO seaql_migrations (version, applied_at) \
+         VALUES ('m20991231_000001_from_the_future', 0)",
+    )
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    refused(&restore(&future), "newer PostPilot");
+    assert_eq!(emails_in(&db_file).await, everyone, "nothing was replaced");
+
+    let out = restore(&file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let restored = emails_in(&db_file).await;
+    assert!(restored.contains(&before.email) && !restored.contains(&after.email));
+    let aside = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("The replaced database is kept at "))
+        .and_then(|l| l.strip_suffix('.'))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert_eq!(emails_in(std::path::Path::new(aside)).await, everyone);
+
+    // The restored database serves.
+    let mut server = start_serving(&app).await;
+    let ready = reqwest::get(format!("http://127.0.0.1:{}/ready", server.port))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    assert!(stop(&mut server.child).await.success());
 }

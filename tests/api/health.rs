@@ -41,3 +41,23 @@ async fn unknown_api_routes_are_json_404s() {
     assert_eq!(res.status(), 404);
     assert_eq!(crate::helpers::detail(res).await, "No such API endpoint");
 }
+
+#[tokio::test]
+async fn ready_once_migrated_and_not_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    let res = app.client.get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "ready", "schema": "current"})
+    );
+
+    app.db.clone().close().await.unwrap();
+    let res = app.client.get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "not_ready");
+    assert_eq!(body["schema"], "unknown");
+    assert_eq!(body["reason"], "the database does not answer");
+}

@@ -25,6 +25,18 @@ pub struct Settings {
     pub log: LogSettings,
     pub rate_limits: RateLimitSettings,
     pub retention: RetentionSettings,
+    pub backup: BackupSettings,
+}
+
+/// Scheduled backups of a SQLite database (`[backup]` in Leptos.toml; `server::backup`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct BackupSettings {
+    /// Hours between backups; 0 turns them off.
+    pub every_hours: u32,
+    /// How many scheduled backups are kept (the oldest go first).
+    pub keep: usize,
+    /// Where they go; empty: `backups` in the data directory.
+    pub folder: PathBuf,
 }
 
 /// Abuse limits (`[rate_limits]` in Leptos.toml). API keys' pace is per plan, in `plans`.
@@ -336,6 +348,11 @@ impl Settings {
                     .into(),
             ));
         }
+        if self.backup.every_hours > 0 && self.backup.keep == 0 {
+            return Err(ConfigError::Invalid(
+                "backup.keep must be ≥ 1 when backup.every_hours is set".into(),
+            ));
+        }
         if self.database.max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "database.max_connections must be ≥ 1".into(),
@@ -352,6 +369,16 @@ impl Settings {
         } else {
             self.database.url.clone()
         }
+    }
+
+    /// The database's file when it is SQLite.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        let url = self.database_url();
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
     }
 
     /// Cookies get the Secure flag unless the app is served over plain http.
@@ -495,6 +522,28 @@ mod tests {
         )
         .unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn scheduled_backups_are_daily_by_default_and_must_keep_one() {
+        let s = Settings::load_from(None, |_| None).unwrap();
+        assert_eq!((s.backup.every_hours, s.backup.keep), (24, 7));
+        let err = Settings::load_from(None, env(&[("POSTPILOT_BACKUP_KEEP", "0")])).unwrap_err();
+        assert!(err.to_string().contains("backup.keep"), "{err}");
+        let off = env(&[
+            ("POSTPILOT_BACKUP_KEEP", "0"),
+            ("POSTPILOT_BACKUP_EVERY_HOURS", "0"),
+        ]);
+        assert!(Settings::load_from(None, off).is_ok());
+    }
+
+    #[test]
+    fn the_sqlite_file_is_read_from_the_database_url() {
+        let s =
+            Settings::load_from(None, env(&[("POSTPILOT_DATABASE_DATA_DIR", "/srv/pp")])).unwrap();
+        assert_eq!(s.sqlite_file(), Some(PathBuf::from("/srv/pp/postpilot.db")));
+        let pg = Settings::load_from(None, env(&[("DATABASE_URL", "postgres://u@h/db")])).unwrap();
+        assert_eq!(pg.sqlite_file(), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Opening the database: SQLite (a file in the data directory, WAL, foreign keys, a busy
-//! timeout so concurrent writers wait) or PostgreSQL, then migrations; and how a service
+//! timeout so concurrent writers wait) or PostgreSQL, then migrations (all or nothing, and
+//! never onto a database a newer PostPilot migrated); and how a service
 //! opens a transaction that writes on a user's behalf (`begin_owner_write`), so that rules
 //! which read then write (plan limits, one approval) hold under concurrent requests.
 
@@ -55,8 +56,82 @@ pub async fn connect_url(url: &str, max_connections: u32) -> Result<DatabaseConn
     Database::connect(options).await
 }
 
+/// Where the database's schema stands against this build's migrations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaState {
+    /// Every migration of this build is applied, and no other.
+    Current,
+    /// This build has this many migrations the database lacks.
+    Behind(usize),
+    /// The database carries migrations this build does not know: a newer PostPilot ran it.
+    Newer(Vec<String>),
+}
+
+impl SchemaState {
+    /// What an operator reads when this build refuses the database.
+    pub fn newer_message(unknown: &[String]) -> String {
+        format!(
+            "this database was migrated by a newer PostPilot than this one ({}): it has \
+             migrations this version does not know ({}). Run that newer version, or restore a \
+             backup made for this one.",
+            env!("CARGO_PKG_VERSION"),
+            unknown.join(", ")
+        )
+    }
+}
+
+/// Reads which migrations the database has (creating sea-orm's bookkeeping table on a new
+/// database, as migrating would).
+pub async fn schema_state<M: MigratorTrait>(
+    db: &impl ConnectionTrait,
+) -> Result<SchemaState, DbErr> {
+    let known: Vec<String> = M::migrations()
+        .iter()
+        .map(|migration| migration.name().to_string())
+        .collect();
+    let applied: Vec<String> = M::get_migration_models(db)
+        .await?
+        .into_iter()
+        .map(|row| row.version)
+        .collect();
+    let unknown: Vec<String> = applied
+        .iter()
+        .filter(|version| !known.contains(version))
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        return Ok(SchemaState::Newer(unknown));
+    }
+    let missing = known.iter().filter(|name| !applied.contains(name)).count();
+    Ok(if missing == 0 {
+        SchemaState::Current
+    } else {
+        SchemaState::Behind(missing)
+    })
+}
+
+/// Brings the database to this build's schema. A database a newer PostPilot migrated is
+/// refused before anything is written, with a message saying so. Pending migrations run in
+/// one transaction on both databases, so one that fails leaves the database as it was
+/// (sea-orm-migration opens that transaction on PostgreSQL only; SQLite's DDL is
+/// transactional too, so we open it there).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    migrate_with::<Migrator>(db).await
+}
+
+/// `migrate` with another list of migrations (tests add one that fails).
+pub async fn migrate_with<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if let SchemaState::Newer(unknown) = schema_state::<M>(db).await? {
+        return Err(DbErr::Custom(SchemaState::newer_message(&unknown)));
+    }
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let txn = db.begin().await?;
+            M::up(&txn, None).await?;
+            txn.commit().await
+        }
+        _ => M::up(db, None).await,
+    }
 }
 
 /// `SELECT 1`: whether the database answers.

@@ -2,6 +2,7 @@
 //! compiled for the browser.
 
 pub mod auth;
+pub mod backup;
 pub mod captions;
 pub mod config;
 pub mod csv;
