@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use app::server::backup::{self, BackupError};
+use app::server::backup::{self, BackupError, DatabaseLock};
 use app::server::config::Settings;
 use app::server::services::users::{self, AdminOutcome};
 use app::server::{db, demo};
@@ -108,6 +108,7 @@ impl Cli {
 async fn serve(settings: Settings, started: Instant) -> anyhow::Result<()> {
     let database = redacted(&settings.database_url());
     let app = Application::build(settings).await?;
+    let shutdown = shutdown_signal();
     tracing::info!(
         address = %app.local_addr(),
         database = %database,
@@ -115,15 +116,27 @@ async fn serve(settings: Settings, started: Instant) -> anyhow::Result<()> {
         "PostPilot is listening on http://{}",
         app.local_addr()
     );
-    app.run_until(shutdown_signal()).await?;
+    app.run_until(shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+/// A SQLite database's lock, held by every command while it uses the database, so that a
+/// restore cannot replace it underneath (`backup::DatabaseLock`).
+fn hold(settings: &Settings) -> anyhow::Result<Option<DatabaseLock>> {
+    Ok(match settings.sqlite_file() {
+        Some(file) => Some(DatabaseLock::using(&file)?),
+        None => None,
+    })
+}
+
+async fn open(
+    settings: &Settings,
+) -> anyhow::Result<(sea_orm::DatabaseConnection, Option<DatabaseLock>)> {
+    let lock = hold(settings)?;
     let conn = db::connect(settings).await?;
     db::migrate(&conn).await?;
-    Ok(conn)
+    Ok((conn, lock))
 }
 
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -150,7 +163,7 @@ async fn create_admin(
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
-    let conn = open(settings).await?;
+    let (conn, _lock) = open(settings).await?;
     match users::create_or_promote_admin(&conn, email, &password).await {
         Ok(AdminOutcome::Created(user)) => println!("Created admin {}.", user.email),
         Ok(AdminOutcome::Promoted(user)) => {
@@ -162,7 +175,7 @@ async fn create_admin(
 }
 
 async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
-    let conn = open(settings).await?;
+    let (conn, _lock) = open(settings).await?;
     match demo::seed(&conn).await {
         Ok(demo::Seeded::Created { posts, queue_items }) => println!(
             "Demo data ready: sign in as {} / {} ({posts} posts, {queue_items} queue items).",
@@ -182,6 +195,7 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
 /// The database as it is (no migration: a backup copies what is there).
 async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<()> {
     let url = settings.database_url();
+    let _lock = hold(settings)?;
     let conn = db::connect(settings).await?;
     match backup::backup(&conn, to).await {
         Ok(made) => {
@@ -199,7 +213,7 @@ async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<()> {
                  pg_dump --format=custom --file='{}' '{}'\n\
                  (the password from PGPASSWORD or ~/.pgpass; restore with pg_restore).",
                 to.display(),
-                redacted(&url).replacen(":***@", "@", 1)
+                without_password(&url)
             );
             anyhow::bail!("no backup was made: use pg_dump")
         }
@@ -212,8 +226,9 @@ async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
         println!(
             "PostgreSQL is restored with its own tools:\n  \
              pg_restore --clean --if-exists --dbname='{}' '{}'\n\
-             then start this version, which migrates it.",
-            redacted(&settings.database_url()).replacen(":***@", "@", 1),
+             with every PostPilot instance stopped (they keep answers in memory), then start\n\
+             this version, which migrates it.",
+            without_password(&settings.database_url()),
             from.display()
         );
         anyhow::bail!("nothing was restored: use pg_restore");
@@ -228,4 +243,21 @@ async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
         println!("The replaced database is kept at {}.", aside.display());
     }
     Ok(())
+}
+
+/// A database URL for a command line the operator runs: no password in it at all (pg_dump
+/// and pg_restore read it from PGPASSWORD or ~/.pgpass).
+fn without_password(url: &str) -> String {
+    let shown = redacted(url).replacen(":***@", "@", 1);
+    match shown.split_once('?') {
+        Some((base, query)) => {
+            let kept: Vec<&str> = query.split('&').filter(|p| !p.ends_with("=***")).collect();
+            if kept.is_empty() {
+                base.to_string()
+            } else {
+                format!("{base}?{}", kept.join("&"))
+            }
+        }
+        None => shown,
+    }
 }

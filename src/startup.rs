@@ -15,6 +15,7 @@ use app::server::backup::{self, DatabaseLock};
 use app::server::captions::TemplateWriter;
 use app::server::config::Settings;
 use app::server::email::Mailer;
+use app::server::ops_metrics;
 use app::server::publishing::{self, Engine, Platforms};
 use app::server::services::post_reads::PostReads;
 use app::server::services::retention;
@@ -56,7 +57,7 @@ impl Application {
     /// Connects to the configured database, migrates it and binds the configured address.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let database_lock = match settings.sqlite_file() {
-            Some(file) => Some(DatabaseLock::serving(&file)?),
+            Some(file) => Some(DatabaseLock::using(&file)?),
             None => None,
         };
         let db = db::connect(&settings).await.with_context(|| {
@@ -91,6 +92,8 @@ impl Application {
                  set a key of its own (64 hex characters)"
             );
         }
+        // Installed before the first request, so that every request is counted.
+        ops_metrics::handle();
         let state = AppState {
             leptos_options: leptos_options(&settings, addr),
             db,
@@ -145,7 +148,7 @@ impl Application {
                 .await
                 .context("cannot start the retention job")?;
             let settings = &self.state.settings;
-            if let Some(job) = backup::job(
+            for job in backup::jobs(
                 self.state.db.clone(),
                 &settings.backup,
                 &settings.database.data_dir,
@@ -258,6 +261,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .route("/health", axum::routing::get(api::health::health))
         .route("/ready", axum::routing::get(api::health::ready))
+        .route("/metrics", axum::routing::get(api::health::metrics))
         .route("/docs", axum::routing::get(api::docs::docs_page))
         .route("/robots.txt", axum::routing::get(site::robots_txt))
         .route("/sitemap.xml", axum::routing::get(site::sitemap_xml))
@@ -266,6 +270,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .nest_service("/pkg", pkg)
         .fallback_service(public_files)
+        .layer(axum::middleware::from_fn(count_requests))
         .layer(DefaultBodyLimit::max(state.settings.server.max_body_bytes))
         .layer(from_fn_with_state(
             state.clone(),
@@ -278,6 +283,25 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
         }))
         .with_state(state)
+}
+
+/// Every request in `/metrics`, by its route's template (`Router::layer` runs after routing,
+/// so the matched route is known; files and unknown paths count as `fallback`).
+async fn count_requests(req: Request, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "fallback".to_string(), |p| p.as_str().to_string());
+    let method = req.method().clone();
+    let response = next.run(req).await;
+    ops_metrics::record_request(
+        &route,
+        method.as_str(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }
 
 /// A server function whose arguments cannot be decoded (`ids[0]=x`, a malformed form)
@@ -445,38 +469,79 @@ fn without_trailing_slash(req: &Request) -> Option<String> {
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    // The handlers are installed now, not when the future is first awaited: a SIGTERM that
+    // arrives as soon as the server says it listens must stop it gracefully, not kill it.
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut terminate, mut interrupt) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let terminated = async {
+                match terminate.as_mut() {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let interrupted = async {
+                match interrupt.as_mut() {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = terminated => {},
+                _ = interrupted => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 /// A database URL without its password, for messages.
 pub fn redacted(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut shown = match (base.find("://"), base.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            let user = credentials.split(':').next().unwrap_or("");
-            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+            let credentials = &base[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &base[..scheme_end + 3], &base[at..]),
+                None => base.to_string(),
+            }
         }
-        _ => url.to_string(),
+        _ => base.to_string(),
+    };
+    // libpq-style URLs may carry the password as a parameter too.
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| match param.split_once('=') {
+                Some((key, _))
+                    if key.eq_ignore_ascii_case("password")
+                        || key.eq_ignore_ascii_case("sslpassword") =>
+                {
+                    format!("{key}=***")
+                }
+                _ => param.to_string(),
+            })
+            .collect();
+        shown.push('?');
+        shown.push_str(&params.join("&"));
     }
+    shown
 }
 
 #[cfg(test)]
@@ -492,6 +557,10 @@ mod tests {
         assert_eq!(
             redacted("sqlite://data/postpilot.db?mode=rwc"),
             "sqlite://data/postpilot.db?mode=rwc"
+        );
+        assert_eq!(
+            redacted("postgres://pp@db/pp?sslmode=require&password=s3cret"),
+            "postgres://pp@db/pp?sslmode=require&password=***"
         );
     }
 }

@@ -4,6 +4,9 @@
 //! kept by `app::server::services::post_reads` read metrics, so they must move with them.
 //! `post_metrics` has no owner column: the triggers find it through the post. A delete that
 //! cascades from a deleted post finds no post any more; the post's own delete trigger bumps.
+//! An update bumps only when a number (or the post) changed: the metrics job rewrites every
+//! recent post's row each time it runs, and `fetched_at` alone changes no kept answer (none
+//! reads it), so unchanged posts keep their users' answers.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -18,7 +21,11 @@ const SQLITE_UP: &[&str] = &[
        INSERT INTO post_revisions (user_id, shard, revision) \
        SELECT user_id, 0, 1 FROM posts WHERE id = NEW.post_id \
        ON CONFLICT (user_id, shard) DO UPDATE SET revision = revision + 1; END",
-    "CREATE TRIGGER post_metrics_revision_update AFTER UPDATE ON post_metrics BEGIN \
+    "CREATE TRIGGER post_metrics_revision_update AFTER UPDATE ON post_metrics \
+       WHEN OLD.post_id IS NOT NEW.post_id OR OLD.impressions IS NOT NEW.impressions \
+         OR OLD.reach IS NOT NEW.reach OR OLD.likes IS NOT NEW.likes \
+         OR OLD.comments IS NOT NEW.comments OR OLD.shares IS NOT NEW.shares \
+         OR OLD.clicks IS NOT NEW.clicks BEGIN \
        INSERT INTO post_revisions (user_id, shard, revision) \
        SELECT DISTINCT user_id, 0, 1 FROM posts WHERE id IN (NEW.post_id, OLD.post_id) \
        ON CONFLICT (user_id, shard) DO UPDATE SET revision = revision + 1; END",
@@ -37,8 +44,12 @@ const POSTGRES_UP: &[&str] = &[
        RETURN NULL; END $$",
     "CREATE FUNCTION post_metrics_revision_updated() RETURNS trigger LANGUAGE plpgsql AS $$ \
        BEGIN PERFORM bump_post_revisions(ARRAY( \
-         SELECT p.user_id FROM posts p WHERE p.id IN \
-           (SELECT post_id FROM new_metrics UNION SELECT post_id FROM old_metrics))); \
+         SELECT p.user_id FROM posts p WHERE p.id IN ( \
+           SELECT changed.post_id FROM new_metrics n JOIN old_metrics o ON o.id = n.id, \
+             LATERAL (VALUES (n.post_id), (o.post_id)) AS changed(post_id) \
+           WHERE (n.post_id, n.impressions, n.reach, n.likes, n.comments, n.shares, n.clicks) \
+             IS DISTINCT FROM \
+             (o.post_id, o.impressions, o.reach, o.likes, o.comments, o.shares, o.clicks)))); \
        RETURN NULL; END $$",
     "CREATE FUNCTION post_metrics_revision_deleted() RETURNS trigger LANGUAGE plpgsql AS $$ \
        BEGIN PERFORM bump_post_revisions(ARRAY( \

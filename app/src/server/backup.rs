@@ -44,44 +44,83 @@ pub struct Backup {
 }
 
 /// Copies the database `db` is connected to into the new file `to` (its folder is created),
-/// then checks the copy. A copy that fails or does not check out is removed: a file left at
-/// `to` is a sound backup.
+/// then checks the copy. The copy is made under a name of its own beside `to` and appears
+/// at `to` only once checked and on disk, never over an existing file: a file at `to` is a
+/// sound backup, whatever stopped the process meanwhile.
 pub async fn backup(db: &DatabaseConnection, to: &Path) -> Result<Backup, BackupError> {
     if db.get_database_backend() != DbBackend::Sqlite {
         return Err(BackupError::Postgres);
     }
+    // Absolute, so that SQLite cannot read the name as a `file:` URI.
+    let to = std::path::absolute(to)?;
     if to.exists() {
-        return Err(BackupError::Exists(to.to_path_buf()));
+        return Err(BackupError::Exists(to));
     }
-    if let Some(folder) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(folder) = to.parent() {
         std::fs::create_dir_all(folder)?;
     }
-    let target = to
-        .to_str()
-        .ok_or_else(|| BackupError::Unsound {
-            file: to.to_path_buf(),
+    let partial = beside(&to, &format!(".partial-{}", uuid::Uuid::new_v4().simple()));
+    let made = async {
+        let target = partial.to_str().ok_or_else(|| BackupError::Unsound {
+            file: to.clone(),
             problem: "the file name is not UTF-8".into(),
-        })?
-        .to_string();
-    let copied = db
-        .execute(Statement::from_sql_and_values(
+        })?;
+        db.execute(Statement::from_sql_and_values(
             DbBackend::Sqlite,
             "VACUUM INTO $1",
             [target.into()],
         ))
-        .await;
-    let checked = match copied {
-        Ok(_) => check(to).await,
-        Err(err) => Err(err.into()),
-    };
-    if let Err(err) = checked {
-        let _ = std::fs::remove_file(to);
-        return Err(err);
+        .await?;
+        check(&partial).await?;
+        std::fs::File::open(&partial)?.sync_all()?;
+        // A hard link publishes the checked copy and fails if `to` appeared meanwhile.
+        std::fs::hard_link(&partial, &to).map_err(|err| match err.kind() {
+            std::io::ErrorKind::AlreadyExists => BackupError::Exists(to.clone()),
+            _ => err.into(),
+        })?;
+        sync_folder(&to);
+        Ok::<_, BackupError>(std::fs::metadata(&to)?.len())
     }
+    .await;
+    let _ = std::fs::remove_file(&partial);
     Ok(Backup {
-        file: to.to_path_buf(),
-        bytes: std::fs::metadata(to)?.len(),
+        file: to.clone(),
+        bytes: made?,
     })
+}
+
+/// Makes a rename or link in `file`'s folder durable (best effort: not every platform can).
+fn sync_folder(file: &Path) {
+    if let Some(folder) = file.parent() {
+        if let Ok(dir) = std::fs::File::open(folder) {
+            let _ = dir.sync_all();
+        }
+    }
+}
+
+/// SQLite connection options for a file by its path (not a URL: a `%` or `?` in the name
+/// stays part of it).
+fn sqlite_options(file: &Path, read_only: bool) -> ConnectOptions {
+    let file = file.to_path_buf();
+    // The URL only says "SQLite"; the file comes from `filename` below.
+    let mut options = ConnectOptions::new("sqlite://postpilot.db");
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(move |opts| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            let opts = opts.filename(&file).foreign_keys(true);
+            if read_only {
+                opts.read_only(true)
+            } else {
+                opts.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+            }
+        });
+    options
 }
 
 /// Whether `file` is a sound PostPilot SQLite database: SQLite's integrity check passes and
@@ -94,13 +133,7 @@ pub async fn check(file: &Path) -> Result<(), BackupError> {
     if !file.is_file() {
         return Err(unsound("there is no such file".into()));
     }
-    let mut options = ConnectOptions::new(format!("sqlite://{}?mode=ro", file.display()));
-    options
-        .max_connections(1)
-        .min_connections(1)
-        .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| opts.read_only(true));
-    let conn = Database::connect(options)
+    let conn = Database::connect(sqlite_options(file, true))
         .await
         .map_err(|e| unsound(format!("SQLite cannot open it ({e})")))?;
     let verdict = async {
@@ -148,6 +181,40 @@ pub fn scheduled_folder(settings: &BackupSettings, data_dir: &Path) -> PathBuf {
     }
 }
 
+/// The scheduled backups in `folder`, oldest first (names sort by time; copies still being
+/// made, named `….db.partial-…`, are not among them).
+fn scheduled_backups(folder: &Path) -> Result<Vec<PathBuf>, BackupError> {
+    let mut found: Vec<PathBuf> = match std::fs::read_dir(folder) {
+        Ok(entries) => entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| {
+                path.file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| {
+                        name.starts_with(SCHEDULED_PREFIX) && name.ends_with(SCHEDULED_SUFFIX)
+                    })
+            })
+            .collect(),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(err) => return Err(err.into()),
+    };
+    found.sort();
+    Ok(found)
+}
+
+/// When the newest scheduled backup in `folder` was made, read from its name.
+pub fn last_scheduled(folder: &Path) -> Result<Option<DateTime<Utc>>, BackupError> {
+    Ok(scheduled_backups(folder)?.last().and_then(|path| {
+        let name = path.file_name()?.to_str()?;
+        let stamp = name
+            .strip_prefix(SCHEDULED_PREFIX)?
+            .strip_suffix(SCHEDULED_SUFFIX)?;
+        chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%d-%H%M%S")
+            .ok()
+            .map(|at| at.and_utc())
+    }))
+}
+
 /// One scheduled backup at `now` into `folder`, then the oldest scheduled backups beyond
 /// `keep` are deleted (only once the new one checked out, so `keep` sound copies remain).
 pub async fn scheduled(
@@ -161,17 +228,7 @@ pub async fn scheduled(
         now.format("%Y%m%d-%H%M%S")
     ));
     let made = backup(db, &file).await?;
-    let mut kept: Vec<PathBuf> = std::fs::read_dir(folder)?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| {
-            path.file_name()
-                .and_then(|name| name.to_str())
-                .is_some_and(|name| {
-                    name.starts_with(SCHEDULED_PREFIX) && name.ends_with(SCHEDULED_SUFFIX)
-                })
-        })
-        .collect();
-    kept.sort();
+    let kept = scheduled_backups(folder)?;
     let surplus = kept.len().saturating_sub(keep.max(1));
     for old in &kept[..surplus] {
         std::fs::remove_file(old)?;
@@ -179,38 +236,61 @@ pub async fn scheduled(
     Ok(made)
 }
 
-/// The scheduled backup job, every `backup.every_hours` hours from start: for SQLite only
-/// (None on PostgreSQL, or when `every_hours` is 0).
-pub fn job(
+/// A scheduled backup if the newest one is `every_hours` old or more (or there is none).
+pub async fn scheduled_if_due(
+    db: &DatabaseConnection,
+    settings: &BackupSettings,
+    folder: &Path,
+    now: DateTime<Utc>,
+) -> Result<Option<Backup>, BackupError> {
+    let every = chrono::Duration::hours(i64::from(settings.every_hours));
+    match last_scheduled(folder)? {
+        Some(last) if now - last < every => Ok(None),
+        _ => scheduled(db, folder, settings.keep, now).await.map(Some),
+    }
+}
+
+/// How often the backup job looks whether a backup is due. Deciding from the newest file,
+/// not from the process's start, a backup is made on time whatever restarts the server.
+const BACKUP_CHECK_EVERY: Duration = Duration::from_secs(600);
+
+/// The scheduled backup jobs: a look soon after start, then every `BACKUP_CHECK_EVERY`; for
+/// SQLite only (none on PostgreSQL, or when `every_hours` is 0).
+pub fn jobs(
     db: DatabaseConnection,
     settings: &BackupSettings,
     data_dir: &Path,
-) -> Result<Option<Job>, JobSchedulerError> {
+) -> Result<Vec<Job>, JobSchedulerError> {
     if settings.every_hours == 0 || db.get_database_backend() != DbBackend::Sqlite {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let folder = scheduled_folder(settings, data_dir);
-    let keep = settings.keep;
-    let every = Duration::from_secs(u64::from(settings.every_hours) * 3600);
-    Job::new_repeated_async(every, move |_, _| {
-        let (db, folder) = (db.clone(), folder.clone());
+    let settings = settings.clone();
+    let look = move || {
+        let (db, folder, settings) = (db.clone(), folder.clone(), settings.clone());
         Box::pin(async move {
-            match scheduled(&db, &folder, keep, Utc::now()).await {
-                Ok(made) => tracing::info!(
+            match scheduled_if_due(&db, &settings, &folder, Utc::now()).await {
+                Ok(Some(made)) => tracing::info!(
                     file = %made.file.display(),
                     bytes = made.bytes,
                     "scheduled backup made"
                 ),
+                Ok(None) => {}
                 Err(err) => tracing::error!(error = %err, "scheduled backup failed"),
             }
-        })
-    })
-    .map(Some)
+        }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+    };
+    let at_start = look.clone();
+    Ok(vec![
+        Job::new_one_shot_async(Duration::from_secs(15), move |_, _| at_start())?,
+        Job::new_repeated_async(BACKUP_CHECK_EVERY, move |_, _| look())?,
+    ])
 }
 
-/// A SQLite database's lock file (`postpilot.db.lock` beside it), held shared by every server
-/// that uses the database and exclusively by a restore, so neither starts under the other.
-/// The operating system drops the lock when the process ends, however it ends.
+/// A SQLite database's lock file (`postpilot.db.lock` beside it), held shared by every
+/// process of ours that uses the database (servers and the other commands) and exclusively
+/// by a restore, so that neither starts under the other. The operating system drops the lock
+/// when the process ends, however it ends.
 pub struct DatabaseLock {
     _file: std::fs::File,
 }
@@ -230,13 +310,13 @@ impl DatabaseLock {
             .open(PathBuf::from(name))
     }
 
-    /// A server's hold on the database: refused only while a restore replaces it.
-    pub fn serving(db_file: &Path) -> Result<Self, BackupError> {
+    /// A user's hold on the database: refused only while a restore replaces it.
+    pub fn using(db_file: &Path) -> Result<Self, BackupError> {
         let file = Self::open(db_file)?;
         match file.try_lock_shared() {
             Ok(()) => Ok(DatabaseLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => Err(BackupError::InUse(format!(
-                "a restore is replacing {}: start the server once it is done",
+                "a restore is replacing {}: try again once it is done",
                 db_file.display()
             ))),
             Err(std::fs::TryLockError::Error(err)) => Err(err.into()),
@@ -249,7 +329,7 @@ impl DatabaseLock {
         match file.try_lock() {
             Ok(()) => Ok(DatabaseLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => Err(BackupError::InUse(format!(
-                "a PostPilot server is using {}: stop every server first",
+                "a PostPilot server or command is using {}: stop every server first",
                 db_file.display()
             ))),
             Err(std::fs::TryLockError::Error(err)) => Err(err.into()),
@@ -270,23 +350,12 @@ fn beside(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Opens a SQLite file with the app's settings (WAL, foreign keys).
-async fn open_sqlite(file: &Path) -> Result<DatabaseConnection, DbErr> {
-    db::connect_url(&format!("sqlite://{}?mode=rwc", file.display()), 1).await
-}
-
-/// Ends a connection with the database in one file: the WAL checkpointed into it and empty.
-async fn close_sqlite(conn: DatabaseConnection) -> Result<(), DbErr> {
-    conn.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
-        .await?;
-    conn.close().await
-}
-
-/// Replaces the SQLite database `db_file` with the backup `from`, while no server uses it.
-/// The backup is checked, copied and migrated to this version beside the database first;
-/// only then is the database moved aside (`postpilot.db.replaced-20261125-031700`) and the
-/// copy put in its place. Anything refused or failed before that leaves the database as it
-/// was.
+/// Replaces the SQLite database `db_file` with the backup `from`, while no process of ours
+/// uses it. The backup is checked, copied (through SQLite, so a WAL beside it counts) and
+/// migrated to this version beside the database first; anything refused or failed until
+/// then leaves the database as it was. Then the database is kept aside as
+/// `postpilot.db.replaced-20261125-031700` (with its WAL, if any, as that name's `-wal`)
+/// and the copy takes its place in one rename: there is always a database at `db_file`.
 pub async fn restore(
     db_file: &Path,
     from: &Path,
@@ -295,45 +364,82 @@ pub async fn restore(
     let _lock = DatabaseLock::restoring(db_file)?;
     check(from).await?;
     let incoming = beside(db_file, ".restoring");
-    for leftover in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(beside(&incoming, leftover));
-    }
-    std::fs::copy(from, &incoming)?;
-    let prepared = async {
-        let conn = open_sqlite(&incoming).await?;
-        let migrated = match db::schema_state::<migration::Migrator>(&conn).await? {
-            SchemaState::Newer(unknown) => Err(BackupError::Newer {
-                file: from.to_path_buf(),
-                message: SchemaState::newer_message(&unknown),
-            }),
-            _ => db::migrate(&conn).await.map_err(BackupError::from),
-        };
-        close_sqlite(conn).await?;
-        migrated
-    }
-    .await;
-    if let Err(err) = prepared {
-        for leftover in ["", "-wal", "-shm"] {
+    let remove_incoming = || {
+        for leftover in ["", "-wal", "-shm", "-journal"] {
             let _ = std::fs::remove_file(beside(&incoming, leftover));
         }
+    };
+    remove_incoming();
+    let prepared = prepare(from, &incoming).await;
+    if let Err(err) = prepared {
+        remove_incoming();
         return Err(err);
     }
+    let swapped = swap(db_file, &incoming, now);
+    if swapped.is_err() {
+        remove_incoming();
+    }
+    swapped
+}
 
+/// The restored database, made beside the live one: copied from `from` through SQLite,
+/// refused if a newer PostPilot made it, migrated, and on disk in one file.
+async fn prepare(from: &Path, incoming: &Path) -> Result<(), BackupError> {
+    let source = Database::connect(sqlite_options(from, true)).await?;
+    let target = std::path::absolute(incoming)?;
+    let copied = source
+        .execute(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "VACUUM INTO $1",
+            [target.to_string_lossy().to_string().into()],
+        ))
+        .await;
+    source.close().await.ok();
+    copied?;
+    let conn = Database::connect(sqlite_options(incoming, false)).await?;
+    let migrated = match db::schema_state::<migration::Migrator>(&conn).await {
+        Ok(SchemaState::Newer(unknown)) => Err(BackupError::Newer {
+            file: from.to_path_buf(),
+            message: SchemaState::newer_message(&unknown),
+        }),
+        Ok(_) => db::migrate(&conn).await.map_err(BackupError::from),
+        Err(err) => Err(err.into()),
+    };
+    // Fold the WAL into the file, so that the file alone is the database.
+    let folded = conn
+        .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+        .await;
+    conn.close().await.ok();
+    migrated?;
+    folded?;
+    for leftover in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(beside(incoming, leftover));
+    }
+    std::fs::File::open(incoming)?.sync_all()?;
+    Ok(())
+}
+
+/// Keeps the live database aside and puts `incoming` in its place.
+fn swap(db_file: &Path, incoming: &Path, now: DateTime<Utc>) -> Result<Restored, BackupError> {
     let kept_aside = if db_file.exists() {
-        // A server that stopped abruptly may have left writes in the WAL: fold them in first.
-        close_sqlite(open_sqlite(db_file).await?).await?;
         let aside = beside(
             db_file,
             &format!(".replaced-{}", now.format("%Y%m%d-%H%M%S")),
         );
-        std::fs::rename(db_file, &aside)?;
+        // A link, so that the database stays at its name until the copy replaces it; its
+        // WAL (writes not yet folded in, if a server stopped abruptly) goes along by name.
+        std::fs::hard_link(db_file, &aside)?;
+        let wal = beside(db_file, "-wal");
+        if wal.exists() {
+            std::fs::rename(&wal, beside(&aside, "-wal"))?;
+        }
         Some(aside)
     } else {
         None
     };
-    for leftover in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(beside(db_file, leftover));
-    }
-    std::fs::rename(&incoming, db_file)?;
+    // The shared-memory index belongs to the replaced database's WAL.
+    let _ = std::fs::remove_file(beside(db_file, "-shm"));
+    std::fs::rename(incoming, db_file)?;
+    sync_folder(db_file);
     Ok(Restored { kept_aside })
 }

@@ -26,6 +26,22 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     pub retention: RetentionSettings,
     pub backup: BackupSettings,
+    pub metrics: MetricsSettings,
+}
+
+/// `GET /metrics` (`[metrics]` in Leptos.toml; `server::ops_metrics`).
+#[derive(Clone, Deserialize)]
+pub struct MetricsSettings {
+    /// When set, a scrape must send `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
+impl std::fmt::Debug for MetricsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("token", &if self.token.is_empty() { "" } else { "***" })
+            .finish()
+    }
 }
 
 /// Scheduled backups of a SQLite database (`[backup]` in Leptos.toml; `server::backup`).

@@ -80,8 +80,8 @@ impl SchemaState {
     }
 }
 
-/// Reads which migrations the database has (creating sea-orm's bookkeeping table on a new
-/// database, as migrating would).
+/// Reads which migrations the database has (none on a new database). Reads only: readiness
+/// probes call it.
 pub async fn schema_state<M: MigratorTrait>(
     db: &impl ConnectionTrait,
 ) -> Result<SchemaState, DbErr> {
@@ -89,11 +89,7 @@ pub async fn schema_state<M: MigratorTrait>(
         .iter()
         .map(|migration| migration.name().to_string())
         .collect();
-    let applied: Vec<String> = M::get_migration_models(db)
-        .await?
-        .into_iter()
-        .map(|row| row.version)
-        .collect();
+    let applied = applied_migrations(db).await?;
     let unknown: Vec<String> = applied
         .iter()
         .filter(|version| !known.contains(version))
@@ -110,11 +106,42 @@ pub async fn schema_state<M: MigratorTrait>(
     })
 }
 
+/// The migrations sea-orm-migration recorded as applied.
+async fn applied_migrations(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    let backend = db.get_database_backend();
+    let has_table = match backend {
+        DbBackend::Postgres => {
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM information_schema.tables \
+             WHERE table_name = 'seaql_migrations' AND table_schema = current_schema()"
+        }
+        _ => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'seaql_migrations'",
+    };
+    let tables: i64 = match db
+        .query_one(sea_orm::Statement::from_string(backend, has_table))
+        .await?
+    {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    if tables == 0 {
+        return Ok(Vec::new());
+    }
+    db.query_all(sea_orm::Statement::from_string(
+        backend,
+        "SELECT version FROM seaql_migrations",
+    ))
+    .await?
+    .iter()
+    .map(|row| row.try_get::<String>("", "version"))
+    .collect()
+}
+
 /// Brings the database to this build's schema. A database a newer PostPilot migrated is
 /// refused before anything is written, with a message saying so. Pending migrations run in
 /// one transaction on both databases, so one that fails leaves the database as it was
 /// (sea-orm-migration opens that transaction on PostgreSQL only; SQLite's DDL is
-/// transactional too, so we open it there).
+/// transactional too, so we open it there). Inside it SQLite ignores `PRAGMA foreign_keys`:
+/// a migration that rebuilds a table must use `PRAGMA defer_foreign_keys` instead.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migrate_with::<Migrator>(db).await
 }
@@ -126,9 +153,28 @@ pub async fn migrate_with<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(
     }
     match db.get_database_backend() {
         DbBackend::Sqlite => {
-            let txn = db.begin().await?;
-            M::up(&txn, None).await?;
-            txn.commit().await
+            // Usually nothing is pending and the transaction only reads. When migrations do
+            // write, another process's commit between their reads and their first write
+            // makes SQLite refuse at once ("database is locked": its busy timeout cannot
+            // help a stale snapshot); the whole transaction is then tried again.
+            let mut attempt = 1;
+            loop {
+                let txn = db.begin().await?;
+                let applied = match M::up(&txn, None).await {
+                    Ok(()) => txn.commit().await,
+                    Err(err) => {
+                        txn.rollback().await.ok();
+                        Err(err)
+                    }
+                };
+                match applied {
+                    Err(err) if is_busy(&err) && attempt < BUSY_ATTEMPTS => {
+                        tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
+                        attempt += 1;
+                    }
+                    other => return other,
+                }
+            }
         }
         _ => M::up(db, None).await,
     }

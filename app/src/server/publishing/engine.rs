@@ -32,6 +32,7 @@ use crate::model::{EventKind, EventLevel, PostStatus};
 use crate::server::auth::vault::TokenVault;
 use crate::server::config::SchedulerSettings;
 use crate::server::entities::{post, social_account};
+use crate::server::ops_metrics;
 use crate::server::services::event_log::Event;
 
 /// How long a rate-limited post waits when the platform does not say.
@@ -60,6 +61,19 @@ pub(super) enum Outcome {
     Deferred,
     Failed,
     Lost,
+}
+
+impl Outcome {
+    /// Its label in `/metrics`.
+    fn label(self) -> &'static str {
+        match self {
+            Outcome::Posted => "posted",
+            Outcome::Retrying => "retrying",
+            Outcome::Deferred => "deferred",
+            Outcome::Failed => "failed",
+            Outcome::Lost => "lost",
+        }
+    }
 }
 
 /// Why the publishing of one post stopped before an outcome was written.
@@ -218,6 +232,16 @@ impl Engine {
                 .await),
         };
         self.leases.release(post.id);
+        let outcome = self.conclude(&post, result).await;
+        let lateness = (outcome == Outcome::Posted)
+            .then(|| post.scheduled_for.map(|due| Utc::now() - due))
+            .flatten();
+        ops_metrics::record_outcome(post.platform, outcome.label(), lateness, started.elapsed());
+        outcome
+    }
+
+    /// The outcome of a publishing that ended, or that stopped before writing one.
+    async fn conclude(&self, post: &post::Model, result: Result<Outcome, Stop>) -> Outcome {
         match result {
             Ok(outcome) => outcome,
             Err(Stop::LeaseLost) => {

@@ -100,12 +100,13 @@ pub async fn overview(
             values.clone(),
         ))
         .await?;
-    // The UTC day a measured post counts on: when it was published, else when measured.
+    // The UTC day a measured post counts on: its date, as the range reads it (published, in
+    // practice: only published posts are measured).
     let day = match backend {
         DbBackend::Postgres => {
-            "to_char(COALESCE(p.posted_at, m.fetched_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+            "to_char(COALESCE(p.posted_at, p.scheduled_for, p.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
         }
-        _ => "substr(COALESCE(p.posted_at, m.fetched_at), 1, 10)",
+        _ => "substr(COALESCE(p.posted_at, p.scheduled_for, p.created_at), 1, 10)",
     };
     let days = db
         .query_all(Statement::from_sql_and_values(

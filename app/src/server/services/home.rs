@@ -27,8 +27,8 @@ pub const ENGAGEMENT_DAYS: i64 = 30;
 pub struct HomeSummary {
     /// What the page shows of the owner's posts (kept while they are unchanged).
     pub posts: Arc<HomePosts>,
-    /// Average engagement rate (%) of the posts published in the last `ENGAGEMENT_DAYS` days
-    /// (whole days in the owner's zone, today included).
+    /// Average engagement rate (%) of the posts published in the last `ENGAGEMENT_DAYS` whole
+    /// days in the owner's zone and today (so at least the last 30 × 24 hours).
     pub avg_engagement_rate: f64,
     pub usage: Usage,
     /// Every account of the owner, with its health.
@@ -37,8 +37,9 @@ pub struct HomeSummary {
 }
 
 /// The days the home page counts, in the owner's zone: this week (Monday first), this month,
-/// and the last `FAILURE_WINDOW` (whole days, today included). Whole days, so that the posts'
-/// answer stays the same all day and can be kept under the post revision.
+/// and the failures' window: the `FAILURE_WINDOW`'s whole days before today, and today (so
+/// at least the last 7 × 24 hours). Whole days, so that the posts' answer stays the same all
+/// day and can be kept under the post revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HomeDays {
     pub week_from: DateTime<Utc>,
@@ -61,7 +62,7 @@ impl HomeDays {
             week_from: start_of(zone, week_start)?,
             week_until: start_of(zone, week_start + Duration::days(7))?,
             month_from: start_of(zone, month_start)?,
-            failures_from: start_of(zone, today - (FAILURE_WINDOW - Duration::days(1)))?,
+            failures_from: start_of(zone, today - FAILURE_WINDOW)?,
         })
     }
 }
@@ -120,7 +121,7 @@ pub async fn summary(
     let days = HomeDays::at(zone, now)?;
     let engagement_from = start_of(
         zone,
-        local_time::today(zone, now) - Duration::days(ENGAGEMENT_DAYS - 1),
+        local_time::today(zone, now) - Duration::days(ENGAGEMENT_DAYS),
     )?;
     let (posts, avg_engagement_rate, accounts, queue_counts, usage) = futures::try_join!(
         reads.home_posts(db, owner, days),

@@ -441,8 +441,10 @@ impl PostReads {
         Ok(kept)
     }
 
-    /// The kept answer for this question at this revision, or a new empty one (kept unless
-    /// the request read an older revision than one already kept: its answer would be older).
+    /// The kept answer for this question at this revision, or a new empty one. Any other
+    /// revision replaces the user's kept answers: a newer one as the posts moved on, an older
+    /// one because revisions only go down when the database went back (a restore), and
+    /// answers kept at the higher number must not be served when the sum climbs back to it.
     fn slot(&self, owner: Uuid, revision: i64, question: Question) -> Answer {
         let mut kept = self.kept.lock().expect("post reads lock");
         kept.clock += 1;
@@ -454,10 +456,7 @@ impl PostReads {
             bytes: 0,
             last_used: now,
         });
-        if revision < user.revision {
-            return Answer::default();
-        }
-        if revision > user.revision || user.answers.len() >= MAX_QUESTIONS_PER_USER {
+        if revision != user.revision || user.answers.len() >= MAX_QUESTIONS_PER_USER {
             *bytes -= user.bytes;
             user.revision = revision;
             user.answers.clear();
@@ -536,7 +535,7 @@ mod tests {
     }
 
     #[test]
-    fn a_newer_revision_replaces_the_kept_answers() {
+    fn another_revision_replaces_the_kept_answers() {
         let reads = PostReads::new(1 << 20);
         let owner = Uuid::new_v4();
         let first = reads.slot(owner, 1, list_question(1));
@@ -555,10 +554,10 @@ mod tests {
             "revision 2 must not see revision 1's answer"
         );
         assert_eq!(reads.kept_bytes(), 0);
-        // A request that read revision 1 late gets a fresh answer, and does not disturb 2's.
-        let late = reads.slot(owner, 1, list_question(1));
-        assert!(late.get().is_none() && !Arc::ptr_eq(&late, &second));
-        assert!(Arc::ptr_eq(
+        // A lower revision (the database went back) forgets what was kept at the higher one.
+        let back = reads.slot(owner, 1, list_question(1));
+        assert!(back.get().is_none() && !Arc::ptr_eq(&back, &second));
+        assert!(!Arc::ptr_eq(
             &second,
             &reads.slot(owner, 2, list_question(1))
         ));
