@@ -270,13 +270,13 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .nest_service("/pkg", pkg)
         .fallback_service(public_files)
-        .layer(axum::middleware::from_fn(count_requests))
         .layer(DefaultBodyLimit::max(state.settings.server.max_body_bytes))
         .layer(from_fn_with_state(
             state.clone(),
             limit_credential_endpoints,
         ))
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(count_requests))
         .layer(dynamic_compression())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The path only: query strings may carry tokens (reset links).
@@ -297,7 +297,7 @@ async fn count_requests(req: Request, next: axum::middleware::Next) -> Response 
     let response = next.run(req).await;
     ops_metrics::record_request(
         &route,
-        method.as_str(),
+        &method,
         response.status().as_u16(),
         started.elapsed(),
     );
@@ -510,8 +510,13 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
 
 /// A database URL without its password, for messages.
 pub fn redacted(url: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
+    // The query starts at the first "?" after the user info (a password may hold a "?").
+    let after_credentials = url.rfind('@').map_or(0, |at| at + 1);
+    let (base, query) = match url[after_credentials..].find('?') {
+        Some(at) => (
+            &url[..after_credentials + at],
+            Some(&url[after_credentials + at + 1..]),
+        ),
         None => (url, None),
     };
     let mut shown = match (base.find("://"), base.rfind('@')) {
@@ -557,6 +562,10 @@ mod tests {
         assert_eq!(
             redacted("sqlite://data/postpilot.db?mode=rwc"),
             "sqlite://data/postpilot.db?mode=rwc"
+        );
+        assert_eq!(
+            redacted("postgres://pp:s3c?ret@db/pp"),
+            "postgres://pp:***@db/pp"
         );
         assert_eq!(
             redacted("postgres://pp@db/pp?sslmode=require&password=s3cret"),

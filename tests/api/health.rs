@@ -108,11 +108,9 @@ async fn metrics_count_requests_and_publishing_and_read_the_queue() {
         .exec(&app.db)
         .await
         .unwrap();
+    let unknown_id = uuid::Uuid::new_v4();
     let missing = app
-        .get_bearer(
-            &format!("/api/v1/posts/{}", uuid::Uuid::new_v4()),
-            &who.token,
-        )
+        .get_bearer(&format!("/api/v1/posts/{unknown_id}"), &who.token)
         .await;
     assert_eq!(missing.status(), 404);
 
@@ -125,7 +123,26 @@ async fn metrics_count_requests_and_publishing_and_read_the_queue() {
             .starts_with("text/plain"));
         res.text().await.unwrap()
     };
+    // A made-up method is answered, and counted as "other": methods cannot grow the series.
+    let brew = reqwest::Method::from_bytes(b"BREW").unwrap();
+    let res = app
+        .client
+        .request(brew, app.url("/health"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_client_error());
     let before = scrape().await;
+    assert!(!before.contains("BREW"), "{before}");
+    assert!(
+        series(
+            &before,
+            "postpilot_http_requests_total",
+            &[r#"route="/health""#, r#"method="other""#]
+        )
+        .is_some(),
+        "{before}"
+    );
     assert!(
         series(
             &before,
@@ -135,7 +152,7 @@ async fn metrics_count_requests_and_publishing_and_read_the_queue() {
         .is_some_and(|n| n >= 1.0),
         "requests by route template, never by id:\n{before}"
     );
-    assert!(!before.contains(&id.to_string()));
+    assert!(!before.contains(&unknown_id.to_string()));
     assert!(series(
         &before,
         "postpilot_http_request_duration_seconds_bucket",

@@ -73,11 +73,7 @@ pub async fn backup(db: &DatabaseConnection, to: &Path) -> Result<Backup, Backup
         .await?;
         check(&partial).await?;
         std::fs::File::open(&partial)?.sync_all()?;
-        // A hard link publishes the checked copy and fails if `to` appeared meanwhile.
-        std::fs::hard_link(&partial, &to).map_err(|err| match err.kind() {
-            std::io::ErrorKind::AlreadyExists => BackupError::Exists(to.clone()),
-            _ => err.into(),
-        })?;
+        publish(&partial, &to)?;
         sync_folder(&to);
         Ok::<_, BackupError>(std::fs::metadata(&to)?.len())
     }
@@ -87,6 +83,38 @@ pub async fn backup(db: &DatabaseConnection, to: &Path) -> Result<Backup, Backup
         file: to.clone(),
         bytes: made?,
     })
+}
+
+/// Puts the checked copy at `to`: by hard link, which fails if `to` appeared meanwhile; on a
+/// filesystem without links (FAT, many network shares) by a rename once `to` is free.
+fn publish(partial: &Path, to: &Path) -> Result<(), BackupError> {
+    match std::fs::hard_link(partial, to) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(BackupError::Exists(to.to_path_buf()))
+        }
+        Err(_) if !to.exists() => Ok(std::fs::rename(partial, to)?),
+        Err(_) => Err(BackupError::Exists(to.to_path_buf())),
+    }
+}
+
+/// Deletes copies in `folder` left by backups that were stopped midway (killed, or the
+/// machine went down) a day ago or more: younger ones may still be being written.
+fn remove_stale_partials(folder: &Path) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    let day_ago = std::time::SystemTime::now() - Duration::from_secs(86_400);
+    for entry in entries.flatten() {
+        let stale = entry.file_name().to_string_lossy().contains(".partial-")
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified < day_ago);
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Makes a rename or link in `file`'s folder durable (best effort: not every platform can).
@@ -227,6 +255,7 @@ pub async fn scheduled(
         "{SCHEDULED_PREFIX}{}{SCHEDULED_SUFFIX}",
         now.format("%Y%m%d-%H%M%S")
     ));
+    remove_stale_partials(folder);
     let made = backup(db, &file).await?;
     let kept = scheduled_backups(folder)?;
     let surplus = kept.len().saturating_sub(keep.max(1));
@@ -375,6 +404,16 @@ pub async fn restore(
         remove_incoming();
         return Err(err);
     }
+    // Fold the live database's WAL in (no process of ours has it open: the lock), so that the
+    // database is whole in its file. A damaged database may refuse: its WAL is kept aside.
+    if db_file.exists() {
+        if let Ok(live) = Database::connect(sqlite_options(db_file, false)).await {
+            let _ = live
+                .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await;
+            live.close().await.ok();
+        }
+    }
     let swapped = swap(db_file, &incoming, now);
     if swapped.is_err() {
         remove_incoming();
@@ -421,25 +460,38 @@ async fn prepare(from: &Path, incoming: &Path) -> Result<(), BackupError> {
 
 /// Keeps the live database aside and puts `incoming` in its place.
 fn swap(db_file: &Path, incoming: &Path, now: DateTime<Utc>) -> Result<Restored, BackupError> {
-    let kept_aside = if db_file.exists() {
-        let aside = beside(
+    let Some(aside) = db_file.exists().then(|| {
+        beside(
             db_file,
             &format!(".replaced-{}", now.format("%Y%m%d-%H%M%S")),
-        );
-        // A link, so that the database stays at its name until the copy replaces it; its
-        // WAL (writes not yet folded in, if a server stopped abruptly) goes along by name.
-        std::fs::hard_link(db_file, &aside)?;
-        let wal = beside(db_file, "-wal");
-        if wal.exists() {
-            std::fs::rename(&wal, beside(&aside, "-wal"))?;
-        }
-        Some(aside)
-    } else {
-        None
+        )
+    }) else {
+        std::fs::rename(incoming, db_file)?;
+        sync_folder(db_file);
+        return Ok(Restored { kept_aside: None });
     };
-    // The shared-memory index belongs to the replaced database's WAL.
-    let _ = std::fs::remove_file(beside(db_file, "-shm"));
+    // A link (or, without links, a copy), so that the database stays at its name until the
+    // copy replaces it. Its WAL (writes not yet folded in, if a server stopped abruptly) goes
+    // along by name, and comes back if the copy cannot take the database's place.
+    if std::fs::hard_link(db_file, &aside).is_err() {
+        std::fs::copy(db_file, &aside)?;
+        std::fs::File::open(&aside)?.sync_all()?;
+    }
+    let (wal, aside_wal) = (beside(db_file, "-wal"), beside(&aside, "-wal"));
+    if wal.exists() {
+        std::fs::copy(&wal, &aside_wal)?;
+        std::fs::File::open(&aside_wal)?.sync_all()?;
+    }
+    // The WAL and its index belong to the replaced database: gone before the copy takes its
+    // name, so that SQLite can never replay them onto it. (`restore` folded the WAL in first,
+    // so it is empty unless the database was damaged.)
+    for leftover in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(beside(db_file, leftover));
+    }
+    sync_folder(db_file);
     std::fs::rename(incoming, db_file)?;
     sync_folder(db_file);
-    Ok(Restored { kept_aside })
+    Ok(Restored {
+        kept_aside: Some(aside),
+    })
 }

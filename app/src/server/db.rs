@@ -146,6 +146,9 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migrate_with::<Migrator>(db).await
 }
 
+/// How many times a SQLite migration transaction made stale by another process is tried.
+const MIGRATION_ATTEMPTS: u32 = 48;
+
 /// `migrate` with another list of migrations (tests add one that fails).
 pub async fn migrate_with<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(), DbErr> {
     if let SchemaState::Newer(unknown) = schema_state::<M>(db).await? {
@@ -168,8 +171,9 @@ pub async fn migrate_with<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(
                     }
                 };
                 match applied {
-                    Err(err) if is_busy(&err) && attempt < BUSY_ATTEMPTS => {
-                        tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
+                    // For as long as the busy timeout would have waited (10 s), and a little.
+                    Err(err) if is_busy(&err) && attempt < MIGRATION_ATTEMPTS => {
+                        tokio::time::sleep(Duration::from_millis(250)).await;
                         attempt += 1;
                     }
                     other => return other,

@@ -9,10 +9,14 @@ use std::time::Duration;
 
 use chrono::Utc;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::DatabaseConnection;
 
-use crate::model::{Platform, PostStatus};
-use crate::server::entities::post;
+use crate::model::Platform;
+use crate::server::publishing;
+
+/// How long a scrape waits for the database before saying it is down (Prometheus gives up
+/// on a scrape after 10 s by default).
+const SCRAPE_QUERY_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Seconds: from a millisecond request to a minute-late post.
 const BUCKETS: &[f64] = &[
@@ -30,12 +34,22 @@ pub fn handle() -> &'static PrometheusHandle {
             .expect("the buckets are not empty")
             .build_recorder();
         let handle = recorder.handle();
-        describe();
         // Another recorder may be installed already (an embedding program's): then ours only
         // renders what is recorded through it, which is nothing; say so once.
         if metrics::set_global_recorder(recorder).is_err() {
             tracing::warn!("a metrics recorder was already installed: /metrics stays empty");
         }
+        describe();
+        // Histograms keep their samples until upkeep folds them in: without it, an instance
+        // nobody scrapes would hold every request's timing.
+        let upkeep = handle.clone();
+        std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || loop {
+                std::thread::sleep(Duration::from_secs(5));
+                upkeep.run_upkeep();
+            })
+            .expect("a thread starts");
         handle
     })
 }
@@ -74,7 +88,18 @@ fn describe() {
 
 /// One HTTP request: `route` is the matched route's template (`/api/v1/posts/{id}`), never
 /// the raw path, so that ids do not make new series.
-pub fn record_request(route: &str, method: &str, status: u16, elapsed: Duration) {
+pub fn record_request(route: &str, method: &http::Method, status: u16, elapsed: Duration) {
+    // Any token is a method to HTTP: only the known ones become series of their own.
+    let method = match *method {
+        http::Method::GET => "GET",
+        http::Method::HEAD => "HEAD",
+        http::Method::POST => "POST",
+        http::Method::PUT => "PUT",
+        http::Method::PATCH => "PATCH",
+        http::Method::DELETE => "DELETE",
+        http::Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
     let labels = [
         ("route", route.to_string()),
         ("method", method.to_string()),
@@ -128,39 +153,27 @@ pub fn scrape_allowed(token: &str, authorization: Option<&str>) -> bool {
 /// many apps beside one recorder).
 pub async fn render(db: &DatabaseConnection) -> String {
     let now = Utc::now();
-    let due = || {
-        post::Entity::find()
-            .filter(post::Column::Status.eq(PostStatus::Scheduled))
-            .filter(post::Column::ScheduledFor.lte(now))
-    };
-    let oldest: Result<Option<Option<chrono::DateTime<Utc>>>, _> = due()
-        .select_only()
-        .column(post::Column::ScheduledFor)
-        .order_by_asc(post::Column::ScheduledFor)
-        .into_tuple()
-        .one(db)
-        .await;
-    let due_now = sea_orm::PaginatorTrait::count(due(), db).await;
+    let waiting = tokio::time::timeout(SCRAPE_QUERY_TIMEOUT, publishing::waiting(db)).await;
     let mut text = handle().render();
     let mut gauge = |name: &str, help: &str, value: f64| {
         text.push_str(&format!(
             "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
         ));
     };
-    match (oldest, due_now) {
-        (Ok(oldest), Ok(due_now)) => {
-            let lag = oldest.flatten().map_or(0.0, |at| {
+    match waiting {
+        Ok(Ok((waiting, since))) => {
+            let lag = since.map_or(0.0, |at| {
                 (now - at).num_milliseconds().max(0) as f64 / 1000.0
             });
             gauge(
                 "postpilot_scheduler_lag_seconds",
-                "Seconds since the oldest post still waiting to publish was due (0: none waits).",
+                "Seconds since the longest-waiting claimable post became due (0: none waits).",
                 lag,
             );
             gauge(
                 "postpilot_posts_due",
-                "Scheduled posts due now and not yet taken by an instance.",
-                due_now as f64,
+                "Posts an instance would claim now: due, or whose lease expired.",
+                waiting as f64,
             );
             gauge(
                 "postpilot_database_up",
@@ -168,9 +181,8 @@ pub async fn render(db: &DatabaseConnection) -> String {
                 1.0,
             );
         }
-        (oldest, due_now) => {
-            let err = oldest.err().or(due_now.err());
-            tracing::warn!(error = ?err, "metrics: the database did not answer");
+        failed => {
+            tracing::warn!(error = ?failed.map(|r| r.err()), "metrics: the database did not answer in time");
             gauge(
                 "postpilot_database_up",
                 "Whether the database answered.",

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
@@ -33,6 +33,43 @@ pub const HELD_DEACTIVATED: &str = "Held: the account owner is deactivated";
 /// The database's current time, as an SQL expression of this backend.
 pub(super) fn db_now(backend: DatabaseBackend) -> String {
     db_now_plus(backend, 0)
+}
+
+/// The posts `claim` takes: due (and not waiting for a retry), or whose lease expired, of
+/// active owners. `active` is the placeholder bound to `true`.
+fn claimable(now: &str, active: &str) -> String {
+    format!(
+        "((status = 'scheduled' AND scheduled_for <= {now} \
+           AND (next_attempt_at IS NULL OR next_attempt_at <= {now})) \
+          OR (status = 'publishing' AND lease_expires_at < {now})) \
+         AND user_id IN (SELECT id FROM users WHERE is_active = {active})"
+    )
+}
+
+/// What waits to be claimed, for `/metrics`: how many posts, and since when the longest
+/// waiting one has been claimable.
+pub(crate) async fn waiting(
+    db: &DatabaseConnection,
+) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
+    let backend = db.get_database_backend();
+    let now = db_now(backend);
+    let row = db
+        .query_one(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS waiting, \
+                 MIN(CASE WHEN status = 'publishing' THEN lease_expires_at \
+                     ELSE COALESCE(next_attempt_at, scheduled_for) END) AS since \
+                 FROM posts WHERE {}",
+                claimable(&now, "$1")
+            ),
+            [true.into()],
+        ))
+        .await?;
+    let Some(row) = row else { return Ok((0, None)) };
+    let waiting: i64 = row.try_get("", "waiting")?;
+    let since: Option<DateTime<Utc>> = row.try_get("", "since")?;
+    Ok((waiting.max(0) as u64, since))
 }
 
 /// The database's current time plus `seconds`.
@@ -90,12 +127,8 @@ impl Leases {
         let backend = self.backend();
         let (now, until) = (db_now(backend), db_now_plus(backend, self.lease_seconds));
         let due = format!(
-            "SELECT id FROM posts \
-             WHERE ((status = 'scheduled' AND scheduled_for <= {now} \
-                     AND (next_attempt_at IS NULL OR next_attempt_at <= {now})) \
-                 OR (status = 'publishing' AND lease_expires_at < {now})) \
-               AND user_id IN (SELECT id FROM users WHERE is_active = $4) \
-             ORDER BY scheduled_for LIMIT $3"
+            "SELECT id FROM posts WHERE {} ORDER BY scheduled_for LIMIT $3",
+            claimable(&now, "$4")
         );
         let set = format!(
             "SET status = 'publishing', lease_owner = $1, lease_expires_at = {until}, updated_at = $2"

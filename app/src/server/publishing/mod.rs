@@ -16,6 +16,7 @@ pub mod engine;
 pub mod jobs;
 mod journal;
 mod leases;
+pub(crate) use leases::waiting;
 pub mod meta;
 mod metrics;
 mod outcomes;
