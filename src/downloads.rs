@@ -7,7 +7,7 @@ use app::fns::posts::{parse_filter, PostQuery};
 use app::server::auth::session::SessionUser;
 use app::server::services::post_import::TEMPLATE_CSV;
 use app::server::services::posts::{self, PostFilter};
-use app::server::services::{analytics, local_time};
+use app::server::services::{account, analytics, local_time};
 use app::server::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -18,6 +18,7 @@ use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use std::collections::HashMap;
 
 const CSV: &str = "text/csv; charset=utf-8";
+const JSON: &str = "application/json";
 
 /// `GET /posts/export.csv?status=&platform=&account=&q=&sort=`: the signed-in user's posts
 /// that the filter selects, as a CSV attachment. Empty values mean "any"; unknown ones are
@@ -78,6 +79,24 @@ pub async fn export_analytics(
     Ok(attachment(csv, &filename, "no-store"))
 }
 
+/// `GET /settings/export.json`: everything the signed-in user owns, as one JSON attachment
+/// (`services::account::export`).
+pub async fn export_account(
+    State(state): State<AppState>,
+    Extension(SessionUser(user)): Extension<SessionUser>,
+) -> Result<Response, AppError> {
+    let user = user.ok_or_else(|| AppError::Unauthorized("Sign in to export your data".into()))?;
+    let document = account::export(&state.db, &user).await?;
+    let body = serde_json::to_string_pretty(&document)
+        .map_err(|e| AppError::internal("data export", e))?;
+    let zone = local_time::user_zone(&user);
+    let filename = format!(
+        "postpilot-data-{}.json",
+        local_time::today(zone, Utc::now()).format("%Y-%m-%d")
+    );
+    Ok(file(body, JSON, &filename, "no-store"))
+}
+
 /// The export's filter: the posts page's parameters, read by the page's own parser.
 fn export_filter(query: &HashMap<String, String>) -> Result<PostFilter, AppError> {
     let value = |key: &str| query.get(key).cloned();
@@ -101,9 +120,13 @@ pub async fn import_template() -> Response {
 }
 
 fn attachment(body: String, filename: &str, cache: &'static str) -> Response {
+    file(body, CSV, filename, cache)
+}
+
+fn file(body: String, kind: &'static str, filename: &str, cache: &'static str) -> Response {
     (
         [
-            (CONTENT_TYPE, CSV.to_string()),
+            (CONTENT_TYPE, kind.to_string()),
             (
                 CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{filename}\""),

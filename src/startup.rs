@@ -203,6 +203,10 @@ pub fn router(state: AppState) -> Router {
             "/analytics/export.csv",
             axum::routing::get(downloads::export_analytics),
         )
+        .route(
+            "/settings/export.json",
+            axum::routing::get(downloads::export_account),
+        )
         .layer(from_fn_with_state(state.clone(), browser_session))
         .route(
             "/posts/import-template.csv",

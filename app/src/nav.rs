@@ -181,12 +181,15 @@ pub const INDEXED_PAGES: [&str; 3] = ["/", "/pricing", "/docs"];
 /// Signed-in pages rendered only on the server: their content is markup and forms (posted to
 /// server functions, also without JavaScript), so the browser bundle carries none of their
 /// code. The shell around them is hydrated as on every page; links to them load a document.
-pub const SERVER_RENDERED_PAGES: [&str; 5] = [
+pub const SERVER_RENDERED_PAGES: [&str; 8] = [
     "/dashboard",
     "/queue",
     "/accounts",
     "/analytics",
     "/templates",
+    "/api-keys",
+    "/billing",
+    "/settings",
 ];
 
 /// The document title of a sidebar page: "Queue · PostPilot".

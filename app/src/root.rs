@@ -17,7 +17,8 @@ use crate::pages::posts::PostsPage;
 use crate::pages::templates::TemplatesPage;
 #[cfg(feature = "ssr")]
 use crate::pages::{
-    accounts::AccountsPage, analytics::AnalyticsPage, dashboard::DashboardPage, queue::QueuePage,
+    accounts::AccountsPage, analytics::AnalyticsPage, api_keys::ApiKeysPage, billing::BillingPage,
+    dashboard::DashboardPage, queue::QueuePage, settings::SettingsPage,
 };
 // In the browser, the marketing pages are documents of their own and the server-rendered
 // dashboard pages keep the server's content (see `server_rendered`).
@@ -25,7 +26,9 @@ use crate::pages::{
 use crate::pages::server_rendered::{
     ServerRenderedDashboard as AccountsPage, ServerRenderedDashboard as DashboardPage,
     ServerRenderedDashboard as QueuePage, ServerRenderedDashboard as AnalyticsPage,
-    ServerRenderedPage as LandingPage, ServerRenderedPage as PricingPage,
+    ServerRenderedDashboard as ApiKeysPage, ServerRenderedDashboard as BillingPage,
+    ServerRenderedDashboard as SettingsPage, ServerRenderedPage as LandingPage,
+    ServerRenderedPage as PricingPage,
 };
 
 /// Applies the saved (or the system's) theme before the first paint, so dark mode never flashes.
@@ -125,6 +128,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/queue") view=QueuePage ssr=SsrMode::Async />
                 <Route path=path!("/analytics") view=AnalyticsPage ssr=SsrMode::Async />
                 <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />
+                <Route path=path!("/api-keys") view=ApiKeysPage ssr=SsrMode::Async />
+                <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async />
+                <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

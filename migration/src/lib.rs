@@ -12,6 +12,7 @@ mod m20261124_000005_token_renewal_claims;
 mod m20261124_000006_security;
 mod m20261124_000007_reconnect_reason;
 mod m20261125_000008_metrics_revisions;
+mod m20261125_000010_sessions_revoked;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_security::Migration),
             Box::new(m20261124_000007_reconnect_reason::Migration),
             Box::new(m20261125_000008_metrics_revisions::Migration),
+            Box::new(m20261125_000010_sessions_revoked::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Black-box tests: the real application on a random port, over HTTP, with a fresh database
 //! per test: a SQLite file, or a new PostgreSQL database when TEST_DATABASE_URL is set.
 
+mod account_pages;
 mod accounts;
 mod admin;
 mod analytics;

@@ -58,7 +58,7 @@ pub fn PlanLimitPrompt(#[prop(into)] message: String) -> impl IntoView {
     view! {
         <div role="alert" data-testid="plan-limit" class="flex flex-col gap-3 rounded-xl border border-amber-300 bg-amber-50 p-4 text-sm text-amber-900 sm:flex-row sm:items-center sm:justify-between dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
             <p>{message}</p>
-            <a href="/billing" class=button_class(Variant::Primary, Size::Small)>"See plans"</a>
+            <a href="/billing" rel="external" class=button_class(Variant::Primary, Size::Small)>"See plans"</a>
         </div>
     }
 }

@@ -131,7 +131,7 @@ fn TopBar(user: UserProfile) -> impl IntoView {
                         <p class="truncate text-sm font-medium">{user.email.clone()}</p>
                         <p class="text-xs text-zinc-500">{format!("{plan} plan")}</p>
                     </div>
-                    <a href="/settings" class="block rounded-lg px-3 py-2 text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800">"Settings"</a>
+                    <a href="/settings" rel="external" class="block rounded-lg px-3 py-2 text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800">"Settings"</a>
                     <ActionForm action=logout>
                         <button
                             type="submit"

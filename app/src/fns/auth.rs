@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::model::UserProfile;
 
 #[cfg(feature = "ssr")]
-mod session {
+pub(crate) mod session {
     use leptos::prelude::use_context;
     use leptos_axum::ResponseOptions;
 

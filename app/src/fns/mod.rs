@@ -14,11 +14,14 @@ use serde::{de::DeserializeOwned, Serialize};
 
 pub mod accounts;
 pub mod analytics;
+pub mod api_keys;
 pub mod auth;
+pub mod billing;
 pub mod calendar;
 pub mod home;
 pub mod posts;
 pub mod queue;
+pub mod settings;
 pub mod templates;
 
 /// How a page's resources travel from the server render to the browser.

@@ -48,14 +48,28 @@ pub fn LoginPage() -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let next = query("next");
     let reset = query("reset");
+    let signed_out = query("signed_out");
+    let deleted = query("deleted");
+    // Why the visitor is here, after an action elsewhere ended their session.
+    let banner = move || {
+        if reset.get().is_some() {
+            Some("Your password has been changed. Sign in with the new one.")
+        } else if signed_out.get().is_some() {
+            Some("You have been signed out on every device.")
+        } else if deleted.get().is_some() {
+            Some("Your account and everything in it have been deleted.")
+        } else {
+            None
+        }
+    };
     view! {
         <Title text="Sign in · PostPilot" />
         <AuthCard title="Welcome back" subtitle="Sign in to schedule and publish your posts.">
-            <Show when=move || reset.get().is_some()>
-                <p class="mb-4 rounded-lg bg-green-50 px-3 py-2 text-sm text-green-700 dark:bg-green-950 dark:text-green-300">
-                    "Your password has been changed. Sign in with the new one."
+            {move || banner().map(|text| view! {
+                <p role="status" data-testid="login-banner" class="mb-4 rounded-lg bg-green-50 px-3 py-2 text-sm text-green-800 dark:bg-green-950 dark:text-green-200">
+                    {text}
                 </p>
-            </Show>
+            })}
             <ActionForm action=action attr:class="space-y-4" attr:data-testid="login-form">
                 <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
                 <FormAlert error />

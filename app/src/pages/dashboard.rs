@@ -90,7 +90,7 @@ fn Home(data: HomeData) -> impl IntoView {
             <Card>
                 <div class="mb-3 flex items-baseline justify-between">
                     <h2 class="font-heading text-lg font-semibold">"Plan usage"</h2>
-                    <a href="/billing" class="text-sm font-semibold text-brand hover:underline">{format!("{plan_name} plan")}</a>
+                    <a href="/billing" rel="external" class="text-sm font-semibold text-brand hover:underline">{format!("{plan_name} plan")}</a>
                 </div>
                 <div class="grid gap-4 sm:grid-cols-3">
                     <UsageBar label="Posts this month" used=data.posts.used limit=data.posts.limit />

@@ -4,7 +4,11 @@
 pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod analytics;
+#[cfg(feature = "ssr")]
+pub mod api_keys;
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod billing;
 pub mod calendar;
 #[cfg(feature = "ssr")]
 pub mod charts;
@@ -20,4 +24,6 @@ pub mod queue;
 #[cfg(feature = "ssr")]
 pub mod server_kit;
 pub mod server_rendered;
+#[cfg(feature = "ssr")]
+pub mod settings;
 pub mod templates;

@@ -146,3 +146,12 @@ pub fn ConfirmForm(
         </details>
     }
 }
+
+/// Makes every `<button data-copy="ID" hidden>` a visible button that copies the value of
+/// element `ID`. Without JavaScript the buttons stay hidden and the field stays selectable.
+const COPY_SCRIPT: &str = "document.querySelectorAll('[data-copy]').forEach(function(b){var t=document.getElementById(b.getAttribute('data-copy'));if(!t)return;b.hidden=false;b.addEventListener('click',function(){var v=t.value||t.textContent;var done=function(){b.textContent='Copied';setTimeout(function(){b.textContent='Copy'},2000)};var fallback=function(){t.select&&t.select();try{document.execCommand('copy');done()}catch(e){}};if(navigator.clipboard){navigator.clipboard.writeText(v).then(done,fallback)}else{fallback()}})})";
+
+#[component]
+pub fn CopyScript() -> impl IntoView {
+    view! { <script nonce=leptos::nonce::use_nonce() inner_html=COPY_SCRIPT></script> }
+}

@@ -20,6 +20,25 @@ pub fn clear_cookie(name: &str, secure: bool) -> String {
     set_cookie(name, "", Duration::zero(), secure)
 }
 
+/// A cookie only the pages under `path` receive, never sent by another site's request: it
+/// carries a secret from a form's answer to the one page render that shows it.
+pub fn set_flash_cookie(name: &str, value: &str, path: &str, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path={path}; Max-Age={FLASH_SECONDS}; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_flash_cookie(name: &str, path: &str, secure: bool) -> String {
+    format!(
+        "{name}=; Path={path}; Max-Age=0; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Long enough for the redirect after a form, short enough that a forgotten one expires.
+const FLASH_SECONDS: i64 = 120;
+
 /// The value of cookie `name` in the request, if present and non-empty.
 pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

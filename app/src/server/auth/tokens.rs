@@ -24,7 +24,18 @@ pub struct Claims {
     pub kind: TokenKind,
     pub exp: i64,
     pub iat: i64,
+    /// `iat` in milliseconds: "sign out everywhere" must tell a token issued just before it
+    /// from one issued just after, within the same second. Absent from older tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat_ms: Option<i64>,
     pub jti: Uuid,
+}
+
+impl Claims {
+    /// When the token was issued, to the millisecond when it says so.
+    pub fn issued_at_ms(&self) -> i64 {
+        self.iat_ms.unwrap_or(self.iat.saturating_mul(1000))
+    }
 }
 
 pub struct TokenKeys {
@@ -63,6 +74,7 @@ impl TokenKeys {
             kind,
             exp: expires_at.timestamp(),
             iat: now.timestamp(),
+            iat_ms: Some(now.timestamp_millis()),
             jti,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)

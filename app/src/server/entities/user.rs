@@ -23,6 +23,8 @@ pub struct Model {
     /// Wrong passwords since `failed_sign_ins_since` (the sign-in lock's window).
     pub failed_sign_ins: i32,
     pub failed_sign_ins_since: Option<DateTimeUtc>,
+    /// Access tokens issued before this moment are refused (sign out everywhere).
+    pub sessions_revoked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

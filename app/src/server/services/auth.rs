@@ -350,6 +350,27 @@ async fn revoke_family(db: &impl ConnectionTrait, family: Uuid) -> Result<(), Ap
     Ok(())
 }
 
+/// Signs a user out of every session: their refresh tokens are revoked, and access tokens
+/// issued before this millisecond are refused from now on (`authenticate_access`). A pair
+/// issued afterwards (the browser that asked, after a password change) works.
+pub async fn end_sessions(db: &impl ConnectionTrait, user_id: Uuid) -> Result<(), AppError> {
+    let now = Utc::now();
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    // Whole milliseconds, as a token's `iat_ms`: a pair issued later this millisecond works.
+    let cutoff = chrono::DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
+    user::Entity::update_many()
+        .col_expr(user::Column::SessionsRevokedAt, Expr::value(cutoff))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// The active user behind an access token, or 401.
 pub async fn authenticate_access(
     db: &impl ConnectionTrait,
@@ -358,6 +379,13 @@ pub async fn authenticate_access(
 ) -> Result<user::Model, AppError> {
     let claims = keys.verify(token, TokenKind::Access)?;
     match users::find_by_id(db, claims.sub).await? {
+        Some(user)
+            if user
+                .sessions_revoked_at
+                .is_some_and(|at| claims.issued_at_ms() < at.timestamp_millis()) =>
+        {
+            Err(AppError::Unauthorized("This session was signed out".into()))
+        }
         Some(user) if user.is_active => Ok(user),
         Some(_) => Err(deactivated()),
         None => Err(AppError::Unauthorized("Invalid token".into())),
@@ -466,15 +494,7 @@ pub async fn reset_password(
         .ok_or_else(invalid)?;
     let user_id = user.id;
     users::set_password(db, user, new_password.to_string()).await?;
-    refresh_token::Entity::update_many()
-        .col_expr(
-            refresh_token::Column::RevokedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .filter(refresh_token::Column::UserId.eq(user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
+    end_sessions(db, user_id).await?;
     event_log::record(
         db,
         Event::new(EventKind::Auth, "Password reset").user(user_id),

@@ -165,3 +165,32 @@ pub async fn cancel(
     .await;
     Ok(updated.view())
 }
+
+/// Undoes a cancellation before the period ends: the subscription renews again.
+pub async fn resume(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+) -> Result<SubscriptionView, AppError> {
+    let subscription = current(db, owner)
+        .await?
+        .filter(|s| s.cancel_at_period_end)
+        .ok_or_else(|| AppError::BadRequest("Your subscription is not set to end".into()))?;
+    if subscription
+        .current_period_end
+        .is_some_and(|end| end <= Utc::now())
+    {
+        return Err(AppError::BadRequest(
+            "This subscription has already ended: choose a plan to subscribe again".into(),
+        ));
+    }
+    let mut active = subscription.into_active_model();
+    active.cancel_at_period_end = Set(false);
+    active.updated_at = Set(Utc::now());
+    let updated = active.update(db).await?;
+    event_log::record(
+        db,
+        Event::new(EventKind::Audit, "Subscription resumed").user(owner.id),
+    )
+    .await;
+    Ok(updated.view())
+}

@@ -2,6 +2,7 @@
 //! and the acting user, and return domain types or `AppError`. REST handlers and server
 //! functions only parse input, call them and map the result.
 
+pub mod account;
 pub mod accounts;
 pub mod admin;
 pub mod analytics;
