@@ -18,7 +18,7 @@ use app::server::email::Mailer;
 use app::server::ops_metrics;
 use app::server::publishing::{self, Engine, Platforms};
 use app::server::services::post_reads::PostReads;
-use app::server::services::retention;
+use app::server::services::{billing, retention};
 use app::server::site_assets::SiteAssets;
 use app::server::{db, AppState};
 use app::{shell, App};
@@ -147,6 +147,16 @@ impl Application {
                 )
                 .await
                 .context("cannot start the retention job")?;
+            scheduler
+                .add(
+                    billing::mock_periods_job(
+                        self.state.db.clone(),
+                        self.state.settings.billing.clone(),
+                    )
+                    .context("the billing period job")?,
+                )
+                .await
+                .context("cannot start the billing period job")?;
             let settings = &self.state.settings;
             for job in backup::jobs(
                 self.state.db.clone(),

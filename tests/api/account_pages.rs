@@ -839,3 +839,80 @@ async fn two_tabs_deleting_or_revoking_at_once_get_clear_answers() {
         0
     );
 }
+
+#[tokio::test]
+async fn mock_periods_end_cancelled_subscriptions_and_renew_the_others_once() {
+    use app::server::services::billing::{settle_mock_periods, Settled};
+    let app = spawn_app().await;
+    let leaving = browser(&app, PlanTier::Free, "UTC").await;
+    let staying = browser(&app, PlanTier::Free, "UTC").await;
+    for who in [&leaving, &staying] {
+        submit_from(
+            &app,
+            who,
+            "/billing",
+            "/fn/billing/checkout",
+            &[("plan", "pro")],
+        )
+        .await;
+    }
+    submit_from(&app, &leaving, "/billing", "/fn/billing/cancel", &[]).await;
+
+    // Nothing is due yet.
+    let settings = app.state.settings.billing.clone();
+    let now = Utc::now();
+    assert_eq!(
+        settle_mock_periods(&app.db, &settings, now).await.unwrap(),
+        Settled::default()
+    );
+
+    // A month later, two instances settle at once: each subscription is settled once.
+    let later = now + Duration::days(31);
+    let (a, b) = tokio::join!(
+        settle_mock_periods(&app.db, &settings, later),
+        settle_mock_periods(&app.db, &settings, later)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        (a.ended + b.ended, a.renewed + b.renewed),
+        (1, 1),
+        "{a:?} {b:?}"
+    );
+    assert_eq!(app.user(&leaving.email).await.plan, PlanTier::Free);
+    assert_eq!(app.user(&staying.email).await.plan, PlanTier::Pro);
+    let subscription_of = |email: String| {
+        let app = &app;
+        async move {
+            let id = app.user(&email).await.id;
+            subscription::Entity::find()
+                .filter(subscription::Column::UserId.eq(id))
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let ended = subscription_of(leaving.email.clone()).await;
+    assert_eq!(ended.status, SubscriptionStatus::Canceled);
+    let renewed = subscription_of(staying.email.clone()).await;
+    assert_eq!(renewed.status, SubscriptionStatus::Active);
+    assert!(renewed.current_period_end.unwrap() > later);
+    assert_eq!(
+        settle_mock_periods(&app.db, &settings, later)
+            .await
+            .unwrap(),
+        Settled::default()
+    );
+    let logged = event_log::Entity::find()
+        .filter(event_log::Column::Message.eq("Subscription ended; plan changed from pro to free"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(logged.len(), 1);
+
+    // The page says it ended, and offers the plans again.
+    let (_, html) = page(&app, &leaving, "/billing").await;
+    assert_eq!(testid_text(&html, "current-plan"), "Free");
+    assert_eq!(testid_text(&html, "subscription-status"), "Cancelled");
+    assert!(html.contains("Upgrade to Pro"));
+}

@@ -72,41 +72,37 @@ fn ApiKeys(data: ApiKeysData) -> impl IntoView {
         <Notice message=notice />
         <ActionError error />
         {new_key.map(|key| view! { <NewKeyCard key /> })}
-        <div class="grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
-            <div class="min-w-0 space-y-6">
-                {(!api_access).then(|| view! {
-                    <div data-testid="api-upsell" class="rounded-2xl border border-amber-300 bg-amber-50 p-5 text-amber-950 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-50">
-                        <h2 class="font-heading text-lg font-semibold">"API access is a Pro feature"</h2>
-                        <p class="mt-1 text-sm">
-                            {format!("Your {plan_name} plan does not include the REST API. Upgrade to Pro or Enterprise to create keys; keys you already have start working again as soon as you do.")}
-                        </p>
-                        <a href="/billing" rel="external" class=format!("mt-4 inline-flex {}", button_class(Variant::Primary, Size::Medium))>"Upgrade to Pro"</a>
-                    </div>
-                })}
-                <section aria-labelledby="keys-heading">
-                    <h2 id="keys-heading" class="mb-3 font-heading text-lg font-semibold">"Active keys"</h2>
-                    {if active.is_empty() {
-                        view! {
-                            <div data-testid="empty-state" class="rounded-2xl border border-dashed border-zinc-300 bg-white px-6 py-10 text-center dark:border-zinc-700 dark:bg-zinc-900">
-                                <p class="font-heading text-lg font-semibold">"No active key"</p>
-                                <p class="mt-1 text-sm text-zinc-600 dark:text-zinc-400">"Create one to call the API from your tools."</p>
-                            </div>
-                        }.into_any()
-                    } else {
-                        view! { <KeyTable keys=active revocable=true /> }.into_any()
-                    }}
+        <div class="space-y-6">
+            {(!api_access).then(|| view! {
+                <div data-testid="api-upsell" class="rounded-2xl border border-amber-300 bg-amber-50 p-5 text-amber-950 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-50">
+                    <h2 class="font-heading text-lg font-semibold">"API access is a Pro feature"</h2>
+                    <p class="mt-1 text-sm">
+                        {format!("Your {plan_name} plan does not include the REST API. Upgrade to Pro or Enterprise to create keys; keys you already have start working again as soon as you do.")}
+                    </p>
+                    <a href="/billing" rel="external" class=format!("mt-4 inline-flex {}", button_class(Variant::Primary, Size::Medium))>"Upgrade to Pro"</a>
+                </div>
+            })}
+            {api_access.then(|| view! { <CreateKeyCard can_provision /> })}
+            <section aria-labelledby="keys-heading" class="min-w-0">
+                <h2 id="keys-heading" class="mb-3 font-heading text-lg font-semibold">"Active keys"</h2>
+                {if active.is_empty() {
+                    view! {
+                        <div data-testid="empty-state" class="rounded-2xl border border-dashed border-zinc-300 bg-white px-6 py-10 text-center dark:border-zinc-700 dark:bg-zinc-900">
+                            <p class="font-heading text-lg font-semibold">"No active key"</p>
+                            <p class="mt-1 text-sm text-zinc-600 dark:text-zinc-400">"Create one to call the API from your tools."</p>
+                        </div>
+                    }.into_any()
+                } else {
+                    view! { <KeyTable keys=active revocable=true /> }.into_any()
+                }}
+            </section>
+            {(!revoked.is_empty()).then(|| view! {
+                <section aria-labelledby="revoked-heading" class="min-w-0">
+                    <h2 id="revoked-heading" class="mb-1 font-heading text-lg font-semibold">"Revoked"</h2>
+                    <p class="mb-3 text-sm text-zinc-600 dark:text-zinc-400">"These keys are refused; they stay listed so you can tell them apart from your active ones."</p>
+                    <KeyTable keys=revoked revocable=false />
                 </section>
-                {(!revoked.is_empty()).then(|| view! {
-                    <section aria-labelledby="revoked-heading">
-                        <h2 id="revoked-heading" class="mb-1 font-heading text-lg font-semibold">"Revoked"</h2>
-                        <p class="mb-3 text-sm text-zinc-600 dark:text-zinc-400">"These keys are refused; they stay listed so you can tell them apart from your active ones."</p>
-                        <KeyTable keys=revoked revocable=false />
-                    </section>
-                })}
-            </div>
-            <aside>
-                {api_access.then(|| view! { <CreateKeyCard can_provision /> })}
-            </aside>
+            })}
         </div>
         <CopyScript />
     }
@@ -142,8 +138,8 @@ fn NewKeyCard(key: NewKey) -> impl IntoView {
 #[component]
 fn KeyTable(keys: Vec<KeyRow>, revocable: bool) -> impl IntoView {
     view! {
-        <div class="overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
-            <table class="w-full min-w-[40rem] text-left text-sm" data-testid=if revocable { "active-keys" } else { "revoked-keys" }>
+        <div class="max-w-full overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+            <table class="w-full min-w-[44rem] text-left text-sm" data-testid=if revocable { "active-keys" } else { "revoked-keys" }>
                 <thead class="border-b border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-600 dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-400">
                     <tr>
                         <th scope="col" class="px-4 py-3 font-semibold">"Name"</th>
@@ -198,12 +194,12 @@ fn CreateKeyCard(can_provision: bool) -> impl IntoView {
     view! {
         <Card>
             <h2 class="font-heading text-lg font-semibold">"Create a key"</h2>
-            <form method="post" action=CreateApiKey::PATH class="mt-4 space-y-4" data-testid="create-key-form">
+            <form method="post" action=CreateApiKey::PATH class="mt-4 grid grid-cols-1 gap-4 md:grid-cols-[minmax(0,1fr)_auto] md:items-end xl:grid-cols-[minmax(0,1fr)_auto_auto]" data-testid="create-key-form">
                 <div class="space-y-1.5">
                     <label for="key-name" class="block text-sm font-medium text-zinc-700 dark:text-zinc-200">"Name"</label>
                     <input id="key-name" name="name" required maxlength="255" placeholder="Zapier, my shop's sync…" class=CONTROL_CLASS />
                 </div>
-                <fieldset class="space-y-2">
+                <fieldset class="space-y-2 md:space-y-1">
                     <legend class="text-sm font-medium text-zinc-700 dark:text-zinc-200">"Scopes"</legend>
                     {SCOPE_HELP
                         .into_iter()
@@ -216,7 +212,7 @@ fn CreateKeyCard(can_provision: bool) -> impl IntoView {
                         })
                         .collect_view()}
                 </fieldset>
-                <button type="submit" class=format!("w-full {}", button_class(Variant::Primary, Size::Medium))>"Create key"</button>
+                <button type="submit" class=format!("w-full md:col-span-2 xl:col-span-1 xl:w-auto {}", button_class(Variant::Primary, Size::Medium))>"Create key"</button>
             </form>
         </Card>
     }

@@ -93,7 +93,16 @@ fn Billing(data: BillingData) -> impl IntoView {
                     <UsageBar label="Posts created" used=usage.posts.used.max(0) as u64 limit=usage.posts.limit />
                     <UsageBar label="Connected accounts" used=usage.accounts.used.max(0) as u64 limit=usage.accounts.limit />
                     <UsageBar label="AI captions" used=usage.ai_captions.used.max(0) as u64 limit=usage.ai_captions.limit />
-                    <UsageBar label="API keys" used=usage.api_keys.used.max(0) as u64 limit=if limits.api_access { UNLIMITED } else { 0 } />
+                    {if limits.api_access {
+                        view! { <UsageBar label="API keys" used=usage.api_keys.used.max(0) as u64 limit=UNLIMITED /> }.into_any()
+                    } else {
+                        view! {
+                            <div class="flex items-baseline justify-between gap-2 text-sm" data-testid="usage">
+                                <span class="font-medium text-zinc-700 dark:text-zinc-200">"API keys"</span>
+                                <span class="text-zinc-600 dark:text-zinc-400">{format!("not included in {}", limits.name)}</span>
+                            </div>
+                        }.into_any()
+                    }}
                 </div>
             </Card>
         </div>

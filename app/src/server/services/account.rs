@@ -84,9 +84,10 @@ fn email_taken() -> AppError {
 }
 
 /// Sets a new password after checking the current one, and signs out every other session:
-/// returns a fresh pair for the browser that asked.
-pub async fn change_password(
-    db: &impl ConnectionTrait,
+/// returns a fresh pair for the browser that asked. The new hash, the end of the old
+/// sessions and the new pair are written together or not at all.
+pub async fn change_password<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     keys: &TokenKeys,
     owner: &user::Model,
     current_password: &str,
@@ -103,9 +104,16 @@ pub async fn change_password(
             "Choose a password different from the current one",
         ));
     }
-    users::set_password(db, owner.clone(), new_password.to_string()).await?;
-    auth::end_sessions(db, owner.id).await?;
-    let pair = auth::issue_pair(db, keys, owner.id, None).await?;
+    // Hashed before the transaction: it is deliberately slow and needs no lock.
+    let hashed = password::hash(new_password.to_string()).await?;
+    let txn = db.begin().await?;
+    let mut active = owner.clone().into_active_model();
+    active.hashed_password = Set(hashed);
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    auth::end_sessions(&txn, owner.id).await?;
+    let pair = auth::issue_pair(&txn, keys, owner.id, None).await?;
+    txn.commit().await?;
     event_log::record(
         db,
         Event::new(

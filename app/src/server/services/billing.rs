@@ -194,3 +194,115 @@ pub async fn resume(
     .await;
     Ok(updated.view())
 }
+
+/// What one settlement of mock billing periods did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    /// Cancelled subscriptions whose period ended: the user is back on Free.
+    pub ended: u64,
+    /// Subscriptions whose period ended without a cancellation: a new period began.
+    pub renewed: u64,
+}
+
+/// Mock mode's stand-in for Stripe's own billing cycle: a subscription cancelled at period
+/// end ends when the period does (the user returns to Free), and one that was not renews for
+/// another period. Only subscriptions Stripe does not know are touched; with a Stripe key
+/// configured, Stripe's webhooks decide instead and this does nothing.
+pub async fn settle_mock_periods<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    settings: &BillingSettings,
+    now: chrono::DateTime<Utc>,
+) -> Result<Settled, AppError> {
+    let mut settled = Settled::default();
+    if !settings.stripe_secret_key.is_empty() {
+        return Ok(settled);
+    }
+    let due = subscription::Entity::find()
+        .filter(subscription::Column::StripeSubscriptionId.is_null())
+        .filter(
+            subscription::Column::Status
+                .is_in([SubscriptionStatus::Active, SubscriptionStatus::Trialing]),
+        )
+        .filter(subscription::Column::CurrentPeriodEnd.lte(now))
+        .all(db)
+        .await?;
+    for row in due {
+        // Each under its owner's write lock, re-read inside: a checkout or a resume in
+        // another tab (or another instance settling) decides first, and is not undone.
+        let txn = db::begin_owner_write(db, row.user_id).await?;
+        let Some(current) = subscription::Entity::find_by_id(row.id).one(&txn).await? else {
+            continue;
+        };
+        let still_due = current.current_period_end.is_some_and(|end| end <= now)
+            && matches!(
+                current.status,
+                SubscriptionStatus::Active | SubscriptionStatus::Trialing
+            );
+        if !still_due {
+            continue;
+        }
+        let user_id = current.user_id;
+        let plan = current.plan;
+        let ending = current.cancel_at_period_end;
+        let mut active = current.clone().into_active_model();
+        if ending {
+            active.status = Set(SubscriptionStatus::Canceled);
+            active.cancel_at_period_end = Set(false);
+            if let Some(owner) = user::Entity::find_by_id(user_id).one(&txn).await? {
+                if owner.plan == plan {
+                    let mut user = owner.into_active_model();
+                    user.plan = Set(PlanTier::Free);
+                    user.updated_at = Set(now);
+                    user.update(&txn).await?;
+                }
+            }
+        } else {
+            let start = current.current_period_end.unwrap_or(now);
+            // A server that was off for longer than a period catches up to the present one.
+            let mut end = start + Duration::days(MOCK_PERIOD_DAYS);
+            while end <= now {
+                end += Duration::days(MOCK_PERIOD_DAYS);
+            }
+            active.current_period_start = Set(Some(end - Duration::days(MOCK_PERIOD_DAYS)));
+            active.current_period_end = Set(Some(end));
+        }
+        active.updated_at = Set(now);
+        active.update(&txn).await?;
+        txn.commit().await?;
+        let message = if ending {
+            settled.ended += 1;
+            format!("Subscription ended; plan changed from {plan} to free")
+        } else {
+            settled.renewed += 1;
+            "Subscription renewed for another period".to_string()
+        };
+        event_log::record(
+            db,
+            Event::new(EventKind::Audit, message)
+                .user(user_id)
+                .data(json!({ "plan": plan, "mode": "mock" })),
+        )
+        .await;
+    }
+    Ok(settled)
+}
+
+/// Settles mock billing periods every 10 minutes. Every instance may run it: each
+/// subscription is settled under its owner's lock and re-checked there.
+pub fn mock_periods_job(
+    db: sea_orm::DatabaseConnection,
+    settings: BillingSettings,
+) -> Result<tokio_cron_scheduler::Job, tokio_cron_scheduler::JobSchedulerError> {
+    tokio_cron_scheduler::Job::new_async("0 */10 * * * *", move |_, _| {
+        let (db, settings) = (db.clone(), settings.clone());
+        Box::pin(async move {
+            match settle_mock_periods(&db, &settings, Utc::now()).await {
+                Ok(settled) if settled != Settled::default() => {
+                    tracing::info!(?settled, "mock billing periods settled")
+                }
+                Ok(_) => {}
+                Err(err) => tracing::error!(error = %err, "settling mock billing periods failed"),
+            }
+        })
+    })
+}
