@@ -11,6 +11,10 @@ export E2E_BASE_URL="http://127.0.0.1:${port}"
 # The demo marketer (Pro, three sandbox accounts, New York) is who the scheduling tests use.
 POSTPILOT_DATABASE_DATA_DIR="$data_dir" "$POSTPILOT_BIN" seed-demo > "$data_dir/seed.log" 2>&1 \
   || { cat "$data_dir/seed.log"; exit 1; }
+# The admin the console tests sign in as.
+POSTPILOT_DATABASE_DATA_DIR="$data_dir" POSTPILOT_ADMIN_PASSWORD="postpilot-admin" \
+  "$POSTPILOT_BIN" create-admin --email admin@postpilot.app >> "$data_dir/seed.log" 2>&1 \
+  || { cat "$data_dir/seed.log"; exit 1; }
 # Metrics every 5 s (the analytics journey waits for them) and product pages on this machine
 # (the queue imports one the test serves).
 POSTPILOT_SCHEDULER_METRICS_CRON="*/5 * * * * *" \

@@ -2,6 +2,7 @@
 //! command line. The business rules live in `app::server::services`.
 #![recursion_limit = "256"]
 
+pub mod admin_console;
 pub mod api;
 pub mod cli;
 pub mod downloads;

@@ -43,7 +43,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{api, downloads, page_compression, site, static_pages};
+use crate::{admin_console, api, downloads, page_compression, site, static_pages};
 
 pub struct Application {
     listener: TcpListener,
@@ -94,6 +94,8 @@ impl Application {
         }
         // Installed before the first request, so that every request is counted.
         ops_metrics::handle();
+        // The system page's uptime counts from here, scheduler or not.
+        app::server::publishing::health::process_started();
         let state = AppState {
             leptos_options: leptos_options(&settings, addr),
             db,
@@ -108,6 +110,7 @@ impl Application {
                 &settings.server.site_root,
             ))),
             settings: Arc::new(settings),
+            stopping: Arc::new(tokio::sync::watch::channel(false).0),
         };
         let router = router(state.clone());
         Ok(Application {
@@ -177,7 +180,13 @@ impl Application {
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown({
+            let stopping = self.state.stopping.clone();
+            async move {
+                shutdown.await;
+                stopping.send_replace(true);
+            }
+        })
         .await;
         if let Some(mut jobs) = jobs {
             if let Err(err) = jobs.shutdown().await {
@@ -202,8 +211,9 @@ fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
 pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
-    // Downloads the dashboard links to, before the pages: the export needs the browser
-    // session (signed-out visitors are sent to sign in); the import template is static.
+    // Downloads the dashboard links to, and the admin's live log tail, before the pages: they
+    // need the browser session (signed-out visitors are sent to sign in); the import
+    // template is static.
     let downloads = Router::new()
         .route(
             "/posts/export.csv",
@@ -216,6 +226,18 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/settings/export.json",
             axum::routing::get(downloads::export_account),
+        )
+        .route(
+            "/admin/logs/export.csv",
+            axum::routing::get(admin_console::export_csv),
+        )
+        .route(
+            "/admin/logs/export.json",
+            axum::routing::get(admin_console::export_json),
+        )
+        .route(
+            "/admin/logs/stream",
+            axum::routing::get(admin_console::stream),
         )
         .layer(from_fn_with_state(state.clone(), browser_session))
         .route(

@@ -192,12 +192,27 @@ pub const SERVER_RENDERED_PAGES: [&str; 8] = [
     "/settings",
 ];
 
-/// The document title of a sidebar page: "Queue · PostPilot".
+/// The admin console's pages and their titles.
+pub const ADMIN_PAGES: [(&str, &str); 4] = [
+    ("/admin", "Admin"),
+    ("/admin/logs", "Logs · Admin"),
+    ("/admin/users", "Users · Admin"),
+    ("/admin/system", "System · Admin"),
+];
+
+/// The document title of a sidebar or admin page: "Queue · PostPilot".
 pub fn page_title(path: &str) -> String {
     let label = NAV_ITEMS
         .iter()
         .find(|item| item.href == path)
-        .map_or(BRAND.name, |item| item.label);
+        .map(|item| item.label)
+        .or_else(|| {
+            ADMIN_PAGES
+                .iter()
+                .find(|(href, _)| *href == path)
+                .map(|(_, label)| *label)
+        })
+        .unwrap_or(BRAND.name);
     format!("{label} · {}", BRAND.name)
 }
 

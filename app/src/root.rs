@@ -7,6 +7,8 @@ use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+#[cfg(feature = "ssr")]
+use crate::pages::admin::{AdminLogsPage, AdminPage, AdminSystemPage, AdminUsersPage};
 use crate::pages::auth::{ForgotPasswordPage, LoginPage, RegisterPage, ResetPasswordPage};
 use crate::pages::calendar::CalendarPage;
 use crate::pages::compose::{ComposePage, EditPostPage};
@@ -22,6 +24,11 @@ use crate::pages::{
 };
 // In the browser, the marketing pages are documents of their own and the server-rendered
 // dashboard pages keep the server's content (see `server_rendered`).
+#[cfg(not(feature = "ssr"))]
+use crate::pages::server_rendered::{
+    ServerRenderedAdmin as AdminPage, ServerRenderedAdmin as AdminLogsPage,
+    ServerRenderedAdmin as AdminUsersPage, ServerRenderedAdmin as AdminSystemPage,
+};
 #[cfg(not(feature = "ssr"))]
 use crate::pages::server_rendered::{
     ServerRenderedDashboard as AccountsPage, ServerRenderedDashboard as DashboardPage,
@@ -131,6 +138,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/api-keys") view=ApiKeysPage ssr=SsrMode::Async />
                 <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                // The admin console: admins only, everyone else gets the not-found page.
+                <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/logs") view=AdminLogsPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/system") view=AdminSystemPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

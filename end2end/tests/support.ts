@@ -10,6 +10,9 @@ mkdirSync(outputDir, { recursive: true });
 /** The demo marketer seeded by scripts/e2e.sh (Pro plan, three sandbox accounts, New York). */
 export const demo = { email: "demo@postpilot.app", password: "postpilot-demo", zone: "America/New_York" };
 
+/** The admin made by scripts/e2e.sh (`postpilot create-admin`). */
+export const admin = { email: "admin@postpilot.app", password: "postpilot-admin" };
+
 /** Fails the test on any browser error: a hydration panic shows up here. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];

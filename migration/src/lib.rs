@@ -13,6 +13,7 @@ mod m20261124_000006_security;
 mod m20261124_000007_reconnect_reason;
 mod m20261125_000008_metrics_revisions;
 mod m20261125_000010_sessions_revoked;
+mod m20261207_000011_admin_console;
 
 pub struct Migrator;
 
@@ -29,6 +30,27 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_reconnect_reason::Migration),
             Box::new(m20261125_000008_metrics_revisions::Migration),
             Box::new(m20261125_000010_sessions_revoked::Migration),
+            Box::new(m20261207_000011_admin_console::Migration),
         ]
     }
+}
+
+/// Runs the statements written for the connection's database, in order: for migrations whose
+/// SQL differs between SQLite and PostgreSQL (triggers, functions, index kinds).
+pub(crate) async fn run_for_backend(
+    manager: &SchemaManager<'_>,
+    sqlite: &[&str],
+    postgres: &[&str],
+) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+    let db = manager.get_connection();
+    let statements = match db.get_database_backend() {
+        DbBackend::Sqlite => sqlite,
+        DbBackend::Postgres => postgres,
+        other => return Err(DbErr::Migration(format!("unsupported database {other:?}"))),
+    };
+    for statement in statements {
+        db.execute_unprepared(statement).await?;
+    }
+    Ok(())
 }

@@ -3,7 +3,8 @@
 
 use app::error::AppError;
 use app::model::{AdminUser, EventKind, EventLevel, LogEntry, Page, PlanTier, Role};
-use app::server::services::admin::{self, LogFilter, UserPatch};
+use app::server::services::admin::{self, UserPatch};
+use app::server::services::event_log::LogFilter;
 use app::server::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -20,6 +21,9 @@ pub struct LogQuery {
     kind: Option<EventKind>,
     level: Option<EventLevel>,
     user_id: Option<Uuid>,
+    /// Only the entries about this post.
+    post_id: Option<Uuid>,
+    /// Text the message contains (any case).
     q: Option<String>,
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
@@ -36,6 +40,7 @@ pub async fn logs(
         kind: query.kind,
         level: query.level,
         user_id: query.user_id,
+        post_id: query.post_id,
         q: query.q,
         since: query.since,
         until: query.until,

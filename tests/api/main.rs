@@ -4,6 +4,7 @@
 mod account_pages;
 mod accounts;
 mod admin;
+mod admin_console;
 mod analytics;
 mod analytics_page;
 mod api_keys;

@@ -132,6 +132,9 @@ fn TopBar(user: UserProfile) -> impl IntoView {
                         <p class="text-xs text-zinc-500">{format!("{plan} plan")}</p>
                     </div>
                     <a href="/settings" rel="external" class="block rounded-lg px-3 py-2 text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800">"Settings"</a>
+                    {user.is_admin().then(|| view! {
+                        <a href="/admin/logs" rel="external" class="block rounded-lg px-3 py-2 text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800">"Admin console"</a>
+                    })}
                     <ActionForm action=logout>
                         <button
                             type="submit"

@@ -13,6 +13,8 @@ use leptos::prelude::Resource;
 use serde::{de::DeserializeOwned, Serialize};
 
 pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod admin;
 pub mod analytics;
 pub mod api_keys;
 pub mod auth;

@@ -3,6 +3,8 @@
 #[cfg(feature = "ssr")]
 pub mod accounts;
 #[cfg(feature = "ssr")]
+pub mod admin;
+#[cfg(feature = "ssr")]
 pub mod analytics;
 #[cfg(feature = "ssr")]
 pub mod api_keys;

@@ -9,7 +9,7 @@ pub fn NotFoundPage() -> impl IntoView {
     }
     view! {
         <Title text="Page not found · PostPilot" />
-        <main class="grid min-h-screen place-items-center bg-zinc-50 px-6 text-center dark:bg-zinc-950 dark:text-white">
+        <main data-page="not-found" class="grid min-h-screen place-items-center bg-zinc-50 px-6 text-center dark:bg-zinc-950 dark:text-white">
             <div>
                 <p class="font-heading text-6xl font-extrabold text-brand">"404"</p>
                 <h1 class="mt-4 font-heading text-2xl font-bold">"This page does not exist"</h1>

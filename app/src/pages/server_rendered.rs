@@ -52,6 +52,26 @@ pub fn ServerRenderedDashboard() -> impl IntoView {
     }
 }
 
+/// The browser's stand-in for an admin console page: the server rendered either the console
+/// (for an admin) or the not-found page (for anyone else); the browser renders the same.
+#[cfg(not(feature = "ssr"))]
+#[component]
+pub fn ServerRenderedAdmin() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    let not_found = document()
+        .query_selector("[data-page=\"not-found\"]")
+        .ok()
+        .flatten()
+        .is_some();
+    #[cfg(not(feature = "hydrate"))]
+    let not_found = false;
+    if not_found {
+        view! { <super::not_found::NotFoundPage /> }.into_any()
+    } else {
+        view! { <ServerRenderedDashboard /> }.into_any()
+    }
+}
+
 /// The browser's stand-in for a marketing page (it has no code for them at all): the router
 /// has already put the page's URL in the address bar, so reload it as a document.
 #[cfg(not(feature = "ssr"))]

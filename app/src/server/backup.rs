@@ -444,6 +444,18 @@ async fn prepare(from: &Path, incoming: &Path) -> Result<(), BackupError> {
         Ok(_) => db::migrate(&conn).await.map_err(BackupError::from),
         Err(err) => Err(err.into()),
     };
+    // `VACUUM INTO` may renumber rows, and the event log's text index is keyed by row number
+    // (migration `m20261207_000011_admin_console`): it is built anew from the messages.
+    let migrated = match migrated {
+        Ok(()) => conn
+            .execute_unprepared(
+                "INSERT INTO event_log_search (event_log_search) VALUES ('rebuild')",
+            )
+            .await
+            .map(|_| ())
+            .map_err(BackupError::from),
+        failed => failed,
+    };
     // Fold the WAL into the file, so that the file alone is the database.
     let folded = conn
         .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -184,6 +184,30 @@ pub async fn migrate_with<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(
     }
 }
 
+/// The database's name for people ("SQLite", "PostgreSQL") and its size on disk in bytes.
+pub async fn kind_and_size(db: &DatabaseConnection) -> Result<(&'static str, i64), DbErr> {
+    let backend = db.get_database_backend();
+    let (kind, sql) = match backend {
+        DbBackend::Postgres => (
+            "PostgreSQL",
+            "SELECT CAST(pg_database_size(current_database()) AS BIGINT) AS size",
+        ),
+        _ => (
+            "SQLite",
+            "SELECT CAST(p.page_count * s.page_size AS BIGINT) AS size \
+             FROM pragma_page_count() AS p, pragma_page_size() AS s",
+        ),
+    };
+    let row = db
+        .query_one(sea_orm::Statement::from_string(backend, sql))
+        .await?;
+    let size = match row {
+        Some(row) => row.try_get::<i64>("", "size")?,
+        None => 0,
+    };
+    Ok((kind, size))
+}
+
 /// `SELECT 1`: whether the database answers.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()

@@ -35,6 +35,9 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// The marketing pages' stylesheet and hashed files, read from the built site.
     pub site_assets: Arc<SiteAssets>,
+    /// Turns true when the server begins to shut down: long-lived answers (the admin's live
+    /// log tail) end then, so the graceful shutdown is not kept waiting for them.
+    pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -8,6 +8,7 @@ pub mod password_reset_token;
 pub mod post;
 pub mod post_metrics;
 pub mod refresh_token;
+pub mod scheduler_instance;
 pub mod social_account;
 pub mod subscription;
 pub mod template;

@@ -1,18 +1,21 @@
 //! The background jobs `serve` runs (unless `scheduler.enabled = false`): publishing every
 //! tick, metrics and token renewal on their cron schedules. tokio-cron-scheduler needs the
-//! multi-threaded tokio runtime: on a current-thread one its jobs never fire.
+//! multi-threaded tokio runtime: on a current-thread one its jobs never fire. Every tick also
+//! records this instance's health (`health::record_tick`) for the admin's system page.
 
 use std::sync::Arc;
 
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use super::engine::Engine;
+use super::health;
 use crate::server::config::SchedulerSettings;
 
 pub async fn start(
     engine: Arc<Engine>,
     settings: &SchedulerSettings,
 ) -> Result<JobScheduler, JobSchedulerError> {
+    health::process_started();
     let scheduler = JobScheduler::new().await?;
 
     let publisher = engine.clone();
@@ -22,12 +25,25 @@ pub async fn start(
             move |_, _| {
                 let engine = publisher.clone();
                 Box::pin(async move {
-                    match engine.tick().await {
-                        Ok(report) if report.claimed > 0 => {
-                            tracing::info!(?report, "publishing tick")
+                    let started = std::time::Instant::now();
+                    let error = match engine.tick().await {
+                        Ok(report) => {
+                            if report.claimed > 0 {
+                                tracing::info!(?report, "publishing tick");
+                            }
+                            None
                         }
-                        Ok(_) => {}
-                        Err(err) => tracing::error!(error = %err, "publishing tick failed"),
+                        Err(err) => {
+                            tracing::error!(error = %err, "publishing tick failed");
+                            Some(err.to_string())
+                        }
+                    };
+                    // The system page's view of this instance (see `health`).
+                    if let Err(err) =
+                        health::record_tick(&engine.db, engine.instance(), started.elapsed(), error)
+                            .await
+                    {
+                        tracing::warn!(error = %err, "could not record the scheduler's tick");
                     }
                 })
             },

@@ -8,11 +8,13 @@
 //! - `outcomes`: the outcome writes (posted, retrying, deferred, failed) under the lease.
 //! - `journal`: the event-log entries of a batch; `accounts`: the one account lookup.
 //! - `tokens`: the one token-renewal rule (engine and token job); `metrics`: the metrics job.
-//! - `jobs`: the tokio-cron-scheduler jobs `serve` starts.
+//! - `jobs`: the tokio-cron-scheduler jobs `serve` starts; `health`: each instance's last tick
+//!   and the queue's state, for the admin's system page.
 
 mod accounts;
 pub mod adapter;
 pub mod engine;
+pub mod health;
 pub mod jobs;
 mod journal;
 mod leases;
