@@ -203,10 +203,12 @@ async fn main() {
             name: "kind + level + user + 10 days",
             filter: {
                 let users = users.clone();
+                // Users whose entries include failed publishes (entry i has user i × 7,919
+                // mod 2,000, and failures are the entries i ≡ 4 mod 10).
                 Box::new(move |run| LogFilter {
                     kind: Some(EventKind::Publish),
                     level: Some(EventLevel::Error),
-                    user_id: Some(users[run * 11 % users.len()]),
+                    user_id: Some(users[(1_676 + 1_190 * run) % users.len()]),
                     since: Some(start + day * 10),
                     until: Some(start + day * 20),
                     ..Default::default()

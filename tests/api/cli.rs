@@ -447,6 +447,157 @@ async fn emails_in(file: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// A backup taken while 8 clients write through the API, restored into a fresh data
+/// directory: the copy passes the integrity check and holds every post whose creation was
+/// acknowledged before the backup began (later ones may or may not be in it), each whole.
+/// On PostgreSQL: the pg_dump command instead, and a failure status.
+#[tokio::test]
+async fn a_backup_under_8_writers_restores_every_acknowledged_write_in_a_fresh_data_dir() {
+    use crate::helpers::{marketer, test_settings};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let app = spawn_app().await;
+    let who = marketer(&app).await;
+    let account = app.account(&who.token, "facebook").await;
+    let file = app.state.settings.database.data_dir.join("under-load.db");
+    let writing = Arc::new(AtomicBool::new(true));
+    let writers: Vec<_> = (0..8)
+        .map(|client| {
+            let (http, url, token, account, writing) = (
+                app.client.clone(),
+                app.url("/api/v1/posts"),
+                who.token.clone(),
+                account.clone(),
+                writing.clone(),
+            );
+            tokio::spawn(async move {
+                // (post id, its content, when the 201 arrived)
+                let mut acknowledged = Vec::new();
+                let mut n = 0;
+                while writing.load(Ordering::Relaxed) {
+                    let content = format!("client {client} draft {n}");
+                    let res = http
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .json(&serde_json::json!({"account_id": account, "content": content}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(res.status(), 201);
+                    let body: serde_json::Value = res.json().await.unwrap();
+                    let id = body["id"].as_str().unwrap().to_string();
+                    acknowledged.push((id, content, Instant::now()));
+                    n += 1;
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let began = Instant::now();
+    let run = {
+        let mut cmd = postpilot(&app);
+        cmd.args(["backup", "--to"]).arg(&file);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+    };
+    let out = run.await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    writing.store(false, Ordering::Relaxed);
+    let mut acknowledged = Vec::new();
+    for writer in writers {
+        acknowledged.extend(writer.await.unwrap());
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        assert!(
+            !out.status.success() && stdout.contains("pg_dump"),
+            "{stdout}"
+        );
+        return;
+    }
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before: Vec<_> = acknowledged
+        .iter()
+        .filter(|(_, _, at)| *at < began)
+        .collect();
+    assert!(
+        before.len() >= 8,
+        "the writers were under way: {} acknowledged before the backup",
+        before.len()
+    );
+
+    // A fresh data directory, where no server runs.
+    let fresh = std::env::temp_dir().join(format!("postpilot-restore-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&fresh).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_postpilot"))
+        .env_remove("DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .env("POSTPILOT_DATABASE_DATA_DIR", &fresh)
+        .env("POSTPILOT_LOG_FILTER", "warn")
+        .args(["restore", "--from"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let restored = test_settings(&fresh).sqlite_file().unwrap();
+    let conn = app::server::db::connect_url(&format!("sqlite://{}", restored.display()), 1)
+        .await
+        .unwrap();
+    let check = conn
+        .query_one(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA integrity_check",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(check.try_get_by_index::<String>(0).unwrap(), "ok");
+    let rows = conn
+        .query_all(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT id, content FROM posts",
+        ))
+        .await
+        .unwrap();
+    let stored: std::collections::HashMap<String, String> = rows
+        .iter()
+        .map(|row| {
+            let id: uuid::Uuid = row.try_get("", "id").unwrap();
+            (id.to_string(), row.try_get("", "content").unwrap())
+        })
+        .collect();
+    for (id, content, _) in &before {
+        assert_eq!(
+            stored.get(id.as_str()),
+            Some(content),
+            "post {id}, acknowledged before the backup"
+        );
+    }
+    // Whatever else the copy holds is a whole post some client was told was made.
+    let written: std::collections::HashMap<&str, &str> = acknowledged
+        .iter()
+        .map(|(id, content, _)| (id.as_str(), content.as_str()))
+        .collect();
+    for (id, content) in &stored {
+        assert_eq!(
+            written.get(id.as_str()),
+            Some(&content.as_str()),
+            "post {id}"
+        );
+    }
+    conn.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&fresh);
+}
+
 /// `postpilot restore`: refused while a server runs, for a file that is not a sound PostPilot
 /// database and for one a newer PostPilot made, each time leaving the database as it was;
 /// otherwise the backup replaces the database and the replaced one is kept aside. On
