@@ -38,6 +38,14 @@ async function failedPost(request: APIRequestContext, auth: Record<string, strin
   return post.id;
 }
 
+/** At phone width the page scrolls down only: wide tables scroll inside their own box. */
+async function expectNoSidewaysScroll(page: Page, name: string) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width, `${name} at 390 px`).toBeLessThanOrEqual(390);
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
 async function openConsole(page: Page) {
   await signIn(page, admin.email, admin.password);
   await hydrated(page);
@@ -57,6 +65,7 @@ test("an admin finds a failed post's error, follows the log live and deactivates
   await expect(page.getByRole("heading", { name: "Event log" })).toBeVisible();
   await expect(page.getByTestId("log-entry").first()).toBeVisible();
   await shots(page, "80-admin-logs");
+  await expectNoSidewaysScroll(page, "/admin/logs");
   await expectAccessible(page, "/admin/logs");
 
   // Narrow the log to the one failed post.
@@ -72,6 +81,9 @@ test("an admin finds a failed post's error, follows the log live and deactivates
   await expect(details).toBeVisible();
   await expect(details.getByRole("link", { name: shop.email })).toBeVisible();
   await expect(details.getByTestId("account")).toContainText("corner.shop on facebook · disconnected");
+  await expect(details.getByTestId("log-full-message")).toHaveText(
+    "Failed: Facebook account corner.shop needs to be reconnected before it can publish",
+  );
   await expect(details.getByTestId("log-data")).toContainText('"account": "corner.shop"');
   await shots(page, "81-admin-log-entry");
   await expectAccessible(page, "/admin/logs (an entry open)");
@@ -107,6 +119,7 @@ test("an admin finds a failed post's error, follows the log live and deactivates
   const row = page.locator(`[data-testid="user-row"][data-email="${shop.email}"]`);
   await expect(row).toContainText("Active");
   await shots(page, "83-admin-users");
+  await expectNoSidewaysScroll(page, "/admin/users");
   await expectAccessible(page, "/admin/users");
   await row.locator("summary", { hasText: "Deactivate" }).click();
   await expect(row.getByText(/their scheduled posts are held/)).toBeVisible();
@@ -126,7 +139,17 @@ test("an admin finds a failed post's error, follows the log live and deactivates
   await expect(page.getByTestId("instance").first()).toContainText("Healthy");
   await expect(page.getByTestId("database")).toContainText("SQLite");
   await shots(page, "84-admin-system");
+  await expectNoSidewaysScroll(page, "/admin/system");
   await expectAccessible(page, "/admin/system");
+
+  // The console's front page leads to each section.
+  await page.getByRole("navigation", { name: "Admin console" }).getByRole("link", { name: "Admin" }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.getByRole("heading", { name: "Admin console" })).toBeVisible();
+  await shots(page, "86-admin-overview");
+  await expectAccessible(page, "/admin");
+  await page.getByRole("link", { name: /^Users/ }).last().click();
+  await expect(page).toHaveURL(/\/admin\/users$/);
   expect(errors).toEqual([]);
 });
 

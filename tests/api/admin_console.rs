@@ -690,7 +690,7 @@ async fn admins_change_plans_and_roles_and_deactivate_through_the_page() {
     .await;
     assert_eq!(status, 200);
     assert!(html.contains(&shop.email));
-    assert!(html.contains("1 users match."));
+    assert!(html.contains("1 user matches."));
     let id = shop_id.to_string();
     let from = "/admin/users?q=b-";
     let path = "/fn/admin/users/update";

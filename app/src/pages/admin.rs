@@ -222,11 +222,11 @@ fn LogFilterForm(query: LogQuery) -> impl IntoView {
             </div>
             <div class="space-y-1">
                 <label for="log-since" class=label>"From"</label>
-                <input id="log-since" name="since" type="datetime-local" value=query.since.clone() class=CONTROL_CLASS />
+                <input id="log-since" name="since" type="datetime-local" value=query.since.clone() class=format!("{CONTROL_CLASS} dark:[color-scheme:dark]") />
             </div>
             <div class="space-y-1">
                 <label for="log-until" class=label>"Until"</label>
-                <input id="log-until" name="until" type="datetime-local" value=query.until.clone() class=CONTROL_CLASS />
+                <input id="log-until" name="until" type="datetime-local" value=query.until.clone() class=format!("{CONTROL_CLASS} dark:[color-scheme:dark]") />
             </div>
             <div class="flex items-end gap-2 sm:col-span-2 lg:col-span-4 lg:justify-end">
                 <a rel="external" href="/admin/logs" class=button_class(Variant::Ghost, Size::Medium)>"Clear"</a>
@@ -324,6 +324,7 @@ pub fn LogItem(row: LogRow) -> impl IntoView {
     let who = user
         .as_ref()
         .map(|u| u.email.clone().unwrap_or_else(|| "deleted user".into()));
+    let full_message = message.clone();
     view! {
         <li id=format!("log-{id}") data-testid="log-entry" data-level=level.clone() data-kind=kind.clone()
             class="rounded-xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
@@ -339,6 +340,8 @@ pub fn LogItem(row: LogRow) -> impl IntoView {
                 </summary>
                 <div class="space-y-3 border-t border-zinc-200 px-4 py-3 text-sm dark:border-zinc-800" data-testid="log-details">
                     <dl class="grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1">
+                        <dt class="font-medium text-zinc-600 dark:text-zinc-400">"Message"</dt>
+                        <dd class="min-w-0 whitespace-pre-wrap break-words" data-testid="log-full-message">{full_message}</dd>
                         {user.map(|user| view! {
                             <dt class="font-medium text-zinc-600 dark:text-zinc-400">"User"</dt>
                             <dd class="min-w-0 break-words">
@@ -432,7 +435,9 @@ fn users_notice(code: &str) -> Option<&'static str> {
 fn Users(q: Option<String>, found: Result<UsersPage, crate::error::AppError>) -> impl IntoView {
     let error = last_error::<AdminUpdateUser>();
     let subtitle = match &found {
+        Ok(found) if q.is_some() && found.total == 1 => "1 user matches.".to_string(),
         Ok(found) if q.is_some() => format!("{} users match.", found.total),
+        Ok(found) if found.total == 1 => "1 user in all.".to_string(),
         Ok(found) => format!("{} users in all.", found.total),
         Err(_) => String::new(),
     };
@@ -473,7 +478,7 @@ fn UserTable(found: UsersPage, q: Option<String>) -> impl IntoView {
     let previous = (page > 1).then(|| page_link(page - 1));
     let next = (page < pages).then(|| page_link(page + 1));
     view! {
-        <div class="max-w-full overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+        <div class="relative max-w-full overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
             <table class="w-full min-w-[60rem] text-left text-sm" data-testid="users">
                 <thead class="border-b border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-600 dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-400">
                     <tr>
@@ -647,6 +652,11 @@ fn System(system: SystemPage) -> impl IntoView {
         uptime,
         scheduler_enabled,
     } = system;
+    let over = match published_1h {
+        0 => "No post was published in the last hour".to_string(),
+        1 => "Of the 1 post published in the last hour".to_string(),
+        n => format!("Of the {n} posts published in the last hour"),
+    };
     let lateness = match (lateness_p50, lateness_p99) {
         (Some(p50), Some(p99)) => format!("{p50} / {p99}"),
         _ => "–".to_string(),
@@ -657,7 +667,7 @@ fn System(system: SystemPage) -> impl IntoView {
             <Figure label="Due now" value=due_now.to_string() note=waiting_since.map(|s| format!("Oldest waiting since {s}")).unwrap_or_else(|| "Nothing is waiting".into()) />
             <Figure label="Publishing" value=publishing.to_string() note="Claimed by an instance right now" />
             <Figure label="Failed, 24 h" value=failed_24h.to_string() note="Posts that gave up in the last day" />
-            <Figure label="Lateness p50 / p99" value=lateness note=format!("Over {published_1h} posts published in the last hour") />
+            <Figure label="Lateness p50 / p99" value=lateness note=over />
         </div>
         <section aria-labelledby="instances-heading" class="mt-8 min-w-0">
             <h2 id="instances-heading" class="mb-3 font-heading text-lg font-semibold">"Scheduler instances"</h2>
@@ -667,7 +677,7 @@ fn System(system: SystemPage) -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <div class="max-w-full overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+                    <div class="relative max-w-full overflow-x-auto rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
                         <table class="w-full min-w-[44rem] text-left text-sm" data-testid="instances">
                             <thead class="border-b border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-600 dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-400">
                                 <tr>
