@@ -29,16 +29,20 @@ use uuid::Uuid;
 
 /// How often the tail asks the database for new entries (any instance may have written them).
 const POLL: Duration = Duration::from_secs(1);
-/// How far back each poll looks again behind the newest entry read: an entry whose
-/// transaction committed late carries an earlier time than ones already read.
-const LOOKBACK: chrono::Duration = chrono::Duration::seconds(10);
-/// Entries one read returns; a poll reads on while reads come back full, up to `MOST_PER_POLL`
-/// (the rest waits for the next poll: the read position never stalls).
+/// How far back each poll looks again behind the newest entry read. An entry is stamped when
+/// it is made and visible once its transaction commits, which can be later than newer
+/// entries' (a wait for a pooled connection or SQLite's lock, a slow transaction); instances'
+/// clocks are assumed to agree within seconds (NTP).
+const LOOKBACK: chrono::Duration = chrono::Duration::seconds(30);
+/// Entries one read returns; reads go on while they come back full, up to `MOST_PER_POLL`
+/// new entries (the rest waits for the next poll: the read position never stalls) and as
+/// many of the look-back window.
 const BATCH: u64 = 200;
 const MOST_PER_POLL: usize = 2_000;
-
-/// How often the tail checks that its admin is still an admin.
-const RECHECK_EVERY: u32 = 30;
+/// How often (in polls) the tail checks that its admin is still an admin, still signed in.
+const RECHECK_EVERY: u32 = 5;
+/// Waits after a failed read, doubling up to the last, so an outage is not hammered.
+const BACKOFF: [u64; 5] = [1, 2, 4, 8, 15];
 
 fn admin_of(user: Option<user::Model>) -> Result<user::Model, AppError> {
     user.filter(|u| u.role == Role::Admin && u.is_active)
@@ -123,22 +127,29 @@ struct Tail {
     admin: user::Model,
     zone: Tz,
     filter: LogFilter,
+    /// When the stream opened: a sign-out everywhere after it ends the stream.
+    opened: DateTime<Utc>,
     /// The newest entry read: the next read starts after it.
     read: LogCursor,
     /// Entries sent within the look-back window, so none is sent twice.
     sent: HashMap<Uuid, DateTime<Utc>>,
     polls: u32,
+    /// Failed reads in a row (they space the next polls out).
+    failures: usize,
     stopping: tokio::sync::watch::Receiver<bool>,
     queue: std::collections::VecDeque<Event>,
     done: bool,
 }
 
 /// `GET /admin/logs/stream?<the logs page's filter>&after=<cursor>`: every new entry that
-/// matches, as an `entry` event holding its rendered line, whichever instance wrote it. The
-/// page gives the cursor of what it shows (or of when it was rendered); a reconnecting browser
-/// sends the last event's id (`Last-Event-ID`) and resumes there. Entries of the look-back
-/// window may come again after a reconnection: the page drops those it has (by id). The
-/// stream ends (`end`) when the server shuts down or the admin is no longer one.
+/// matches, as an `entry` event holding its rendered line, whichever instance wrote it.
+/// - `after` is what the page shows (its newest entry, or the time of its render): the tail
+///   sends what comes after it.
+/// - A reconnecting browser sends its last event's id (`Last-Event-ID`); the tail then sends
+///   the look-back window again too (entries that committed late), and the page drops the
+///   ones it has, by id.
+/// - The stream ends (`end`) when the server shuts down, or its admin is no longer one or
+///   has signed out everywhere.
 pub async fn stream(
     State(state): State<AppState>,
     Extension(SessionUser(user)): Extension<SessionUser>,
@@ -147,31 +158,40 @@ pub async fn stream(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let admin = admin_of(user)?;
     let (filter, zone) = filter_of(&state, &admin, &query).await?;
-    let resume = headers
+    let reconnected = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| query.get("after").cloned())
-        .filter(|v| !v.is_empty());
-    let read = match resume.as_deref() {
-        Some(cursor) => LogCursor::decode(cursor)?,
-        None => LogCursor {
-            at: Utc::now(),
-            id: Uuid::nil(),
-        },
-    };
-    let tail = Tail {
+        .filter(|v| !v.is_empty())
+        .map(LogCursor::decode)
+        .transpose()?;
+    let after = query
+        .get("after")
+        .filter(|v| !v.is_empty())
+        .map(|v| LogCursor::decode(v))
+        .transpose()?;
+    let now = Utc::now();
+    let read = reconnected.or(after).unwrap_or(LogCursor {
+        at: now,
+        id: Uuid::nil(),
+    });
+    let mut tail = Tail {
         stopping: state.stopping.subscribe(),
         state,
         admin,
         zone,
         filter,
+        opened: now,
         read,
         sent: HashMap::new(),
         polls: 0,
+        failures: 0,
         queue: Default::default(),
         done: false,
     };
+    if reconnected.is_none() {
+        // The page shows everything up to its cursor: the window behind it is not news.
+        tail.mark_window_sent().await;
+    }
     let events = futures::stream::unfold(tail, |mut tail| async move {
         loop {
             if let Some(event) = tail.queue.pop_front() {
@@ -186,100 +206,129 @@ pub async fn stream(
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
-/// The entries read, or none (said in the log) when the database could not be read: a busy
-/// or restarting database, tried again at the next poll.
-fn read_or_warn(
-    read: Result<Vec<app::model::LogEntry>, AppError>,
-) -> Option<Vec<app::model::LogEntry>> {
-    read.map_err(|err| tracing::warn!(error = %err, "live tail: reading the event log failed"))
-        .ok()
-}
-
 impl Tail {
     /// Waits for the next poll (or the shutdown), then queues what is new.
     async fn poll(&mut self) {
+        let wait = match self.failures {
+            _ if self.polls == 0 => Duration::ZERO,
+            0 => POLL,
+            n => Duration::from_secs(BACKOFF[(n - 1).min(BACKOFF.len() - 1)]),
+        };
         let stopped = tokio::select! {
-            _ = tokio::time::sleep(if self.polls == 0 { Duration::ZERO } else { POLL }) => false,
+            _ = tokio::time::sleep(wait) => false,
             _ = self.stopping.wait_for(|stopping| *stopping) => true,
         };
         self.polls += 1;
-        if stopped || (self.polls.is_multiple_of(RECHECK_EVERY) && !self.still_admin().await) {
+        if stopped || (self.polls.is_multiple_of(RECHECK_EVERY) && !self.still_allowed().await) {
             self.queue
                 .push_back(Event::default().event("end").data("stopped"));
             self.done = true;
             return;
         }
-        let db = self.state.db.clone();
-        // Late commits behind the read position first, then everything after it.
-        let since = self.read.at - LOOKBACK;
-        let settling = event_log::settling(&db, &self.filter, since, self.read, BATCH).await;
-        let Some(settling) = read_or_warn(settling) else {
-            return;
-        };
-        if !self.send(settling).await {
-            return;
-        }
-        let mut read_now = 0;
-        loop {
-            let batch = event_log::after(&db, &self.filter, self.read, BATCH).await;
-            let Some(batch) = read_or_warn(batch) else {
-                return;
-            };
-            let full = batch.len() as u64 == BATCH;
-            let Some(last) = batch.last().map(LogCursor::of) else {
-                break;
-            };
-            read_now += batch.len();
-            if !self.send(batch).await {
-                return;
-            }
-            self.read = last;
-            if !full || read_now >= MOST_PER_POLL {
-                break;
+        match self.read_new().await {
+            Ok(()) => self.failures = 0,
+            Err(err) => {
+                // A busy or restarting database: the next polls try again, spaced out.
+                self.failures += 1;
+                if self.failures == 1 {
+                    tracing::warn!(error = %err, "live tail: reading the event log failed");
+                }
             }
         }
         let horizon = self.read.at - LOOKBACK;
         self.sent.retain(|_, at| *at >= horizon);
     }
 
-    /// Queues the entries not sent yet, each as the page's line, and marks them sent; false
-    /// (nothing marked) when they could not be described, so the next poll tries again.
-    async fn send(&mut self, entries: Vec<app::model::LogEntry>) -> bool {
+    /// The look-back window behind the read position, page by page, oldest first.
+    async fn window(&self) -> Result<Vec<app::model::LogEntry>, AppError> {
+        let db = &self.state.db;
+        let mut from = LogCursor {
+            at: self.read.at - LOOKBACK,
+            id: Uuid::nil(),
+        };
+        let mut all = Vec::new();
+        loop {
+            let page = event_log::between(db, &self.filter, from, self.read, BATCH).await?;
+            let full = page.len() as u64 == BATCH;
+            if let Some(last) = page.last() {
+                from = LogCursor::of(last);
+            }
+            all.extend(page);
+            if !full || all.len() >= MOST_PER_POLL {
+                return Ok(all);
+            }
+        }
+    }
+
+    async fn mark_window_sent(&mut self) {
+        if let Ok(window) = self.window().await {
+            for entry in window {
+                self.sent.insert(entry.id, entry.at);
+            }
+        }
+    }
+
+    /// Late commits in the look-back window first, then everything after the read position.
+    async fn read_new(&mut self) -> Result<(), AppError> {
+        let late = self.window().await?;
+        self.send(late).await?;
+        let mut read_now = 0;
+        loop {
+            let batch = event_log::after(&self.state.db, &self.filter, self.read, BATCH).await?;
+            let full = batch.len() as u64 == BATCH;
+            let Some(last) = batch.last().map(LogCursor::of) else {
+                return Ok(());
+            };
+            read_now += batch.len();
+            self.send(batch).await?;
+            self.read = last;
+            if !full || read_now >= MOST_PER_POLL {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Queues the entries not sent yet, each as the page's line, and marks them sent; when
+    /// they cannot be described, nothing is marked and the next poll tries again.
+    async fn send(&mut self, entries: Vec<app::model::LogEntry>) -> Result<(), AppError> {
         let fresh: Vec<_> = entries
             .into_iter()
             .filter(|e| !self.sent.contains_key(&e.id))
             .collect();
         if fresh.is_empty() {
-            return true;
+            return Ok(());
         }
         let marks: Vec<(Uuid, DateTime<Utc>, String)> = fresh
             .iter()
             .map(|e| (e.id, e.at, LogCursor::of(e).encode()))
             .collect();
-        match rows(&self.state.db, self.zone, fresh).await {
-            Ok(rows) => {
-                for (row, (id, at, cursor)) in rows.into_iter().zip(marks) {
-                    self.queue.push_back(
-                        Event::default()
-                            .event("entry")
-                            .id(cursor)
-                            .data(log_item_html(row)),
-                    );
-                    self.sent.insert(id, at);
-                }
-                true
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "live tail: describing entries failed");
-                false
-            }
+        let rows = rows(&self.state.db, self.zone, fresh).await?;
+        for (row, (id, at, cursor)) in rows.into_iter().zip(marks) {
+            self.queue.push_back(
+                Event::default()
+                    .event("entry")
+                    .id(cursor)
+                    .data(log_item_html(row)),
+            );
+            self.sent.insert(id, at);
         }
+        Ok(())
     }
 
-    async fn still_admin(&self) -> bool {
-        matches!(
-            user::Entity::find_by_id(self.admin.id).one(&self.state.db).await,
-            Ok(Some(u)) if u.role == Role::Admin && u.is_active
-        )
+    /// Whether the tail's admin is still an active admin who has not signed out everywhere
+    /// since the stream opened. A database that does not answer is no reason to stop.
+    async fn still_allowed(&self) -> bool {
+        match user::Entity::find_by_id(self.admin.id)
+            .one(&self.state.db)
+            .await
+        {
+            Ok(Some(u)) => {
+                u.role == Role::Admin
+                    && u.is_active
+                    && u.sessions_revoked_at.is_none_or(|at| at < self.opened)
+            }
+            Ok(None) => false,
+            Err(_) => true,
+        }
     }
 }

@@ -508,10 +508,14 @@ async fn the_logs_page_pages_by_keyset() {
     assert!(a.iter().all(|id| !b.contains(id)), "pages never overlap");
 }
 
-/// Reads server-sent events until one holds `needle` (or the time runs out).
-async fn read_until(res: &mut reqwest::Response, needle: &str, seen: &mut String) -> bool {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    while !seen.contains(needle) {
+/// Reads server-sent events until `done` says so (or the time runs out).
+async fn read_until(
+    res: &mut reqwest::Response,
+    seen: &mut String,
+    done: impl Fn(&str) -> bool,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !done(seen) {
         match tokio::time::timeout_at(deadline, res.chunk()).await {
             Ok(Ok(Some(chunk))) => seen.push_str(&String::from_utf8_lossy(&chunk)),
             _ => return false,
@@ -520,20 +524,66 @@ async fn read_until(res: &mut reqwest::Response, needle: &str, seen: &mut String
     true
 }
 
+/// The messages of the entries the events carried, in order.
+fn messages(seen: &str) -> Vec<&str> {
+    seen.split("data-testid=\"log-message\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('>'))
+        .map(|(_, text)| text.split('<').next().unwrap_or_default())
+        .collect()
+}
+
+/// How many events carried an entry whose message starts with `text`.
+fn sent(seen: &str, text: &str) -> usize {
+    messages(seen)
+        .iter()
+        .filter(|m| m.starts_with(text))
+        .count()
+}
+
+/// An entry written with the time it was stamped at, as a late commit would be.
+async fn stamped(app: &TestApp, at: chrono::DateTime<Utc>, message: &str) -> LogEntry {
+    event_log::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        at: Set(at),
+        kind: Set(EventKind::Webhook),
+        level: Set(EventLevel::Error),
+        user_id: Set(None),
+        post_id: Set(None),
+        message: Set(message.into()),
+        data: Set(json!({})),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .entry()
+}
+
+async fn open_stream(
+    app: &TestApp,
+    admin: &Browser,
+    query: &str,
+    last_event_id: Option<&str>,
+) -> reqwest::Response {
+    let mut req = app
+        .client
+        .get(app.url(&format!("/admin/logs/stream?{query}")))
+        .header(COOKIE, &admin.cookie)
+        .header(ACCEPT, "text/event-stream");
+    if let Some(id) = last_event_id {
+        req = req.header("last-event-id", id);
+    }
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res
+}
+
 #[tokio::test]
 async fn the_live_tail_sends_new_matching_entries_from_any_instance() {
     let app = spawn_app().await;
     let other = app.another_instance().await;
     let admin = admin_browser(&app).await;
-    let mut res = app
-        .client
-        .get(app.url("/admin/logs/stream?level=error&q=payment"))
-        .header(COOKIE, &admin.cookie)
-        .header(ACCEPT, "text/event-stream")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let mut res = open_stream(&app, &admin, "level=error&q=payment", None).await;
     assert!(res.headers()["content-type"]
         .to_str()
         .unwrap()
@@ -553,21 +603,21 @@ async fn the_live_tail_sends_new_matching_entries_from_any_instance() {
     )
     .await;
     let mut seen = String::new();
-    assert!(read_until(&mut res, "invoice 7", &mut seen).await, "{seen}");
+    assert!(
+        read_until(&mut res, &mut seen, |s| s.contains("invoice 7")).await,
+        "{seen}"
+    );
     assert!(seen.contains("event: entry"));
     assert!(
         seen.contains("id: "),
         "events carry their cursor for Last-Event-ID"
     );
     assert!(
-        seen.contains("data-testid=\"log-entry\""),
-        "the line as the page renders it"
-    );
-    assert!(
         seen.contains("&#10;retrying"),
-        "a newline in the message stays in one data line"
+        "a newline stays in one data line"
     );
-    // Another entry arrives; the earlier ones are not sent again.
+    // Another entry, then a late commit (stamped before what was read, visible only now),
+    // then more at once than one read returns: each arrives once, the others never.
     record_many(
         &app.db,
         vec![Event::new(
@@ -577,42 +627,108 @@ async fn the_live_tail_sends_new_matching_entries_from_any_instance() {
         .level(EventLevel::Error)],
     )
     .await;
-    assert!(read_until(&mut res, "invoice 8", &mut seen).await, "{seen}");
-    assert_eq!(seen.matches("invoice 7").count(), 1);
-    assert!(!seen.contains("payment succeeded") && !seen.contains("login failed"));
-
-    // Resuming from a cursor: what came later is sent, what lies well before it is not.
-    let old = event_log::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        at: Set(Utc::now() - chrono::Duration::hours(1)),
-        kind: Set(EventKind::Webhook),
-        level: Set(EventLevel::Info),
-        user_id: Set(None),
-        post_id: Set(None),
-        message: Set("invoice 6 from an hour ago".into()),
-        data: Set(json!({})),
-    };
-    old.insert(&app.db).await.unwrap();
-    let after = LogCursor::of(&all_entries(&app).await[0]).encode();
-    let mut resumed = app
-        .client
-        .get(app.url(&format!("/admin/logs/stream?q=invoice&after={after}")))
-        .header(COOKIE, &admin.cookie)
-        .header("last-event-id", after.clone())
-        .send()
-        .await
-        .unwrap();
-    record_many(
-        &app.db,
-        vec![Event::new(EventKind::Webhook, "invoice 9 paid".to_string())],
+    assert!(
+        read_until(&mut res, &mut seen, |s| s.contains("invoice 8")).await,
+        "{seen}"
+    );
+    stamped(
+        &app,
+        Utc::now() - chrono::Duration::seconds(8),
+        "payment late, committed after",
     )
     .await;
-    let mut later = String::new();
+    record_many(
+        &app.db,
+        (0..450)
+            .map(|i| {
+                Event::new(EventKind::Webhook, format!("payment batch {i}"))
+                    .level(EventLevel::Error)
+            })
+            .collect(),
+    )
+    .await;
     assert!(
-        read_until(&mut resumed, "invoice 9", &mut later).await,
-        "{later}"
+        read_until(&mut res, &mut seen, |s| sent(s, "payment batch") == 450
+            && sent(s, "payment late") == 1)
+        .await,
+        "{} of the batch, late: {}",
+        sent(&seen, "payment batch"),
+        sent(&seen, "payment late"),
     );
-    assert!(!later.contains("invoice 6"), "{later}");
+    assert_eq!(sent(&seen, "payment failed for invoice 7"), 1);
+    assert_eq!(sent(&seen, "payment retried for invoice 8"), 1);
+    assert_eq!(
+        sent(&seen, "payment succeeded") + sent(&seen, "login failed"),
+        0
+    );
+
+    // From a page's cursor: what came after it is sent, what it shows is not.
+    let hour_ago = Utc::now() - chrono::Duration::hours(1);
+    stamped(
+        &app,
+        hour_ago - chrono::Duration::hours(1),
+        "invoice 4, before the page",
+    )
+    .await;
+    let shown = stamped(&app, hour_ago, "invoice 6, on the page").await;
+    stamped(
+        &app,
+        hour_ago + chrono::Duration::minutes(30),
+        "invoice 5, after the page",
+    )
+    .await;
+    let after = LogCursor::of(&shown).encode();
+    let mut from_page = open_stream(&app, &admin, &format!("q=invoice&after={after}"), None).await;
+    let mut page_seen = String::new();
+    assert!(
+        read_until(&mut from_page, &mut page_seen, |s| s.contains("invoice 5")
+            && s.contains("invoice 8"))
+        .await,
+        "{page_seen}"
+    );
+    assert_eq!(
+        sent(&page_seen, "invoice 4") + sent(&page_seen, "invoice 6"),
+        0
+    );
+
+    // Reconnected (Last-Event-ID): the look-back window comes again, for the page to drop
+    // what it has, and what is new follows.
+    let newest = all_entries(&app).await[0].clone();
+    let mut again = open_stream(
+        &app,
+        &admin,
+        "q=payment",
+        Some(&LogCursor::of(&newest).encode()),
+    )
+    .await;
+    record_many(
+        &app.db,
+        vec![Event::new(
+            EventKind::Webhook,
+            "payment for invoice 9".to_string(),
+        )],
+    )
+    .await;
+    let mut again_seen = String::new();
+    assert!(
+        read_until(&mut again, &mut again_seen, |s| s.contains("invoice 9")).await,
+        "{again_seen}"
+    );
+    assert!(
+        again_seen.contains(&newest.message),
+        "the window was sent again"
+    );
+
+    // Shutting down ends every stream.
+    app.state.stopping.send_replace(true);
+    assert!(
+        read_until(&mut res, &mut seen, |s| s.contains("event: end")).await,
+        "the stream ended"
+    );
+    assert!(matches!(
+        tokio::time::timeout(Duration::from_secs(5), res.chunk()).await,
+        Ok(Ok(None))
+    ));
 }
 
 #[tokio::test]
@@ -736,6 +852,9 @@ async fn admins_change_plans_and_roles_and_deactivate_through_the_page() {
     let res = submit_from(&app, &admin, from, path, &[("id", &id), ("active", "true")]).await;
     assert_eq!(res.status(), 302);
     assert!(app.user(&shop.email).await.is_active);
+    // Reactivated: the sessions deactivation ended stay ended.
+    let (status, _) = page(&app, &shop, "/dashboard").await;
+    assert_eq!(status, 302, "the old session cookie was signed out");
 
     // An admin cannot lock themselves out; the page says why.
     let me = app.user(&admin.email).await.id.to_string();
@@ -778,16 +897,43 @@ async fn admins_change_plans_and_roles_and_deactivate_through_the_page() {
     assert!(audits[0].ends_with(": reactivated"), "{audits:?}");
     assert!(audits.iter().all(|m| m.contains(&admin.email)));
 
-    // A member posting the form directly is refused, and nothing changes.
+    // A member, signed in again, posting the form directly is refused, and nothing changes.
+    let login = app
+        .client
+        .post(app.url("/fn/auth/login"))
+        .header(ACCEPT, "text/html")
+        .header("origin", app.address.clone())
+        .form(&[
+            ("email", shop.email.as_str()),
+            ("password", "correct-horse-1"),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|c| c.to_str().ok()?.split(';').next().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let member = Browser {
+        cookie,
+        email: shop.email.clone(),
+        token: String::new(),
+    };
+    let (status, _) = page(&app, &member, "/dashboard").await;
+    assert_eq!(status, 200, "signed in again");
     let res = submit_from(
         &app,
-        &shop,
+        &member,
         from,
         path,
         &[("id", &id), ("plan", "enterprise")],
     )
     .await;
-    assert_ne!(res.status(), 200);
+    assert!(location(&res).contains("__err"), "{}", location(&res));
     assert_eq!(app.user(&shop.email).await.plan, PlanTier::Pro);
 }
 

@@ -258,17 +258,18 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
         .await?
         .filter(|row| row.token_hash == sha256_hex(token) && row.user_id == claims.sub)
         .ok_or_else(|| AppError::Unauthorized("Invalid token".into()))?;
-    if stored.revoked_at.is_some() {
-        return Err(AppError::Unauthorized(
-            "Refresh token has been revoked".into(),
-        ));
-    }
     let now = Utc::now();
     let user = users::find_by_id(db, stored.user_id)
         .await?
         .ok_or_else(|| AppError::Unauthorized("Invalid token".into()))?;
+    // Deactivation also revokes every token: saying why is more use than "revoked".
     if !user.is_active {
         return Err(deactivated());
+    }
+    if stored.revoked_at.is_some() {
+        return Err(AppError::Unauthorized(
+            "Refresh token has been revoked".into(),
+        ));
     }
 
     if let Some(used_at) = stored.used_at {
@@ -379,6 +380,8 @@ pub async fn authenticate_access(
 ) -> Result<user::Model, AppError> {
     let claims = keys.verify(token, TokenKind::Access)?;
     match users::find_by_id(db, claims.sub).await? {
+        // Deactivation also ends every session: saying why is more use than "signed out".
+        Some(user) if !user.is_active => Err(deactivated()),
         Some(user)
             if user
                 .sessions_revoked_at
@@ -386,8 +389,7 @@ pub async fn authenticate_access(
         {
             Err(AppError::Unauthorized("This session was signed out".into()))
         }
-        Some(user) if user.is_active => Ok(user),
-        Some(_) => Err(deactivated()),
+        Some(user) => Ok(user),
         None => Err(AppError::Unauthorized("Invalid token".into())),
     }
 }

@@ -180,8 +180,8 @@ fn contains(q: &str, backend: DatabaseBackend) -> sea_orm::sea_query::SimpleExpr
     let mut pattern = String::with_capacity(q.len() + 2);
     pattern.push('%');
     for c in q.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
+        if matches!(c, '%' | '_' | '!') {
+            pattern.push('!');
         }
         pattern.push(c);
     }
@@ -191,7 +191,9 @@ fn contains(q: &str, backend: DatabaseBackend) -> sea_orm::sea_query::SimpleExpr
         _ => "?",
     };
     Expr::cust_with_values(
-        format!("lower(message) LIKE lower({placeholder}) ESCAPE '\\'"),
+        // `!`, not a backslash: a backslash in a string literal depends on PostgreSQL's
+        // `standard_conforming_strings`.
+        format!("lower(message) LIKE lower({placeholder}) ESCAPE '!'"),
         [pattern],
     )
 }
@@ -383,18 +385,16 @@ pub async fn after(
     oldest_first(db, filter, cursor.newer(), limit).await
 }
 
-/// Entries from `since` up to and including `cursor`, oldest first, at most `limit`: where a
+/// Entries after `from` up to and including `upto`, oldest first, at most `limit`: where a
 /// live tail looks again for entries whose transaction committed after newer ones it read.
-pub async fn settling(
+pub async fn between(
     db: &impl ConnectionTrait,
     filter: &LogFilter,
-    since: DateTime<Utc>,
-    cursor: LogCursor,
+    from: LogCursor,
+    upto: LogCursor,
     limit: u64,
 ) -> Result<Vec<LogEntry>, AppError> {
-    let window = Condition::all()
-        .add(event_log::Column::At.gte(since))
-        .add(cursor.newer().not());
+    let window = Condition::all().add(from.newer()).add(upto.newer().not());
     oldest_first(db, filter, window, limit).await
 }
 
