@@ -66,15 +66,9 @@ pub async fn export_csv(
     Extension(SessionUser(user)): Extension<SessionUser>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let admin = admin_of(user)?;
-    let (filter, _) = filter_of(&state, &admin, &query).await?;
-    let (entries, truncated) = admin::export_logs(&state.db, &admin, &filter).await?;
-    Ok(download(
-        admin::logs_csv(&entries),
-        "text/csv; charset=utf-8",
-        "csv",
-        truncated,
-    ))
+    let (entries, truncated) = export(&state, user, &query).await?;
+    let body = admin::logs_csv(&entries);
+    Ok(download(body, "text/csv; charset=utf-8", "csv", truncated))
 }
 
 /// `GET /admin/logs/export.json?<the logs page's filter>`: the entries as the REST API
@@ -84,12 +78,21 @@ pub async fn export_json(
     Extension(SessionUser(user)): Extension<SessionUser>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let admin = admin_of(user)?;
-    let (filter, _) = filter_of(&state, &admin, &query).await?;
-    let (entries, truncated) = admin::export_logs(&state.db, &admin, &filter).await?;
+    let (entries, truncated) = export(&state, user, &query).await?;
     let body =
         serde_json::to_string_pretty(&entries).map_err(|e| AppError::internal("log export", e))?;
     Ok(download(body, "application/json", "json", truncated))
+}
+
+/// The filtered view for an admin, and whether it held more than one export carries.
+async fn export(
+    state: &AppState,
+    user: Option<user::Model>,
+    query: &HashMap<String, String>,
+) -> Result<(Vec<app::model::LogEntry>, bool), AppError> {
+    let admin = admin_of(user)?;
+    let (filter, _) = filter_of(state, &admin, query).await?;
+    admin::export_logs(&state.db, &admin, &filter).await
 }
 
 /// An attachment named for the moment; `X-Truncated` says when the view held more entries

@@ -227,6 +227,16 @@ pub async fn begin_owner_write<C>(db: &C, owner: Uuid) -> Result<DatabaseTransac
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    begin_owners_write(db, &[owner]).await
+}
+
+/// `begin_owner_write` for several users at once (an admin and the user they change): on
+/// PostgreSQL their rows are locked in id order, so two such transactions over the same
+/// users wait for each other instead of deadlocking.
+pub async fn begin_owners_write<C>(db: &C, owners: &[Uuid]) -> Result<DatabaseTransaction, DbErr>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let txn = db.begin().await?;
     match txn.get_database_backend() {
         DbBackend::Sqlite => {
@@ -234,15 +244,20 @@ where
                 .await?;
         }
         _ => {
-            // NO KEY UPDATE: serializes the owner's writers without blocking the inserts
-            // elsewhere whose foreign keys point at the user (they take KEY SHARE).
-            user::Entity::find_by_id(owner)
-                .select_only()
-                .column(user::Column::Id)
-                .lock(LockType::NoKeyUpdate)
-                .into_tuple::<Uuid>()
-                .one(&txn)
-                .await?;
+            let mut owners = owners.to_vec();
+            owners.sort();
+            owners.dedup();
+            for owner in owners {
+                // NO KEY UPDATE: serializes the owner's writers without blocking the inserts
+                // elsewhere whose foreign keys point at the user (they take KEY SHARE).
+                user::Entity::find_by_id(owner)
+                    .select_only()
+                    .column(user::Column::Id)
+                    .lock(LockType::NoKeyUpdate)
+                    .into_tuple::<Uuid>()
+                    .one(&txn)
+                    .await?;
+            }
         }
     }
     Ok(txn)

@@ -4,10 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -245,21 +244,7 @@ pub async fn update_user<C: ConnectionTrait + TransactionTrait>(
         ));
     }
     let (before, updated) = crate::server::db::retry_busy(|| async move {
-        let (first, second) = if actor.id < id {
-            (actor.id, id)
-        } else {
-            (id, actor.id)
-        };
-        let txn = crate::server::db::begin_owner_write(db, first).await?;
-        if txn.get_database_backend() == DbBackend::Postgres {
-            user::Entity::find_by_id(second)
-                .select_only()
-                .column(user::Column::Id)
-                .lock(LockType::NoKeyUpdate)
-                .into_tuple::<Uuid>()
-                .one(&txn)
-                .await?;
-        }
+        let txn = crate::server::db::begin_owners_write(db, &[actor.id, id]).await?;
         let still_admin = user::Entity::find_by_id(actor.id)
             .one(&txn)
             .await?
