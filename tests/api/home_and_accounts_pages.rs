@@ -289,7 +289,12 @@ async fn the_home_page_ticks_off_onboarding_and_retries_a_failure() {
     let (_, html) = page(&app, &who, "/dashboard").await;
     assert!(html.contains("data-testid=\"failures\""));
     assert!(html.contains("the page was unpublished"));
-    assert!(html.contains("Failed in the last 7 days (1)"));
+    // The card counts whole days in the user's zone (UTC here) and names the first.
+    let since = (Utc::now().date_naive() - Duration::days(7)).format("%b %-d");
+    assert!(
+        html.contains(&format!("Failed since {since} (1)")),
+        "{since}"
+    );
 
     let res = submit(
         &app,

@@ -54,6 +54,10 @@ pub struct HomeData {
     pub next_posts: Vec<HomePost>,
     pub failures: Vec<HomePost>,
     pub failures_total: u64,
+    /// The first day the failures card counts ("Nov 30"), in the owner's zone.
+    pub failures_since: String,
+    /// The first day the engagement card averages over ("Nov 7").
+    pub engagement_since: String,
     pub attention: Vec<AttentionAccount>,
     /// Connect an account, add a product, approve a caption, schedule a post: done or not.
     pub onboarding: [bool; 4],
@@ -69,8 +73,19 @@ pub async fn load_home() -> Result<HomeData, AppError> {
             let state = app_state()?;
             let owner = require_user()?;
             let zone = local_time::user_zone(&owner);
-            let summary =
-                home::summary(&state.db, &state.post_reads, &owner, chrono::Utc::now()).await?;
+            let now = chrono::Utc::now();
+            let summary = home::summary(&state.db, &state.post_reads, &owner, now).await?;
+            // The cards count whole days in the owner's zone: their labels name the first.
+            let days = home::HomeDays::at(zone, now)?;
+            let failures_since = days
+                .failures_from
+                .with_timezone(&zone)
+                .format("%b %-d")
+                .to_string();
+            let engagement_since = (local_time::today(zone, now)
+                - chrono::Duration::days(home::ENGAGEMENT_DAYS))
+            .format("%b %-d")
+            .to_string();
             let name_of = |id: Uuid| {
                 summary
                     .accounts
@@ -132,6 +147,8 @@ pub async fn load_home() -> Result<HomeData, AppError> {
                     .map(|p| home_post(p, Some(p.updated_at)))
                     .collect(),
                 failures_total: summary.posts.failures_total,
+                failures_since,
+                engagement_since,
                 attention,
                 onboarding: [
                     o.connected_account,

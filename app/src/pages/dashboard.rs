@@ -85,7 +85,7 @@ fn Home(data: HomeData) -> impl IntoView {
             <section aria-label="Key figures" class="grid grid-cols-3 gap-2 sm:gap-4">
                 <Kpi label="Scheduled this week" value=data.scheduled_this_week.to_string() href="/calendar?view=week" testid="kpi-week" />
                 <Kpi label="Published this month" value=data.published_this_month.to_string() href="/posts?status=posted" testid="kpi-month" />
-                <Kpi label="Avg. engagement, 30 days" value=format!("{:.2} %", data.avg_engagement_rate) href="/analytics" testid="kpi-engagement" />
+                <Kpi label=format!("Avg. engagement since {}", data.engagement_since) value=format!("{:.2} %", data.avg_engagement_rate) href="/analytics" testid="kpi-engagement" />
             </section>
             <Card>
                 <div class="mb-3 flex items-baseline justify-between">
@@ -117,8 +117,8 @@ fn Home(data: HomeData) -> impl IntoView {
                 <Card>
                     <div class="mb-3 flex items-baseline justify-between gap-2">
                         <h2 class="font-heading text-lg font-semibold">{match data.failures_total {
-                            0 => "Failed in the last 7 days".to_string(),
-                            n => format!("Failed in the last 7 days ({n})"),
+                            0 => format!("Failed since {}", data.failures_since),
+                            n => format!("Failed since {} ({n})", data.failures_since),
                         }}</h2>
                         {(data.failures_total > 0).then(|| view! {
                             <a href="/posts?status=failed" class="text-sm font-semibold text-brand hover:underline">
@@ -228,7 +228,7 @@ fn Attention(accounts: Vec<AttentionAccount>) -> impl IntoView {
 
 #[component]
 fn Kpi(
-    label: &'static str,
+    #[prop(into)] label: String,
     value: String,
     href: &'static str,
     testid: &'static str,
