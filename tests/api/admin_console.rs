@@ -898,26 +898,7 @@ async fn admins_change_plans_and_roles_and_deactivate_through_the_page() {
     assert!(audits.iter().all(|m| m.contains(&admin.email)));
 
     // A member, signed in again, posting the form directly is refused, and nothing changes.
-    let login = app
-        .client
-        .post(app.url("/fn/auth/login"))
-        .header(ACCEPT, "text/html")
-        .header("origin", app.address.clone())
-        .form(&[
-            ("email", shop.email.as_str()),
-            ("password", "correct-horse-1"),
-            ("next", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let cookie = login
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|c| c.to_str().ok()?.split(';').next().map(str::to_string))
-        .collect::<Vec<_>>()
-        .join("; ");
+    let cookie = app.sign_in_session(&shop.email).await;
     let member = Browser {
         cookie,
         email: shop.email.clone(),

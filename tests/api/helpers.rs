@@ -245,15 +245,26 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        let cookie = res
-            .headers()
-            .get_all(reqwest::header::SET_COOKIE)
-            .iter()
-            .filter_map(|c| c.to_str().ok()?.split(';').next().map(str::to_string))
-            .collect::<Vec<_>>()
-            .join("; ");
-        assert!(cookie.contains("pp_access="), "no session: {cookie}");
-        cookie
+        session_cookie(&res)
+    }
+
+    /// A new browser session of an existing user (password "correct-horse-1"), signed in
+    /// through the sign-in form.
+    pub async fn sign_in_session(&self, email: &str) -> String {
+        let res = self
+            .client
+            .post(self.url("/fn/auth/login"))
+            .header(reqwest::header::ACCEPT, "text/html")
+            .header("origin", self.address.clone())
+            .form(&[
+                ("email", email),
+                ("password", "correct-horse-1"),
+                ("next", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        session_cookie(&res)
     }
 
     pub async fn get_bearer(&self, path: &str, token: &str) -> Response {
@@ -317,6 +328,19 @@ impl TestApp {
     pub async fn all_users(&self) -> Vec<user::Model> {
         user::Entity::find().all(&self.db).await.unwrap()
     }
+}
+
+/// The session cookies an answer set, as a browser would send them back.
+fn session_cookie(res: &Response) -> String {
+    let cookie = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|c| c.to_str().ok()?.split(';').next().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join("; ");
+    assert!(cookie.contains("pp_access="), "no session: {cookie}");
+    cookie
 }
 
 /// An Enterprise marketer (no plan limits in the way) and their access token.

@@ -208,6 +208,22 @@ pub async fn kind_and_size(db: &DatabaseConnection) -> Result<(&'static str, i64
     Ok((kind, size))
 }
 
+/// `text` as a LIKE pattern matching it anywhere, with `!` escaping `%`, `_` and itself: use
+/// it with `ESCAPE '!'` (not a backslash, whose meaning in a string literal depends on
+/// PostgreSQL's `standard_conforming_strings`).
+pub fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            pattern.push('!');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// `SELECT 1`: whether the database answers.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()

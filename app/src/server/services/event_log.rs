@@ -177,24 +177,13 @@ impl LogFilter {
 /// sides are folded by the database, so they fold alike (SQLite's `lower` folds ASCII only);
 /// on PostgreSQL the trigram index is on `lower(message)`, so this is what it serves.
 fn contains(q: &str, backend: DatabaseBackend) -> sea_orm::sea_query::SimpleExpr {
-    let mut pattern = String::with_capacity(q.len() + 2);
-    pattern.push('%');
-    for c in q.chars() {
-        if matches!(c, '%' | '_' | '!') {
-            pattern.push('!');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
     let placeholder = match backend {
         DatabaseBackend::Postgres => "$1",
         _ => "?",
     };
     Expr::cust_with_values(
-        // `!`, not a backslash: a backslash in a string literal depends on PostgreSQL's
-        // `standard_conforming_strings`.
         format!("lower(message) LIKE lower({placeholder}) ESCAPE '!'"),
-        [pattern],
+        [crate::server::db::contains_pattern(q)],
     )
 }
 

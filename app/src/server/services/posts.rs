@@ -463,20 +463,6 @@ impl PostFilter {
     }
 }
 
-/// `text` as a LIKE pattern matching it anywhere, with `!` escaping `%`, `_` and itself.
-fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '!') {
-            pattern.push('!');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 /// The owner's posts that `filter` selects, in its order (ties broken by id, so pages and
 /// exports are stable). Reads the `posts` table only (see `post_reads::INPUT_TABLES`).
 fn filtered(
@@ -501,7 +487,7 @@ fn filtered(
                 format!("Search text is limited to {MAX_SEARCH_CHARS} characters"),
             ));
         }
-        let pattern = contains_pattern(&text);
+        let pattern = crate::server::db::contains_pattern(&text);
         // One hashtag at a time (not the JSON text of the list), so a search never matches
         // across two tags or the list's punctuation. sea-query numbers PostgreSQL's
         // placeholders (`$1`) itself; SQLite's are `?`.
