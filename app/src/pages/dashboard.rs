@@ -85,7 +85,7 @@ fn Home(data: HomeData) -> impl IntoView {
             <section aria-label="Key figures" class="grid grid-cols-3 gap-2 sm:gap-4">
                 <Kpi label="Scheduled this week" value=data.scheduled_this_week.to_string() href="/calendar?view=week" testid="kpi-week" />
                 <Kpi label="Published this month" value=data.published_this_month.to_string() href="/posts?status=posted" testid="kpi-month" />
-                <Kpi label=format!("Avg. engagement since {}", data.engagement_since) value=format!("{:.2} %", data.avg_engagement_rate) href="/analytics" testid="kpi-engagement" />
+                <Kpi label=format!("Engagement since {}", data.engagement_since) value=format!("{:.2} %", data.avg_engagement_rate) href="/analytics" testid="kpi-engagement" />
             </section>
             <Card>
                 <div class="mb-3 flex items-baseline justify-between">
