@@ -4,6 +4,7 @@
 
 pub mod admin_console;
 pub mod api;
+pub mod billing_portal;
 pub mod cli;
 pub mod downloads;
 pub mod page_compression;

@@ -20,6 +20,7 @@ use app::server::publishing::{self, Engine, Platforms};
 use app::server::services::post_reads::PostReads;
 use app::server::services::{billing, retention};
 use app::server::site_assets::SiteAssets;
+use app::server::stripe::StripeGateway;
 use app::server::{db, AppState};
 use app::{shell, App};
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -43,7 +44,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{admin_console, api, downloads, page_compression, site, static_pages};
+use crate::{admin_console, api, billing_portal, downloads, page_compression, site, static_pages};
 
 pub struct Application {
     listener: TcpListener,
@@ -103,6 +104,7 @@ impl Application {
             vault: Arc::new(vault),
             platforms: Arc::new(Platforms::from_settings(&settings.platforms)),
             mailer: Arc::new(mailer),
+            stripe: StripeGateway::from_settings(&settings.billing).map(Arc::new),
             captions: Arc::new(TemplateWriter),
             post_reads: Arc::new(PostReads::new(settings.database.post_reads_cache_mb << 20)),
             limits: Arc::new(RateLimits::new(&settings.rate_limits)),
@@ -152,7 +154,7 @@ impl Application {
                 .context("cannot start the retention job")?;
             scheduler
                 .add(
-                    billing::mock_periods_job(
+                    billing::periods_job(
                         self.state.db.clone(),
                         self.state.settings.billing.clone(),
                     )
@@ -160,6 +162,19 @@ impl Application {
                 )
                 .await
                 .context("cannot start the billing period job")?;
+            if let Some(stripe) = &self.state.stripe {
+                scheduler
+                    .add(
+                        billing::reconcile_job(
+                            self.state.db.clone(),
+                            self.state.settings.billing.clone(),
+                            stripe.clone(),
+                        )
+                        .context("billing.reconcile_cron")?,
+                    )
+                    .await
+                    .context("cannot start the reconciliation with Stripe")?;
+            }
             let settings = &self.state.settings;
             for job in backup::jobs(
                 self.state.db.clone(),
@@ -239,6 +254,7 @@ pub fn router(state: AppState) -> Router {
             "/admin/logs/stream",
             axum::routing::get(admin_console::stream),
         )
+        .route("/billing/portal", axum::routing::get(billing_portal::open))
         .layer(from_fn_with_state(state.clone(), browser_session))
         .route(
             "/posts/import-template.csv",

@@ -254,6 +254,9 @@ pub struct SubscriptionView {
     pub current_period_start: Option<DateTime<Utc>>,
     pub current_period_end: Option<DateTime<Utc>>,
     pub cancel_at_period_end: bool,
+    /// Past due: the paid plan stays until then, and the account returns to Free after it
+    /// unless a payment succeeds. Null otherwise.
+    pub grace_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

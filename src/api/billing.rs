@@ -29,14 +29,7 @@ pub async fn checkout(
     caller: Caller,
     ApiJson(body): ApiJson<CheckoutBody>,
 ) -> Result<(StatusCode, Json<CheckoutSession>), AppError> {
-    let session = billing::checkout(
-        &state.db,
-        &caller.user,
-        body.plan,
-        &state.settings.billing,
-        &state.settings.server.public_url,
-    )
-    .await?;
+    let session = billing::checkout(&state.db, &caller.user, body.plan, state.billing()).await?;
     Ok((StatusCode::CREATED, Json(session)))
 }
 
@@ -47,10 +40,13 @@ pub struct PortalLink {
 }
 
 #[utoipa::path(post, operation_id = "billing_portal", path = "/billing/portal", tag = "billing", responses((status = 200, description = "OK", body = PortalLink)))]
-pub async fn portal(State(state): State<AppState>, _caller: Caller) -> Json<PortalLink> {
-    Json(PortalLink {
-        portal_url: billing::portal_url(&state.settings.server.public_url),
-    })
+pub async fn portal(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<PortalLink>, AppError> {
+    Ok(Json(PortalLink {
+        portal_url: billing::portal(&caller.user, state.billing()).await?,
+    }))
 }
 
 #[utoipa::path(get, operation_id = "billing_current", path = "/billing/current", tag = "billing", responses((status = 200, description = "The subscription, or null", body = Option<SubscriptionView>)))]
@@ -78,7 +74,9 @@ pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<SubscriptionView>, AppError> {
-    Ok(Json(billing::cancel(&state.db, &caller.user).await?))
+    Ok(Json(
+        billing::cancel(&state.db, &caller.user, state.billing()).await?,
+    ))
 }
 
 #[utoipa::path(get, operation_id = "billing_usage", path = "/usage", tag = "billing", responses((status = 200, description = "OK", body = Usage)))]

@@ -1,5 +1,7 @@
 //! Black-box tests: the real application on a random port, over HTTP, with a fresh database
 //! per test: a SQLite file, or a new PostgreSQL database when TEST_DATABASE_URL is set.
+// The fakes write Stripe's and Meta's large objects with `json!`.
+#![recursion_limit = "256"]
 
 mod account_pages;
 mod accounts;
@@ -16,6 +18,7 @@ mod cli;
 mod concurrency;
 mod crash;
 mod fake_platform;
+mod fake_stripe;
 mod health;
 mod helpers;
 mod home_and_accounts_pages;
@@ -31,6 +34,7 @@ mod queue;
 mod queue_page;
 mod scheduling_pages;
 mod security;
+mod stripe_billing;
 mod templates;
 mod upgrades;
 mod webhooks;

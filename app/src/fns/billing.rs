@@ -15,6 +15,7 @@ pub struct BillingData {
     pub subscription: Option<SubscriptionState>,
     /// Whether payments are real (a Stripe key is configured) or the built-in mock checkout.
     pub payments_live: bool,
+    /// "Manage payment details": the site's `/billing/portal`, which opens Stripe's portal.
     pub portal_url: String,
 }
 
@@ -28,6 +29,8 @@ pub struct SubscriptionState {
     /// The period's end in the user's zone: the renewal date, or the date it ends.
     pub period_end: Option<String>,
     pub cancel_at_period_end: bool,
+    /// Past due: the last day the paid plan is kept, in the user's zone.
+    pub grace_until: Option<String>,
     /// Whether the period has ended already (a cancelled plan past its last day).
     pub ended: bool,
 }
@@ -58,14 +61,18 @@ pub async fn billing_overview() -> Result<BillingData, AppError> {
                     .current_period_end
                     .map(|end| local_time::format_date(zone, end)),
                 cancel_at_period_end: s.cancel_at_period_end,
+                grace_until: s
+                    .grace_until
+                    .filter(|until| s.status == SubscriptionStatus::PastDue && *until > now)
+                    .map(|until| local_time::format_date(zone, until)),
                 ended: s.current_period_end.is_some_and(|end| end <= now),
             });
             Ok(BillingData {
                 plan: overview.plan,
                 usage: overview.usage,
                 subscription,
-                payments_live: !state.settings.billing.stripe_secret_key.is_empty(),
-                portal_url: billing::portal_url(&state.settings.server.public_url),
+                payments_live: state.stripe.is_some(),
+                portal_url: "/billing/portal".into(),
             })
         }
         .await,
@@ -83,14 +90,7 @@ pub async fn start_checkout(plan: String) -> Result<(), AppError> {
             let owner = require_user()?;
             let plan = PlanTier::parse(&plan)
                 .ok_or_else(|| AppError::validation("plan", "Choose the Pro or Enterprise plan"))?;
-            let session = billing::checkout(
-                &state.db,
-                &owner,
-                plan,
-                &state.settings.billing,
-                &state.settings.server.public_url,
-            )
-            .await?;
+            let session = billing::checkout(&state.db, &owner, plan, state.billing()).await?;
             // Checkout on this site (mock mode) comes back to the billing page of whatever
             // address the browser used; another site's checkout (Stripe's) is left as it is.
             let public = state.settings.server.public_url.trim_end_matches('/');
@@ -114,7 +114,7 @@ pub async fn cancel_subscription() -> Result<(), AppError> {
             use crate::server::{auth::session::require_user, state::app_state};
             let state = app_state()?;
             let owner = require_user()?;
-            billing::cancel(&state.db, &owner).await?;
+            billing::cancel(&state.db, &owner, state.billing()).await?;
             leptos_axum::redirect("/billing?notice=cancelled");
             Ok(())
         }
@@ -130,7 +130,7 @@ pub async fn resume_subscription() -> Result<(), AppError> {
             use crate::server::{auth::session::require_user, state::app_state};
             let state = app_state()?;
             let owner = require_user()?;
-            billing::resume(&state.db, &owner).await?;
+            billing::resume(&state.db, &owner, state.billing()).await?;
             leptos_axum::redirect("/billing?notice=resumed");
             Ok(())
         }

@@ -61,6 +61,8 @@ pub struct HomeData {
     pub attention: Vec<AttentionAccount>,
     /// Connect an account, add a product, approve a caption, schedule a post: done or not.
     pub onboarding: [bool; 4],
+    /// A failed payment, in words for the banner (`billing::payment_problem`).
+    pub payment_problem: Option<String>,
 }
 
 #[server(prefix = "/fn", endpoint = "home", output = Postcard)]
@@ -125,7 +127,11 @@ pub async fn load_home() -> Result<HomeData, AppError> {
                 })
                 .collect();
             let o = summary.onboarding;
+            let payment_problem =
+                crate::server::services::billing::payment_problem(&state.db, &owner, zone, now)
+                    .await?;
             Ok(HomeData {
+                payment_problem,
                 greeting_name: owner.profile().display_name().to_string(),
                 plan: owner.plan,
                 scheduled_this_week: summary.posts.scheduled_this_week,

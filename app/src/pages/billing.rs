@@ -44,6 +44,7 @@ fn notice(code: &str) -> Option<&'static str> {
     match code {
         "cancelled" => Some("Your subscription will end at the close of this period. You keep every paid feature until then."),
         "resumed" => Some("Your subscription continues: it renews as before."),
+        "changed" => Some("Your plan is changed. Stripe bills the difference on your next invoice."),
         _ => None,
     }
 }
@@ -54,10 +55,17 @@ fn Billing(data: BillingData) -> impl IntoView {
         .or_else(last_error::<CancelSubscription>)
         .or_else(last_error::<ResumeSubscription>);
     // Mock checkout comes back with `?checkout=success` (Stripe's will too).
-    let upgraded = use_query_map()
-        .get_untracked()
-        .get("checkout")
-        .is_some_and(|value| value == "success");
+    let query = use_query_map().get_untracked();
+    let checkout = query.get("checkout").unwrap_or_default();
+    let upgraded = checkout == "success" && data.plan != PlanTier::Free;
+    // Back from Stripe before its webhook arrived: the page looks again in a few seconds.
+    let confirming = checkout == "success" && data.plan == PlanTier::Free;
+    let checkout_note = match checkout.as_str() {
+        "changed" => notice("changed"),
+        "cancelled" => Some("Checkout cancelled: nothing was charged and your plan is unchanged."),
+        _ => None,
+    };
+    let portal_error = query.get("portal_error");
     let BillingData {
         plan,
         usage,
@@ -76,9 +84,21 @@ fn Billing(data: BillingData) -> impl IntoView {
                 {format!("Welcome to {}! Your new limits apply now.", limits.name)}
             </p>
         })}
+        {confirming.then(|| view! {
+            <meta http-equiv="refresh" content="3" />
+            <p role="status" data-testid="confirming" class="mb-4 rounded-lg border border-sky-200 bg-sky-50 px-3 py-2 text-sm text-sky-900 dark:border-sky-900 dark:bg-sky-950 dark:text-sky-100">
+                "Thank you! Stripe is confirming your payment; this page updates in a few seconds."
+            </p>
+        })}
+        {checkout_note.map(|text| view! {
+            <p role="status" data-testid="checkout-note" class="mb-4 rounded-lg border border-zinc-200 bg-zinc-50 px-3 py-2 text-sm text-zinc-800 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-200">{text}</p>
+        })}
+        {portal_error.map(|text| view! {
+            <p role="alert" data-testid="portal-error" class="mb-4 rounded-lg border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">{text}</p>
+        })}
         <Notice message=notice />
         <ActionError error />
-        {past_due.then(|| view! { <PastDueBanner portal_url=portal_url.clone() /> })}
+        {past_due.then(|| view! { <PastDueBanner portal_url=portal_url.clone() grace_until=subscription.as_ref().and_then(|s| s.grace_until.clone()) plan_name=subscription.as_ref().map(|s| s.plan_name.clone()).unwrap_or_default() /> })}
         {(!payments_live).then(|| view! {
             <p data-testid="mock-billing" class="mb-4 rounded-lg border border-sky-200 bg-sky-50 px-3 py-2 text-sm text-sky-900 dark:border-sky-900 dark:bg-sky-950 dark:text-sky-100">
                 "Payments are not set up on this server: upgrading switches your plan at once, free of charge (a built-in test checkout)."
@@ -116,11 +136,21 @@ fn Billing(data: BillingData) -> impl IntoView {
 }
 
 #[component]
-fn PastDueBanner(portal_url: String) -> impl IntoView {
+fn PastDueBanner(
+    portal_url: String,
+    grace_until: Option<String>,
+    plan_name: String,
+) -> impl IntoView {
+    let keeps = match grace_until {
+        Some(day) => {
+            format!("Your {plan_name} plan keeps working until {day} while the payment is retried.")
+        }
+        None => "Your account is on the Free plan until a payment succeeds.".to_string(),
+    };
     view! {
         <div role="alert" data-testid="past-due" class="mb-4 rounded-xl border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
             <p class="font-semibold">"Your last payment did not go through."</p>
-            <p class="mt-1">"Your plan keeps working while the payment is retried. Update your payment method now: if the retries fail, the subscription ends and your account returns to the Free plan and its limits (your posts stay, but only one account stays connected)."</p>
+            <p class="mt-1">{keeps}" Update your payment method now: otherwise your account returns to the Free plan and its limits (your posts stay, but only one account stays connected)."</p>
             <a href=portal_url rel="external" class=format!("mt-3 inline-flex {}", button_class(Variant::Danger, Size::Small))>"Update payment method"</a>
         </div>
     }

@@ -79,6 +79,12 @@ fn Home(data: HomeData) -> impl IntoView {
         </div>
         <Notice message=notice />
         <ActionError error />
+        {data.payment_problem.clone().map(|problem| view! {
+            <div role="alert" data-testid="payment-problem" class="mb-6 flex flex-wrap items-center justify-between gap-3 rounded-xl border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
+                <p>{problem}</p>
+                <a href="/billing" rel="external" class=button_class(Variant::Danger, Size::Small)>"Fix payment"</a>
+            </div>
+        })}
         <div class="space-y-6">
             {(!data.onboarding.iter().all(|done| *done)).then(|| view! { <Onboarding done=data.onboarding /> })}
             {(!data.attention.is_empty()).then(|| view! { <Attention accounts=data.attention.clone() /> })}

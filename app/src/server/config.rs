@@ -118,6 +118,17 @@ pub struct BillingSettings {
     pub stripe_webhook_secret: String,
     pub stripe_pro_price_id: String,
     pub stripe_enterprise_price_id: String,
+    pub stripe_api_url: String,
+    pub stripe_timeout_seconds: u64,
+    pub grace_period_days: i64,
+    pub reconcile_cron: String,
+}
+
+impl BillingSettings {
+    /// Stripe decides who pays (checkout, portal, webhooks); otherwise billing is mock.
+    pub fn stripe_live(&self) -> bool {
+        !self.stripe_secret_key.is_empty()
+    }
 }
 
 fn set_or_empty(value: &str) -> &'static str {
@@ -141,6 +152,8 @@ impl std::fmt::Debug for BillingSettings {
                 "stripe_enterprise_price_id",
                 &self.stripe_enterprise_price_id,
             )
+            .field("stripe_api_url", &self.stripe_api_url)
+            .field("grace_period_days", &self.grace_period_days)
             .finish()
     }
 }
@@ -335,10 +348,27 @@ impl Settings {
                         .into(),
                 ));
             }
-            // Checkout would otherwise grant paid plans in mock mode, with a live key set.
+            if billing.stripe_pro_price_id.is_empty()
+                || billing.stripe_enterprise_price_id.is_empty()
+            {
+                return Err(ConfigError::Invalid(
+                    "billing.stripe_secret_key is set but a price id is empty: set \
+                     billing.stripe_pro_price_id and billing.stripe_enterprise_price_id to the \
+                     Stripe prices of the Pro and Enterprise plans"
+                        .into(),
+                ));
+            }
+            if reqwest::Url::parse(&billing.stripe_api_url).is_err() {
+                return Err(ConfigError::Invalid(format!(
+                    "billing.stripe_api_url is not a URL: {:?}",
+                    billing.stripe_api_url
+                )));
+            }
+        }
+        if billing.grace_period_days < 0 || billing.stripe_timeout_seconds == 0 {
             return Err(ConfigError::Invalid(
-                "billing.stripe_secret_key: Stripe billing is not supported yet; leave it \
-                 empty (checkout runs in mock mode)"
+                "billing.grace_period_days must be 0 or more and billing.stripe_timeout_seconds \
+                 positive"
                     .into(),
             ));
         }
@@ -575,27 +605,35 @@ mod tests {
     }
 
     #[test]
-    fn a_stripe_key_refuses_to_start_without_a_webhook_secret_and_until_stripe_is_wired() {
+    fn a_stripe_key_needs_its_webhook_secret_and_both_prices() {
         let err = Settings::load_from(
             None,
             env(&[("POSTPILOT_BILLING_STRIPE_SECRET_KEY", "sk_live_123")]),
         )
         .unwrap_err();
         assert!(err.to_string().contains("stripe_webhook_secret"), "{err}");
-        let err = Settings::load_from(
-            None,
-            env(&[
-                ("POSTPILOT_BILLING_STRIPE_SECRET_KEY", "sk_live_123"),
-                ("POSTPILOT_BILLING_STRIPE_WEBHOOK_SECRET", "whsec_123"),
-            ]),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("not supported yet"), "{err}");
+        let key_and_secret = [
+            ("POSTPILOT_BILLING_STRIPE_SECRET_KEY", "sk_live_123"),
+            ("POSTPILOT_BILLING_STRIPE_WEBHOOK_SECRET", "whsec_123"),
+        ];
+        let err = Settings::load_from(None, env(&key_and_secret)).unwrap_err();
+        assert!(err.to_string().contains("stripe_pro_price_id"), "{err}");
         assert!(!err.to_string().contains("sk_live_123"), "{err}");
-        assert!(Settings::load_from(
+        let mut complete = key_and_secret.to_vec();
+        complete.push(("POSTPILOT_BILLING_STRIPE_PRO_PRICE_ID", "price_pro"));
+        complete.push(("POSTPILOT_BILLING_STRIPE_ENTERPRISE_PRICE_ID", "price_ent"));
+        let live = Settings::load_from(None, env(&complete)).unwrap();
+        assert!(live.billing.stripe_live());
+        assert!(!format!("{:?}", live.billing).contains("sk_live_123"));
+        complete.push(("POSTPILOT_BILLING_STRIPE_API_URL", "not a url"));
+        let err = Settings::load_from(None, env(&complete)).unwrap_err();
+        assert!(err.to_string().contains("stripe_api_url"), "{err}");
+        let mock = Settings::load_from(
             None,
-            env(&[("POSTPILOT_BILLING_STRIPE_WEBHOOK_SECRET", "whsec_123")])
+            env(&[("POSTPILOT_BILLING_STRIPE_WEBHOOK_SECRET", "whsec_123")]),
         )
-        .is_ok());
+        .unwrap();
+        assert!(!mock.billing.stripe_live());
+        assert_eq!(mock.billing.grace_period_days, 7);
     }
 }

@@ -101,6 +101,8 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded, AppError> {
         current_period_start: Set(Some(now - Duration::days(10))),
         current_period_end: Set(Some(now + Duration::days(20))),
         cancel_at_period_end: Set(false),
+        grace_until: Set(None),
+        stripe_synced_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

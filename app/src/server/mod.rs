@@ -16,5 +16,6 @@ pub mod publishing;
 pub mod services;
 pub mod site_assets;
 pub mod state;
+pub mod stripe;
 
 pub use state::AppState;

@@ -13,8 +13,10 @@ use super::captions::CaptionGenerator;
 use super::config::Settings;
 use super::email::Mailer;
 use super::publishing::Platforms;
+use super::services::billing::BillingContext;
 use super::services::post_reads::PostReads;
 use super::site_assets::SiteAssets;
+use super::stripe::StripeGateway;
 use crate::error::AppError;
 
 #[derive(Clone)]
@@ -28,6 +30,8 @@ pub struct AppState {
     /// The platform adapters the engine publishes through.
     pub platforms: Arc<Platforms>,
     pub mailer: Arc<Mailer>,
+    /// The Stripe client when Stripe is live; `None` is mock billing.
+    pub stripe: Option<Arc<StripeGateway>>,
     pub captions: Arc<dyn CaptionGenerator>,
     /// The post list and calendar answers kept while a user's posts are unchanged.
     pub post_reads: Arc<PostReads>,
@@ -38,6 +42,17 @@ pub struct AppState {
     /// Turns true when the server begins to shut down: long-lived answers (the admin's live
     /// log tail) end then, so the graceful shutdown is not kept waiting for them.
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl AppState {
+    /// What the billing service needs of the state.
+    pub fn billing(&self) -> BillingContext<'_> {
+        BillingContext {
+            settings: &self.settings.billing,
+            stripe: self.stripe.as_deref(),
+            public_url: &self.settings.server.public_url,
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -15,6 +15,10 @@ pub struct Model {
     pub current_period_start: Option<DateTimeUtc>,
     pub current_period_end: Option<DateTimeUtc>,
     pub cancel_at_period_end: bool,
+    /// A past-due subscription keeps its paid plan until then (see `billing::settle_grace`).
+    pub grace_until: Option<DateTimeUtc>,
+    /// When the newest Stripe event applied to this row was created: older ones are skipped.
+    pub stripe_synced_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
@@ -34,6 +38,7 @@ impl Model {
             current_period_start: self.current_period_start,
             current_period_end: self.current_period_end,
             cancel_at_period_end: self.cancel_at_period_end,
+            grace_until: self.grace_until,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }

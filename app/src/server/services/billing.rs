@@ -1,8 +1,10 @@
-//! Billing: checkout, the customer portal, the current subscription, cancellation.
-//! Without a Stripe key (mock mode) checkout activates the subscription at once; the Stripe
-//! client for real payments plugs in here.
+//! Billing: checkout, the customer portal, the current subscription, cancellation, and the
+//! rules of a subscription's life: which plan a subscription gives (`effective_plan`), the
+//! grace period after a failed payment, Stripe's view of a subscription applied to ours
+//! (`sync_subscription`, used by webhooks and the nightly reconciliation alike).
+//! Without a Stripe key (mock mode) checkout activates the subscription at once.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
     TransactionTrait,
@@ -14,14 +16,31 @@ use super::event_log::{self, Event};
 use super::usage;
 use crate::error::AppError;
 use crate::model::{
-    BillingOverview, CheckoutSession, EventKind, PlanTier, SubscriptionStatus, SubscriptionView,
+    BillingOverview, CheckoutSession, EventKind, EventLevel, PlanTier, SubscriptionStatus,
+    SubscriptionView,
 };
 use crate::server::config::BillingSettings;
 use crate::server::db;
 use crate::server::entities::{subscription, user};
+use crate::server::stripe::{CheckoutRequest, StripeGateway, StripeSubscription};
 
 /// A billing period in mock mode.
 const MOCK_PERIOD_DAYS: i64 = 30;
+
+/// What billing needs besides the database: its settings, the Stripe client when Stripe is
+/// live (`None`: mock mode), and the site's address to send users back to.
+#[derive(Clone, Copy)]
+pub struct BillingContext<'a> {
+    pub settings: &'a BillingSettings,
+    pub stripe: Option<&'a StripeGateway>,
+    pub public_url: &'a str,
+}
+
+impl BillingContext<'_> {
+    fn page(&self, query: &str) -> String {
+        format!("{}/billing{query}", self.public_url.trim_end_matches('/'))
+    }
+}
 
 pub async fn current(
     db: &impl ConnectionTrait,
@@ -33,22 +52,22 @@ pub async fn current(
         .await?)
 }
 
-/// Starts a checkout for a paid plan. In mock mode the subscription is active immediately and
-/// the user's plan changes; the URL leads back to the billing page. With a Stripe key set,
-/// only Stripe may grant a paid plan, and it is not wired yet: refused (startup refuses such a
-/// key too; this holds even if settings reach the service another way).
-pub async fn checkout<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    owner: &user::Model,
+/// The plan a subscription gives its user: the paid plan while it is active or trialing, and
+/// while it is past due within its grace period; Free otherwise.
+pub fn effective_plan(
+    status: SubscriptionStatus,
     plan: PlanTier,
-    settings: &BillingSettings,
-    public_url: &str,
-) -> Result<CheckoutSession, AppError> {
-    if !settings.stripe_secret_key.is_empty() {
-        return Err(AppError::Unavailable(
-            "Paid plans cannot be bought yet: payment by Stripe is not supported".into(),
-        ));
+    grace_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> PlanTier {
+    match status {
+        SubscriptionStatus::Active | SubscriptionStatus::Trialing => plan,
+        SubscriptionStatus::PastDue if grace_until.is_none_or(|until| until > now) => plan,
+        _ => PlanTier::Free,
     }
+}
+
+fn check_checkout(owner: &user::Model, plan: PlanTier) -> Result<(), AppError> {
     if plan == PlanTier::Free {
         return Err(AppError::validation(
             "plan",
@@ -61,6 +80,122 @@ pub async fn checkout<C: ConnectionTrait + TransactionTrait>(
             plan.limits().name
         )));
     }
+    Ok(())
+}
+
+/// Starts a checkout for a paid plan. With Stripe live: a Stripe Checkout Session (a 14-day
+/// trial for a first subscription), or, for a customer already subscribed, the subscription
+/// moved to the new plan's price; the plan changes when Stripe's webhook says so. In mock
+/// mode the plan changes at once.
+pub async fn checkout<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner: &user::Model,
+    plan: PlanTier,
+    billing: BillingContext<'_>,
+) -> Result<CheckoutSession, AppError> {
+    check_checkout(owner, plan)?;
+    match billing.stripe {
+        Some(stripe) => stripe_checkout(db, owner, plan, stripe, billing).await,
+        None => mock_checkout(db, owner, plan, billing).await,
+    }
+}
+
+async fn stripe_checkout<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner: &user::Model,
+    plan: PlanTier,
+    stripe: &StripeGateway,
+    billing: BillingContext<'_>,
+) -> Result<CheckoutSession, AppError> {
+    let existing = current(db, owner).await?;
+    // A paying subscriber changes plans on their subscription: a second checkout would bill
+    // them twice.
+    if let Some(id) = existing.as_ref().and_then(|s| {
+        let paying = matches!(
+            s.status,
+            SubscriptionStatus::Active | SubscriptionStatus::Trialing | SubscriptionStatus::PastDue
+        );
+        s.stripe_subscription_id.clone().filter(|_| paying)
+    }) {
+        if let Some(found) = stripe.subscription(&id).await? {
+            if found.status != SubscriptionStatus::Canceled {
+                let changed = stripe.change_plan(&found, plan).await?;
+                sync_subscription(db, owner.id, &changed, Some(stripe_now()), billing.settings)
+                    .await?;
+                event_log::record(
+                    db,
+                    Event::new(
+                        EventKind::Audit,
+                        format!("Subscription moved from {} to {plan}", owner.plan),
+                    )
+                    .user(owner.id)
+                    .data(json!({ "from": owner.plan, "to": plan, "subscription": changed.id, "mode": "stripe" })),
+                )
+                .await;
+                return Ok(CheckoutSession {
+                    checkout_url: billing.page("?checkout=changed"),
+                    session_id: changed.id,
+                });
+            }
+        }
+    }
+    let customer = match owner.stripe_customer_id.clone() {
+        Some(customer) => customer,
+        None => {
+            let customer = stripe.create_customer(owner.id, &owner.email).await?;
+            // Stored only where none is: a racing tab got the same customer (same
+            // idempotency key) and may have stored it first.
+            user::Entity::update_many()
+                .col_expr(
+                    user::Column::StripeCustomerId,
+                    sea_orm::sea_query::Expr::value(customer.clone()),
+                )
+                .filter(user::Column::Id.eq(owner.id))
+                .filter(user::Column::StripeCustomerId.is_null())
+                .exec(db)
+                .await?;
+            customer
+        }
+    };
+    // The trial is for a first subscription only.
+    let trial_days = existing
+        .is_none()
+        .then(|| plan.limits().trial_days)
+        .filter(|days| *days > 0)
+        .map(|days| days as u32);
+    let success_url = billing.page("?checkout=success&session_id={CHECKOUT_SESSION_ID}");
+    let cancel_url = billing.page("?checkout=cancelled");
+    let session = stripe
+        .checkout(CheckoutRequest {
+            customer: &customer,
+            plan,
+            user_id: owner.id,
+            trial_days,
+            success_url: &success_url,
+            cancel_url: &cancel_url,
+        })
+        .await?;
+    event_log::record(
+        db,
+        Event::new(EventKind::Audit, format!("Checkout started for the {plan} plan"))
+            .user(owner.id)
+            .data(json!({ "plan": plan, "session_id": session.id, "trial_days": trial_days, "mode": "stripe" })),
+    )
+    .await;
+    Ok(CheckoutSession {
+        checkout_url: session.url,
+        session_id: session.id,
+    })
+}
+
+/// Mock mode: the subscription is active immediately and the user's plan changes; the URL
+/// leads back to the billing page.
+async fn mock_checkout<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner: &user::Model,
+    plan: PlanTier,
+    billing: BillingContext<'_>,
+) -> Result<CheckoutSession, AppError> {
     let now = Utc::now();
     let session_id = format!("mock_cs_{}", Uuid::new_v4().simple());
     // Reads the subscription, then writes it: under the owner's write lock, so two tabs
@@ -75,6 +210,7 @@ pub async fn checkout<C: ConnectionTrait + TransactionTrait>(
             active.current_period_start = Set(period.0);
             active.current_period_end = Set(period.1);
             active.cancel_at_period_end = Set(false);
+            active.grace_until = Set(None);
             active.updated_at = Set(now);
             active.update(&txn).await?;
         }
@@ -88,6 +224,8 @@ pub async fn checkout<C: ConnectionTrait + TransactionTrait>(
                 current_period_start: Set(period.0),
                 current_period_end: Set(period.1),
                 cancel_at_period_end: Set(false),
+                grace_until: Set(None),
+                stripe_synced_at: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             }
@@ -111,17 +249,23 @@ pub async fn checkout<C: ConnectionTrait + TransactionTrait>(
     )
     .await;
     Ok(CheckoutSession {
-        checkout_url: format!(
-            "{}/billing?checkout=success&session_id={session_id}",
-            public_url.trim_end_matches('/')
-        ),
+        checkout_url: billing.page(&format!("?checkout=success&session_id={session_id}")),
         session_id,
     })
 }
 
-/// Where the user manages payment details (the billing page in mock mode).
-pub fn portal_url(public_url: &str) -> String {
-    format!("{}/billing", public_url.trim_end_matches('/'))
+/// Where the user manages payment details: Stripe's Customer Portal for a Stripe customer,
+/// the billing page in mock mode.
+pub async fn portal(owner: &user::Model, billing: BillingContext<'_>) -> Result<String, AppError> {
+    let Some(stripe) = billing.stripe else {
+        return Ok(billing.page(""));
+    };
+    let customer = owner.stripe_customer_id.as_deref().ok_or_else(|| {
+        AppError::BadRequest(
+            "You have no payment details with us yet: choose a paid plan first".into(),
+        )
+    })?;
+    Ok(stripe.portal(customer, &billing.page("")).await?.url)
 }
 
 pub async fn overview(
@@ -135,10 +279,40 @@ pub async fn overview(
     })
 }
 
-/// Cancels at the end of the paid period; the plan stays until then.
-pub async fn cancel(
+/// What the dashboard's banner says about a failed payment, if one is outstanding: the plan
+/// kept until the grace period ends, or the return to Free after it.
+pub async fn payment_problem(
     db: &impl ConnectionTrait,
     owner: &user::Model,
+    zone: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, AppError> {
+    let Some(row) = current(db, owner)
+        .await?
+        .filter(|s| s.status == SubscriptionStatus::PastDue)
+    else {
+        return Ok(None);
+    };
+    let name = row.plan.limits().name;
+    Ok(Some(match row.grace_until {
+        Some(until) if until > now => format!(
+            "Your last payment did not go through. Your {name} plan stays until {}: update \
+             your payment method to keep it.",
+            super::local_time::format_date(zone, until)
+        ),
+        _ => format!(
+            "Your last payment did not go through and the grace period has ended: your \
+             account is on the Free plan until a payment for {name} succeeds."
+        ),
+    }))
+}
+
+/// Cancels at the end of the paid period; the plan stays until then. With Stripe, Stripe is
+/// told first and its answer is what we store.
+pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner: &user::Model,
+    billing: BillingContext<'_>,
 ) -> Result<SubscriptionView, AppError> {
     let subscription = current(db, owner)
         .await?
@@ -154,10 +328,7 @@ pub async fn cancel(
             "This subscription is already set to end".into(),
         ));
     }
-    let mut active = subscription.into_active_model();
-    active.cancel_at_period_end = Set(true);
-    active.updated_at = Set(Utc::now());
-    let updated = active.update(db).await?;
+    let updated = set_period_end_cancel(db, owner, subscription, true, billing).await?;
     event_log::record(
         db,
         Event::new(EventKind::Audit, "Subscription set to cancel at period end").user(owner.id),
@@ -167,9 +338,10 @@ pub async fn cancel(
 }
 
 /// Undoes a cancellation before the period ends: the subscription renews again.
-pub async fn resume(
-    db: &impl ConnectionTrait,
+pub async fn resume<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     owner: &user::Model,
+    billing: BillingContext<'_>,
 ) -> Result<SubscriptionView, AppError> {
     let subscription = current(db, owner)
         .await?
@@ -183,16 +355,459 @@ pub async fn resume(
             "This subscription has already ended: choose a plan to subscribe again".into(),
         ));
     }
-    let mut active = subscription.into_active_model();
-    active.cancel_at_period_end = Set(false);
-    active.updated_at = Set(Utc::now());
-    let updated = active.update(db).await?;
+    let updated = set_period_end_cancel(db, owner, subscription, false, billing).await?;
     event_log::record(
         db,
         Event::new(EventKind::Audit, "Subscription resumed").user(owner.id),
     )
     .await;
     Ok(updated.view())
+}
+
+async fn set_period_end_cancel<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner: &user::Model,
+    subscription: subscription::Model,
+    cancel: bool,
+    billing: BillingContext<'_>,
+) -> Result<subscription::Model, AppError> {
+    if let (Some(stripe), Some(id)) = (billing.stripe, subscription.stripe_subscription_id.clone())
+    {
+        let answer = stripe.set_cancel_at_period_end(&id, cancel).await?;
+        sync_subscription(db, owner.id, &answer, Some(stripe_now()), billing.settings).await?;
+        return current(db, owner)
+            .await?
+            .ok_or_else(|| AppError::NotFound("Subscription not found".into()));
+    }
+    let mut active = subscription.into_active_model();
+    active.cancel_at_period_end = Set(cancel);
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
+}
+
+/// What applying Stripe's view of a subscription changed, in words for the event log.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Synced {
+    pub changes: Vec<String>,
+    /// The event was older than what the row already reflects: nothing was applied.
+    pub outdated: bool,
+}
+
+/// Applies Stripe's view of a subscription to the user's row and plan, under the owner's
+/// write lock. `as_of` is when Stripe's view was taken (the event's creation time): a view
+/// older than the last one applied is skipped, so a late event never undoes a newer one.
+/// An undated view (`None`: a completed checkout, which knows less than the subscription's
+/// own events) never counts as newer than a dated one.
+/// Past due starts the grace period (kept, not restarted, by later past-due views); a paid
+/// status ends it. The user's plan follows `effective_plan`.
+pub async fn sync_subscription<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner_id: Uuid,
+    stripe: &StripeSubscription,
+    as_of: Option<DateTime<Utc>>,
+    settings: &BillingSettings,
+) -> Result<Synced, AppError> {
+    let now = Utc::now();
+    let txn = db::begin_owner_write(db, owner_id).await?;
+    let Some(owner) = user::Entity::find_by_id(owner_id).one(&txn).await? else {
+        return Ok(Synced::default());
+    };
+    let existing = subscription::Entity::find()
+        .filter(subscription::Column::UserId.eq(owner_id))
+        .one(&txn)
+        .await?;
+    let synced_at = existing.as_ref().and_then(|row| row.stripe_synced_at);
+    if synced_at.is_some_and(|synced| as_of.is_none_or(|at| synced > at)) {
+        return Ok(Synced {
+            outdated: true,
+            ..Synced::default()
+        });
+    }
+    // Another of the customer's subscriptions (an old, ended one) never replaces a live one.
+    if let Some(row) = &existing {
+        let other = row
+            .stripe_subscription_id
+            .as_deref()
+            .is_some_and(|id| id != stripe.id);
+        let row_live = matches!(
+            row.status,
+            SubscriptionStatus::Active | SubscriptionStatus::Trialing | SubscriptionStatus::PastDue
+        );
+        if other && row_live && !is_live(stripe.status) {
+            return Ok(Synced::default());
+        }
+    }
+    let plan = stripe
+        .plan
+        .or(existing.as_ref().map(|row| row.plan))
+        .unwrap_or(owner.plan);
+    let grace_until = match stripe.status {
+        SubscriptionStatus::PastDue => existing
+            .as_ref()
+            .filter(|row| row.status == SubscriptionStatus::PastDue)
+            .and_then(|row| row.grace_until)
+            .or(Some(now + Duration::days(settings.grace_period_days))),
+        _ => None,
+    };
+    let mut changes = Vec::new();
+    let mut note = |what: &str, from: String, to: String| {
+        if from != to {
+            changes.push(format!("{what} {from} → {to}"));
+        }
+    };
+    let before = existing.clone();
+    note(
+        "status",
+        before
+            .as_ref()
+            .map_or("none".into(), |r| r.status.to_string()),
+        stripe.status.to_string(),
+    );
+    note(
+        "plan",
+        before
+            .as_ref()
+            .map_or("none".into(), |r| r.plan.to_string()),
+        plan.to_string(),
+    );
+    note(
+        "cancel at period end",
+        before
+            .as_ref()
+            .map_or("false".into(), |r| r.cancel_at_period_end.to_string()),
+        stripe.cancel_at_period_end.to_string(),
+    );
+    note(
+        "period end",
+        before
+            .as_ref()
+            .and_then(|r| r.current_period_end)
+            .map_or("none".into(), |t| t.to_rfc3339()),
+        stripe
+            .current_period_end
+            .or(before.as_ref().and_then(|r| r.current_period_end))
+            .map_or("none".into(), |t| t.to_rfc3339()),
+    );
+    let mut active = match existing {
+        Some(row) => row.into_active_model(),
+        None => subscription::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            user_id: Set(owner_id),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    active.stripe_subscription_id = Set(Some(stripe.id.clone()));
+    active.status = Set(stripe.status);
+    active.plan = Set(plan);
+    // A webhook's object may leave the period out (a deleted subscription): kept as it was.
+    let period_start = stripe
+        .current_period_start
+        .or(before.as_ref().and_then(|r| r.current_period_start));
+    let period_end = stripe
+        .current_period_end
+        .or(before.as_ref().and_then(|r| r.current_period_end));
+    active.current_period_start = Set(period_start);
+    active.current_period_end = Set(period_end);
+    active.cancel_at_period_end = Set(stripe.cancel_at_period_end);
+    active.grace_until = Set(grace_until);
+    active.stripe_synced_at = Set(as_of.or(synced_at));
+    active.updated_at = Set(now);
+    if before.is_some() {
+        active.update(&txn).await?;
+    } else {
+        active.insert(&txn).await?;
+    }
+    let effective = effective_plan(stripe.status, plan, grace_until, now);
+    if owner.plan != effective || owner.stripe_customer_id.as_deref() != Some(&stripe.customer) {
+        if owner.plan != effective {
+            changes.push(format!("user plan {} → {effective}", owner.plan));
+        }
+        let mut user = owner.into_active_model();
+        user.plan = Set(effective);
+        user.stripe_customer_id = Set(Some(stripe.customer.clone()));
+        user.updated_at = Set(now);
+        user.update(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(Synced {
+        changes,
+        outdated: false,
+    })
+}
+
+/// When an answer of Stripe's API was read, to the second as Stripe dates its events: an
+/// event created in the same second still applies after it.
+fn stripe_now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(0)
+}
+
+fn is_live(status: SubscriptionStatus) -> bool {
+    matches!(
+        status,
+        SubscriptionStatus::Active | SubscriptionStatus::Trialing | SubscriptionStatus::PastDue
+    )
+}
+
+/// A failed payment (Stripe's `invoice.payment_failed`): the subscription is past due and
+/// the grace period starts, unless it already runs. Returns the grace period's end.
+pub async fn payment_failed<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner_id: Uuid,
+    as_of: DateTime<Utc>,
+    settings: &BillingSettings,
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    let txn = db::begin_owner_write(db, owner_id).await?;
+    let Some(row) = subscription::Entity::find()
+        .filter(subscription::Column::UserId.eq(owner_id))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if row.stripe_synced_at.is_some_and(|synced| synced > as_of) {
+        return Ok(row.grace_until);
+    }
+    let grace_until = row
+        .grace_until
+        .filter(|_| row.status == SubscriptionStatus::PastDue)
+        .unwrap_or_else(|| Utc::now() + Duration::days(settings.grace_period_days));
+    let mut active = row.into_active_model();
+    active.status = Set(SubscriptionStatus::PastDue);
+    active.grace_until = Set(Some(grace_until));
+    active.stripe_synced_at = Set(Some(as_of));
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(Some(grace_until))
+}
+
+/// A paid invoice (Stripe's `invoice.paid`): a past-due or unpaid subscription is active again
+/// and its plan restored. Returns whether anything changed.
+pub async fn payment_succeeded<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner_id: Uuid,
+    as_of: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let txn = db::begin_owner_write(db, owner_id).await?;
+    let Some(row) = subscription::Entity::find()
+        .filter(subscription::Column::UserId.eq(owner_id))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let behind = matches!(
+        row.status,
+        SubscriptionStatus::PastDue | SubscriptionStatus::Unpaid | SubscriptionStatus::Incomplete
+    );
+    if !behind || row.stripe_synced_at.is_some_and(|synced| synced > as_of) {
+        return Ok(false);
+    }
+    let plan = row.plan;
+    let mut active = row.into_active_model();
+    active.status = Set(SubscriptionStatus::Active);
+    active.grace_until = Set(None);
+    active.stripe_synced_at = Set(Some(as_of));
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    if let Some(owner) = user::Entity::find_by_id(owner_id).one(&txn).await? {
+        if owner.plan != plan {
+            let mut user = owner.into_active_model();
+            user.plan = Set(plan);
+            user.updated_at = Set(Utc::now());
+            user.update(&txn).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Ends the grace periods that ran out: the user returns to Free, with the reason in the
+/// event log. The subscription stays past due, so a later payment restores the plan.
+pub async fn settle_grace<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    let due = subscription::Entity::find()
+        .filter(subscription::Column::Status.eq(SubscriptionStatus::PastDue))
+        .filter(subscription::Column::GraceUntil.lte(now))
+        .all(db)
+        .await?;
+    let mut ended = 0;
+    for row in due {
+        let txn = db::begin_owner_write(db, row.user_id).await?;
+        let Some(current) = subscription::Entity::find_by_id(row.id).one(&txn).await? else {
+            continue;
+        };
+        let Some(owner) = user::Entity::find_by_id(current.user_id).one(&txn).await? else {
+            continue;
+        };
+        let still_due = current.status == SubscriptionStatus::PastDue
+            && current.grace_until.is_some_and(|until| until <= now);
+        if !still_due || owner.plan == PlanTier::Free {
+            continue;
+        }
+        let from = owner.plan;
+        let mut user = owner.into_active_model();
+        user.plan = Set(PlanTier::Free);
+        user.updated_at = Set(now);
+        user.update(&txn).await?;
+        txn.commit().await?;
+        ended += 1;
+        event_log::record(
+            db,
+            Event::new(
+                EventKind::Audit,
+                format!(
+                    "Payment still failing after the grace period: plan changed from {from} to free"
+                ),
+            )
+            .level(EventLevel::Warn)
+            .user(current.user_id)
+            .data(json!({ "from": from, "grace_until": current.grace_until, "reason": "payment_failed" })),
+        )
+        .await;
+    }
+    Ok(ended)
+}
+
+/// What one reconciliation with Stripe did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Stripe subscriptions compared with ours.
+    pub checked: u64,
+    /// Our rows that differed and were repaired.
+    pub repaired: u64,
+}
+
+/// Compares every subscription Stripe has with ours and repairs the drift (a missed or
+/// failed webhook), logging each repair. Each user's live Stripe subscription wins over
+/// their ended ones; a row of ours whose Stripe subscription is gone is ended.
+pub async fn reconcile<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    stripe: &StripeGateway,
+    settings: &BillingSettings,
+) -> Result<Reconciled, AppError> {
+    let listed = stripe.all_subscriptions().await?;
+    let as_of = stripe_now();
+    let mut outcome = Reconciled::default();
+    // Whose is each Stripe subscription: our row's link, else checkout's metadata, else the
+    // customer.
+    let rows = subscription::Entity::find().all(db).await?;
+    let mut chosen: std::collections::HashMap<Uuid, StripeSubscription> = Default::default();
+    for found in listed.iter() {
+        outcome.checked += 1;
+        let owner = match rows
+            .iter()
+            .find(|r| r.stripe_subscription_id.as_deref() == Some(&found.id))
+        {
+            Some(row) => Some(row.user_id),
+            None => match found.user_id {
+                Some(id) => Some(id),
+                None => user::Entity::find()
+                    .filter(user::Column::StripeCustomerId.eq(found.customer.clone()))
+                    .one(db)
+                    .await?
+                    .map(|u| u.id),
+            },
+        };
+        let Some(owner) = owner else { continue };
+        let better = match chosen.get(&owner) {
+            None => true,
+            Some(held) => {
+                (is_live(found.status), found.current_period_end)
+                    > (is_live(held.status), held.current_period_end)
+            }
+        };
+        if better {
+            chosen.insert(owner, found.clone());
+        }
+    }
+    for (owner, found) in &chosen {
+        let row = rows.iter().find(|r| r.user_id == *owner);
+        let drift = match row {
+            None => is_live(found.status),
+            Some(row) => {
+                row.stripe_subscription_id.as_deref() != Some(&found.id)
+                    || row.status != found.status
+                    || found.plan.is_some_and(|plan| plan != row.plan)
+                    || row.cancel_at_period_end != found.cancel_at_period_end
+                    || row.current_period_end != found.current_period_end
+            }
+        };
+        if drift {
+            let synced = sync_subscription(db, *owner, found, Some(as_of), settings).await?;
+            if !synced.changes.is_empty() {
+                outcome.repaired += 1;
+                log_repair(db, *owner, &found.id, &synced.changes).await;
+            }
+        }
+    }
+    // Our live rows Stripe no longer has.
+    for row in rows.iter().filter(|r| is_live(r.status)) {
+        let Some(id) = row.stripe_subscription_id.as_deref() else {
+            continue;
+        };
+        if chosen.contains_key(&row.user_id) || listed.iter().any(|s| s.id == id) {
+            continue;
+        }
+        let gone = StripeSubscription {
+            id: id.to_string(),
+            customer: user::Entity::find_by_id(row.user_id)
+                .one(db)
+                .await?
+                .and_then(|u| u.stripe_customer_id)
+                .unwrap_or_default(),
+            status: SubscriptionStatus::Canceled,
+            plan: Some(row.plan),
+            current_period_start: row.current_period_start,
+            current_period_end: row.current_period_end,
+            cancel_at_period_end: false,
+            item_id: None,
+            user_id: Some(row.user_id),
+        };
+        let synced = sync_subscription(db, row.user_id, &gone, Some(as_of), settings).await?;
+        if !synced.changes.is_empty() {
+            outcome.repaired += 1;
+            log_repair(db, row.user_id, id, &synced.changes).await;
+        }
+    }
+    Ok(outcome)
+}
+
+async fn log_repair(db: &impl ConnectionTrait, owner: Uuid, id: &str, changes: &[String]) {
+    event_log::record(
+        db,
+        Event::new(
+            EventKind::Audit,
+            format!("Subscription repaired from Stripe: {}", changes.join(", ")),
+        )
+        .level(EventLevel::Warn)
+        .user(owner)
+        .data(json!({ "subscription": id, "changes": changes, "source": "reconciliation" })),
+    )
+    .await;
+}
+
+/// Nightly: reconciles with Stripe (when live). Every instance may run it: each repair is
+/// made under its owner's lock against the row as it is then, so a second run finds no drift.
+pub fn reconcile_job(
+    db: sea_orm::DatabaseConnection,
+    settings: BillingSettings,
+    stripe: std::sync::Arc<StripeGateway>,
+) -> Result<tokio_cron_scheduler::Job, tokio_cron_scheduler::JobSchedulerError> {
+    let cron = settings.reconcile_cron.clone();
+    tokio_cron_scheduler::Job::new_async(cron.as_str(), move |_, _| {
+        let (db, settings, stripe) = (db.clone(), settings.clone(), stripe.clone());
+        Box::pin(async move {
+            match reconcile(&db, &stripe, &settings).await {
+                Ok(done) => tracing::info!(?done, "subscriptions reconciled with Stripe"),
+                Err(err) => tracing::error!(error = %err, "reconciliation with Stripe failed"),
+            }
+        })
+    })
 }
 
 /// What one settlement of mock billing periods did.
@@ -287,9 +902,10 @@ pub async fn settle_mock_periods<C: ConnectionTrait + TransactionTrait>(
     Ok(settled)
 }
 
-/// Settles mock billing periods every 10 minutes. Every instance may run it: each
-/// subscription is settled under its owner's lock and re-checked there.
-pub fn mock_periods_job(
+/// Every 10 minutes: settles mock billing periods and ends the grace periods that ran out.
+/// Every instance may run it: each subscription is settled under its owner's lock and
+/// re-checked there.
+pub fn periods_job(
     db: sea_orm::DatabaseConnection,
     settings: BillingSettings,
 ) -> Result<tokio_cron_scheduler::Job, tokio_cron_scheduler::JobSchedulerError> {
@@ -302,6 +918,11 @@ pub fn mock_periods_job(
                 }
                 Ok(_) => {}
                 Err(err) => tracing::error!(error = %err, "settling mock billing periods failed"),
+            }
+            match settle_grace(&db, Utc::now()).await {
+                Ok(0) => {}
+                Ok(ended) => tracing::info!(ended, "grace periods ended"),
+                Err(err) => tracing::error!(error = %err, "ending grace periods failed"),
             }
         })
     })

@@ -14,13 +14,14 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use super::event_log::{self, Event};
-use super::{queue, users};
+use super::{billing, queue, users};
 use crate::error::AppError;
 use crate::model::{EventKind, EventLevel, PlanTier, Platform, Role, SubscriptionStatus};
 use crate::server::auth::secrets::random_token;
 use crate::server::captions::Product;
 use crate::server::config::BillingSettings;
-use crate::server::entities::{subscription, user, webhook_event};
+use crate::server::entities::{user, webhook_event};
+use crate::server::stripe::{status_of, StripeSubscription};
 
 /// How old a Stripe signature may be.
 const STRIPE_TOLERANCE_SECONDS: i64 = 300;
@@ -57,6 +58,10 @@ pub fn platform_signature(secret: &str, body: &[u8]) -> String {
 }
 
 /// Checks `t=…,v1=…` against the body within the tolerance. Any fault → 400.
+/// Not async-stripe's `Webhook::construct_event`: it keeps only the last `v1` of the header,
+/// so while a signing secret is rolled (Stripe then signs with the old and the new one) an
+/// event could be refused; and it insists on parsing the event into the types of the one API
+/// version it was generated for, where the endpoint's version decides the shape.
 pub fn verify_stripe(
     secret: &str,
     header: Option<&str>,
@@ -115,6 +120,9 @@ pub struct IncomingEvent {
     pub kind: String,
     #[serde(default)]
     pub data: Value,
+    /// When the source created the event (Unix seconds; Stripe's `created`).
+    #[serde(default)]
+    pub created: Option<i64>,
 }
 
 pub fn parse_event(body: &[u8]) -> Result<IncomingEvent, AppError> {
@@ -274,68 +282,58 @@ async fn set_plan(
     Ok(())
 }
 
-async fn upsert_subscription(
-    txn: &DatabaseTransaction,
-    owner: Uuid,
-    stripe_id: Option<&str>,
-    status: SubscriptionStatus,
-    plan: PlanTier,
+/// A Stripe subscription object as the webhook carries it. Read leniently, field by field:
+/// the endpoint's API version decides the shape (newer versions keep the period on the
+/// subscription's items), and a field left out keeps what we have.
+fn subscription_of(
     object: &Value,
-) -> Result<(), AppError> {
-    let now = Utc::now();
-    let existing = subscription::Entity::find()
-        .filter(subscription::Column::UserId.eq(owner))
-        .one(txn)
-        .await?;
-    let is_new = existing.is_none();
-    let mut active = match existing {
-        Some(row) => row.into_active_model(),
-        None => subscription::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            user_id: Set(owner),
-            stripe_subscription_id: Set(None),
-            created_at: Set(now),
-            cancel_at_period_end: Set(false),
-            current_period_start: Set(None),
-            current_period_end: Set(None),
-            ..Default::default()
-        },
+    billing: &BillingSettings,
+    deleted: bool,
+) -> Option<StripeSubscription> {
+    let item = object.pointer("/items/data/0");
+    let period = |key: &str| {
+        object
+            .get(key)
+            .or_else(|| item.and_then(|i| i.get(key)))
+            .and_then(unix)
     };
-    if let Some(id) = stripe_id {
-        active.stripe_subscription_id = Set(Some(id.to_string()));
-    }
-    active.status = Set(status);
-    active.plan = Set(plan);
-    if let Some(start) = object.get("current_period_start").and_then(unix) {
-        active.current_period_start = Set(Some(start));
-    }
-    if let Some(end) = object.get("current_period_end").and_then(unix) {
-        active.current_period_end = Set(Some(end));
-    }
-    if let Some(flag) = object.get("cancel_at_period_end").and_then(Value::as_bool) {
-        active.cancel_at_period_end = Set(flag);
-    }
-    active.updated_at = Set(now);
-    if is_new {
-        active.insert(txn).await?;
-    } else {
-        active.update(txn).await?;
-    }
-    Ok(())
+    Some(StripeSubscription {
+        id: object.get("id")?.as_str()?.to_string(),
+        customer: object
+            .get("customer")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        status: if deleted {
+            SubscriptionStatus::Canceled
+        } else {
+            status_of(
+                object
+                    .get("status")
+                    .and_then(Value::as_str)
+                    .unwrap_or("active"),
+            )
+        },
+        plan: plan_of(object, billing),
+        current_period_start: period("current_period_start"),
+        current_period_end: period("current_period_end"),
+        cancel_at_period_end: object
+            .get("cancel_at_period_end")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        item_id: item
+            .and_then(|i| i.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        user_id: object
+            .pointer("/metadata/user_id")
+            .and_then(Value::as_str)
+            .and_then(|s| Uuid::parse_str(s).ok()),
+    })
 }
 
-fn stripe_status(value: &str) -> SubscriptionStatus {
-    match value {
-        "trialing" => SubscriptionStatus::Trialing,
-        "past_due" => SubscriptionStatus::PastDue,
-        "canceled" => SubscriptionStatus::Canceled,
-        "unpaid" => SubscriptionStatus::Unpaid,
-        "incomplete" | "incomplete_expired" => SubscriptionStatus::Incomplete,
-        _ => SubscriptionStatus::Active,
-    }
-}
-
-/// Applies a verified Stripe event once.
+/// Applies a verified Stripe event once. What each event means for a subscription is
+/// `billing`'s to say; this finds the user and hands the facts over.
 pub async fn handle_stripe<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     billing: &BillingSettings,
@@ -343,87 +341,101 @@ pub async fn handle_stripe<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<Outcome, AppError> {
     let object = event.data.get("object").cloned().unwrap_or(Value::Null);
     let kind = event.kind.clone();
+    let as_of = event.created.and_then(|t| Utc.timestamp_opt(t, 0).single());
     let billing = billing.clone();
     once(db, "stripe", &event, move |txn| {
         Box::pin(async move {
-            let customer = object
-                .get("customer")
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            let Some(u) = user_for(txn, &object).await? else {
+                return Ok(Outcome::Ignored);
+            };
             match kind.as_str() {
                 "checkout.session.completed" => {
-                    let Some(u) = user_for(txn, &object).await? else {
-                        return Ok(Outcome::Ignored);
-                    };
                     let Some(plan) = plan_of(&object, &billing) else {
                         return Ok(Outcome::Ignored);
                     };
-                    let owner = u.id;
-                    set_plan(txn, u, plan, customer.as_deref()).await?;
-                    let sub_id = object.get("subscription").and_then(Value::as_str);
-                    upsert_subscription(
-                        txn,
-                        owner,
-                        sub_id,
-                        SubscriptionStatus::Active,
-                        plan,
-                        &Value::Null,
-                    )
-                    .await?;
+                    let customer = object.get("customer").and_then(Value::as_str);
+                    let Some(id) = object.get("subscription").and_then(Value::as_str) else {
+                        // A checkout without a subscription (mock events): the plan is paid.
+                        set_plan(txn, u, plan, customer).await?;
+                        return Ok(Outcome::Processed);
+                    };
+                    let tracked = billing::current(txn, &u)
+                        .await?
+                        .is_some_and(|row| row.stripe_subscription_id.as_deref() == Some(id));
+                    if tracked {
+                        // The subscription's own events came first and know more (a trial).
+                        set_plan(txn, u.clone(), u.plan, customer).await?;
+                        return Ok(Outcome::Processed);
+                    }
+                    let view = StripeSubscription {
+                        id: id.to_string(),
+                        customer: customer.unwrap_or_default().to_string(),
+                        status: SubscriptionStatus::Active,
+                        plan: Some(plan),
+                        current_period_start: None,
+                        current_period_end: None,
+                        cancel_at_period_end: false,
+                        item_id: None,
+                        user_id: Some(u.id),
+                    };
+                    // Not dated: the subscription's own events, whenever they arrive, decide.
+                    billing::sync_subscription(txn, u.id, &view, None, &billing).await?;
                     Ok(Outcome::Processed)
                 }
                 "customer.subscription.created"
                 | "customer.subscription.updated"
                 | "customer.subscription.deleted" => {
-                    let Some(u) = user_for(txn, &object).await? else {
+                    let deleted = kind == "customer.subscription.deleted";
+                    let Some(view) = subscription_of(&object, &billing, deleted) else {
                         return Ok(Outcome::Ignored);
                     };
-                    let deleted = kind == "customer.subscription.deleted";
-                    let status = if deleted {
-                        SubscriptionStatus::Canceled
+                    let synced = billing::sync_subscription(
+                        txn,
+                        u.id,
+                        &view,
+                        Some(as_of.unwrap_or_else(Utc::now)),
+                        &billing,
+                    )
+                    .await?;
+                    Ok(if synced.outdated {
+                        Outcome::Ignored
                     } else {
-                        stripe_status(
-                            object
-                                .get("status")
-                                .and_then(Value::as_str)
-                                .unwrap_or("active"),
-                        )
-                    };
-                    let plan = plan_of(&object, &billing).unwrap_or(u.plan);
-                    let owner = u.id;
-                    let effective = match status {
-                        SubscriptionStatus::Active
-                        | SubscriptionStatus::Trialing
-                        | SubscriptionStatus::PastDue => plan,
-                        _ => PlanTier::Free,
-                    };
-                    set_plan(txn, u, effective, customer.as_deref()).await?;
-                    let sub_id = object.get("id").and_then(Value::as_str);
-                    upsert_subscription(txn, owner, sub_id, status, plan, &object).await?;
-                    Ok(Outcome::Processed)
+                        Outcome::Processed
+                    })
                 }
                 "invoice.payment_failed" => {
-                    let Some(u) = user_for(txn, &object).await? else {
-                        return Ok(Outcome::Ignored);
-                    };
-                    let Some(sub) = subscription::Entity::find()
-                        .filter(subscription::Column::UserId.eq(u.id))
-                        .one(txn)
-                        .await?
+                    let at = as_of.unwrap_or_else(Utc::now);
+                    let Some(until) = billing::payment_failed(txn, u.id, at, &billing).await?
                     else {
                         return Ok(Outcome::Ignored);
                     };
-                    let mut active = sub.into_active_model();
-                    active.status = Set(SubscriptionStatus::PastDue);
-                    active.updated_at = Set(Utc::now());
-                    active.update(txn).await?;
                     event_log::record(
                         txn,
                         Event::new(
                             EventKind::Webhook,
-                            "Payment failed: subscription is past due",
+                            format!(
+                                "Payment failed: subscription is past due; the plan stays until {}",
+                                until.format("%Y-%m-%d %H:%M UTC")
+                            ),
                         )
                         .level(EventLevel::Warn)
+                        .user(u.id)
+                        .data(json!({ "grace_until": until })),
+                    )
+                    .await;
+                    Ok(Outcome::Processed)
+                }
+                "invoice.paid" => {
+                    let at = as_of.unwrap_or_else(Utc::now);
+                    if !billing::payment_succeeded(txn, u.id, at).await? {
+                        return Ok(Outcome::Ignored);
+                    }
+                    event_log::record(
+                        txn,
+                        Event::new(
+                            EventKind::Webhook,
+                            "Payment received: subscription is active again",
+                        )
                         .user(u.id),
                     )
                     .await;
