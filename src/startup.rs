@@ -12,7 +12,7 @@ use app::server::auth::session::browser_session;
 use app::server::auth::tokens::{load_or_create_secret, TokenKeys};
 use app::server::auth::vault::TokenVault;
 use app::server::backup::{self, DatabaseLock};
-use app::server::captions::TemplateWriter;
+use app::server::captions::{CaptionGenerator, LlmWriter, TemplateWriter};
 use app::server::config::Settings;
 use app::server::email::Mailer;
 use app::server::ops_metrics;
@@ -105,7 +105,7 @@ impl Application {
             platforms: Arc::new(Platforms::from_settings(&settings.platforms)),
             mailer: Arc::new(mailer),
             stripe: StripeGateway::from_settings(&settings.billing).map(Arc::new),
-            captions: Arc::new(TemplateWriter),
+            captions: caption_writer(&settings)?,
             post_reads: Arc::new(PostReads::new(settings.database.post_reads_cache_mb << 20)),
             limits: Arc::new(RateLimits::new(&settings.rate_limits)),
             site_assets: Arc::new(SiteAssets::load(std::path::Path::new(
@@ -210,6 +210,22 @@ impl Application {
         }
         Ok(served?)
     }
+}
+
+/// The configured caption writer: the built-in one, or an AI provider (which falls back to the
+/// built-in one when it fails).
+fn caption_writer(settings: &Settings) -> anyhow::Result<Arc<dyn CaptionGenerator>> {
+    if !settings.captions.uses_ai() {
+        return Ok(Arc::new(TemplateWriter));
+    }
+    tracing::info!(
+        provider = %settings.captions.provider,
+        model = %settings.captions.model,
+        "AI captions are written by the configured provider"
+    );
+    Ok(Arc::new(
+        LlmWriter::new(&settings.captions).map_err(anyhow::Error::msg)?,
+    ))
 }
 
 fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {

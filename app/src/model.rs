@@ -355,6 +355,73 @@ pub struct GeneratedCaption {
     pub platform: Platform,
     pub tone: String,
     pub char_count: usize,
+    /// Why the built-in writer wrote this caption instead of the AI writer (which failed);
+    /// null when the configured writer wrote it.
+    pub fallback_reason: Option<String>,
+}
+
+/// Why the AI caption writer could not write a caption, so that the built-in writer did. The
+/// queue page gets it in its address (`why=`), so it is a code, never free text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptionFallback {
+    /// No answer within the deadline, on every try.
+    Timeout,
+    /// The provider kept answering "too many requests" or "overloaded".
+    Busy,
+    /// The provider could not be reached or kept failing (5xx).
+    Unavailable,
+    /// The provider refused the request (a wrong key or model: the admin's to fix).
+    Refused,
+    /// The answer was not a caption.
+    Unreadable,
+    /// The user's other captions held every writing slot for too long.
+    TooManyAtOnce,
+}
+
+impl CaptionFallback {
+    pub const ALL: [CaptionFallback; 6] = [
+        CaptionFallback::Timeout,
+        CaptionFallback::Busy,
+        CaptionFallback::Unavailable,
+        CaptionFallback::Refused,
+        CaptionFallback::Unreadable,
+        CaptionFallback::TooManyAtOnce,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            CaptionFallback::Timeout => "timeout",
+            CaptionFallback::Busy => "busy",
+            CaptionFallback::Unavailable => "unavailable",
+            CaptionFallback::Refused => "refused",
+            CaptionFallback::Unreadable => "unreadable",
+            CaptionFallback::TooManyAtOnce => "too-many",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<CaptionFallback> {
+        CaptionFallback::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    /// What the user is told, in plain words; `seconds` is the AI writer's deadline.
+    pub fn message(self, seconds: u64) -> String {
+        let why = match self {
+            CaptionFallback::Timeout => format!("The AI writer did not answer within {seconds} s"),
+            CaptionFallback::Busy => "The AI writer is too busy right now".to_string(),
+            CaptionFallback::Unavailable => "The AI writer cannot be reached right now".to_string(),
+            CaptionFallback::Refused => {
+                "The AI writer refused the request (an administrator should check its settings)"
+                    .to_string()
+            }
+            CaptionFallback::Unreadable => {
+                "The AI writer's answer was not a usable caption".to_string()
+            }
+            CaptionFallback::TooManyAtOnce => {
+                "Your other captions kept the AI writer busy for too long".to_string()
+            }
+        };
+        format!("{why}; the built-in writer wrote this caption.")
+    }
 }
 
 /// Engagement totals of a set of posts.

@@ -20,6 +20,13 @@ pub struct PlatformRules {
     pub preview_chars: usize,
 }
 
+/// A caption that breaks its platform's rules: which field, and why in plain words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptionViolation {
+    pub field: &'static str,
+    pub message: String,
+}
+
 impl Platform {
     pub fn rules(self) -> PlatformRules {
         match self {
@@ -44,6 +51,31 @@ impl Platform {
                 daily_publish_cap: None,
                 preview_chars: 480,
             },
+        }
+    }
+
+    /// What in a caption breaks this platform's length or hashtag rules, if anything: the one
+    /// check of those rules (posts are refused with it, the AI caption writer is asked to fix
+    /// it).
+    pub fn caption_violation(self, content: &str, hashtags: usize) -> Option<CaptionViolation> {
+        let rules = self.rules();
+        let chars = content.chars().count();
+        if chars > rules.max_content_chars {
+            return Some(CaptionViolation {
+                field: "content",
+                message: format!(
+                    "{} captions are limited to {} characters (this one has {chars})",
+                    self.label(),
+                    rules.max_content_chars
+                ),
+            });
+        }
+        match rules.max_hashtags {
+            Some(max) if hashtags > max => Some(CaptionViolation {
+                field: "hashtags",
+                message: format!("{} allows at most {max} hashtags", self.label()),
+            }),
+            _ => None,
         }
     }
 

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiQuery, Caller, IdPath, OptionalJson, Pagination};
@@ -98,17 +98,31 @@ pub struct GenerateBody {
     tone: Option<Tone>,
 }
 
-#[utoipa::path(post, operation_id = "queue_generate", path = "/queue/{id}/generate", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), request_body = Option<GenerateBody>, responses((status = 200, description = "Captions written", body = QueueItemView)))]
+/// `POST /queue/{id}/generate`: the queue item, and why the built-in writer wrote its caption
+/// if the AI writer failed.
+#[derive(Serialize, ToSchema)]
+pub struct GeneratedItem {
+    #[serde(flatten)]
+    item: QueueItemView,
+    /// Why the built-in writer wrote this caption instead of the AI writer (which failed), in
+    /// plain words; null when the configured writer wrote it.
+    fallback_reason: Option<String>,
+}
+
+#[utoipa::path(post, operation_id = "queue_generate", path = "/queue/{id}/generate", tag = "queue", params(("id" = Uuid, Path, description = "The resource id")), request_body = Option<GenerateBody>, responses((status = 200, description = "Captions written", body = GeneratedItem)))]
 pub async fn generate(
     State(state): State<AppState>,
     caller: Caller,
     IdPath(id): IdPath,
     OptionalJson(body): OptionalJson<GenerateBody>,
-) -> Result<Json<QueueItemView>, AppError> {
+) -> Result<Json<GeneratedItem>, AppError> {
     let tone = body.tone.unwrap_or_default();
-    Ok(Json(
-        queue::generate(&state.db, state.captions.as_ref(), &caller.user, id, tone).await?,
-    ))
+    let generated =
+        queue::generate(&state.db, state.captions.as_ref(), &caller.user, id, tone).await?;
+    Ok(Json(GeneratedItem {
+        item: generated.item,
+        fallback_reason: generated.fallback.map(|f| f.message()),
+    }))
 }
 
 #[derive(Deserialize, Default, ToSchema)]

@@ -480,11 +480,19 @@ pub async fn generate_caption(
             let owner = require_user()?;
             let tone =
                 Tone::parse(&tone).ok_or_else(|| AppError::validation("tone", "Choose a tone"))?;
-            queue::generate(&state.db, state.captions.as_ref(), &owner, id, tone).await?;
-            leptos_axum::redirect(&format!(
-                "{}#item-{id}",
-                back_to(back.as_deref(), "notice=generated")
-            ));
+            let generated =
+                queue::generate(&state.db, state.captions.as_ref(), &owner, id, tone).await?;
+            // The page names why the built-in writer wrote the caption (a code and the
+            // deadline in the address, never free text).
+            let notice = match generated.fallback {
+                Some(fallback) => format!(
+                    "notice=generated&why={}&after={}",
+                    fallback.reason.code(),
+                    fallback.timeout_seconds
+                ),
+                None => "notice=generated".to_string(),
+            };
+            leptos_axum::redirect(&format!("{}#item-{id}", back_to(back.as_deref(), &notice)));
             Ok(())
         }
         .await,

@@ -23,7 +23,7 @@ use crate::fns::queue::{
     load_queue, AddProduct, ApprovalPlan, ApproveItem, BulkQueue, GenerateCaption, ImportProduct,
     QueueData, QueueQuery, QueueRow, RejectItem, SaveCaption, SaveProduct, PER_PAGE,
 };
-use crate::model::{Platform, QueueStatus};
+use crate::model::{CaptionFallback, Platform, QueueStatus};
 use crate::server::captions::Tone;
 
 const LABEL: &str = "block text-sm font-medium text-zinc-700 dark:text-zinc-200";
@@ -166,7 +166,12 @@ fn QueueNotice(rows: Vec<QueueRow>) -> impl IntoView {
             Some("Product imported. Check its details below, then write its caption.".to_string())
         }
         Some("product-saved") => Some("Product saved.".to_string()),
-        Some("generated") => Some("Caption written.".to_string()),
+        Some("generated") => Some(
+            match q.get("why").as_deref().and_then(CaptionFallback::parse) {
+                Some(why) => why.message(count("after")),
+                None => "Caption written.".to_string(),
+            },
+        ),
         Some("caption-saved") => Some("Caption saved.".to_string()),
         Some("approved") => Some(format!("Approved: {} created.", posts(count("count")))),
         Some("rejected") => Some("Item rejected.".to_string()),

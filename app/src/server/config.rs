@@ -27,6 +27,108 @@ pub struct Settings {
     pub retention: RetentionSettings,
     pub backup: BackupSettings,
     pub metrics: MetricsSettings,
+    pub captions: CaptionSettings,
+}
+
+/// Who writes AI captions (`[captions]` in Leptos.toml; `server::captions`).
+#[derive(Clone, Deserialize)]
+pub struct CaptionSettings {
+    /// "builtin", "anthropic" or "openai".
+    pub provider: String,
+    /// Empty: the provider's own address.
+    pub base_url: String,
+    pub model: String,
+    pub api_key: String,
+    pub timeout_seconds: u64,
+    pub max_attempts: u32,
+    pub backoff_ms: u64,
+    pub max_tokens: u32,
+    pub per_user_concurrency: usize,
+    pub input_price_per_million: f64,
+    pub output_price_per_million: f64,
+}
+
+/// The caption providers `[captions] provider` may name.
+pub const CAPTION_PROVIDERS: [&str; 3] = ["builtin", "anthropic", "openai"];
+
+impl CaptionSettings {
+    /// Whether an AI provider writes captions (otherwise the built-in writer does).
+    pub fn uses_ai(&self) -> bool {
+        self.provider != "builtin"
+    }
+
+    /// Where the provider's API lives, without a trailing slash.
+    pub fn api_base(&self) -> &str {
+        let configured = self.base_url.trim().trim_end_matches('/');
+        match (configured, self.provider.as_str()) {
+            ("", "anthropic") => "https://api.anthropic.com",
+            ("", "openai") => "https://api.openai.com/v1",
+            (base, _) => base,
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !CAPTION_PROVIDERS.contains(&self.provider.as_str()) {
+            return Err(ConfigError::Invalid(format!(
+                "captions.provider must be one of {CAPTION_PROVIDERS:?}, not {:?}",
+                self.provider
+            )));
+        }
+        if !self.uses_ai() {
+            return Ok(());
+        }
+        if self.api_key.trim().is_empty() || self.model.trim().is_empty() {
+            return Err(ConfigError::Invalid(format!(
+                "captions.provider is {:?}: set captions.api_key and captions.model too \
+                 (POSTPILOT_CAPTIONS_API_KEY, POSTPILOT_CAPTIONS_MODEL), or set the provider \
+                 back to \"builtin\"",
+                self.provider
+            )));
+        }
+        let base = self.api_base();
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(ConfigError::Invalid(format!(
+                "captions.base_url must be an http(s) address, not {base:?}"
+            )));
+        }
+        if self.timeout_seconds == 0
+            || self.max_attempts == 0
+            || self.max_tokens == 0
+            || self.per_user_concurrency == 0
+        {
+            return Err(ConfigError::Invalid(
+                "captions: timeout_seconds, max_attempts, max_tokens and per_user_concurrency \
+                 must be positive"
+                    .into(),
+            ));
+        }
+        let prices = [self.input_price_per_million, self.output_price_per_million];
+        if prices.iter().any(|p| !p.is_finite() || *p < 0.0) {
+            return Err(ConfigError::Invalid(
+                "captions: prices per million tokens must be 0 or more".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+// Never print the key.
+impl std::fmt::Debug for CaptionSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaptionSettings")
+            .field("provider", &self.provider)
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &set_or_empty(&self.api_key))
+            .field("timeout_seconds", &self.timeout_seconds)
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff_ms", &self.backoff_ms)
+            .field("max_tokens", &self.max_tokens)
+            .field("per_user_concurrency", &self.per_user_concurrency)
+            .field("input_price_per_million", &self.input_price_per_million)
+            .field("output_price_per_million", &self.output_price_per_million)
+            .finish()
+    }
 }
 
 /// `GET /metrics` (`[metrics]` in Leptos.toml; `server::ops_metrics`).
@@ -399,6 +501,7 @@ impl Settings {
                 "backup.keep must be ≥ 1 when backup.every_hours is set".into(),
             ));
         }
+        self.captions.validate()?;
         if self.database.max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "database.max_connections must be ≥ 1".into(),
@@ -635,5 +738,66 @@ mod tests {
         .unwrap();
         assert!(!mock.billing.stripe_live());
         assert_eq!(mock.billing.grace_period_days, 7);
+    }
+
+    #[test]
+    fn an_ai_caption_provider_needs_a_key_and_a_model_and_never_prints_the_key() {
+        let builtin = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(builtin.captions.provider, "builtin");
+        assert!(!builtin.captions.uses_ai());
+
+        let err = Settings::load_from(None, env(&[("POSTPILOT_CAPTIONS_PROVIDER", "anthropic")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("captions.api_key"), "{err}");
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("POSTPILOT_CAPTIONS_PROVIDER", "openai"),
+                ("POSTPILOT_CAPTIONS_API_KEY", "sk-secret-123"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("captions.model"), "{err}");
+        assert!(!err.to_string().contains("sk-secret-123"), "{err}");
+        let err = Settings::load_from(None, env(&[("POSTPILOT_CAPTIONS_PROVIDER", "gemini")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("captions.provider"), "{err}");
+
+        let anthropic = Settings::load_from(
+            None,
+            env(&[
+                ("POSTPILOT_CAPTIONS_PROVIDER", "anthropic"),
+                ("POSTPILOT_CAPTIONS_API_KEY", "sk-ant-secret-123"),
+                ("POSTPILOT_CAPTIONS_MODEL", "claude-sonnet-4-5"),
+                ("POSTPILOT_CAPTIONS_INPUT_PRICE_PER_MILLION", "3"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(anthropic.captions.api_base(), "https://api.anthropic.com");
+        assert_eq!(anthropic.captions.input_price_per_million, 3.0);
+        assert!(!format!("{anthropic:?}").contains("sk-ant-secret-123"));
+
+        let local = Settings::load_from(
+            None,
+            env(&[
+                ("POSTPILOT_CAPTIONS_PROVIDER", "openai"),
+                ("POSTPILOT_CAPTIONS_API_KEY", "k"),
+                ("POSTPILOT_CAPTIONS_MODEL", "m"),
+                ("POSTPILOT_CAPTIONS_BASE_URL", "http://localhost:11434/v1/"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(local.captions.api_base(), "http://localhost:11434/v1");
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("POSTPILOT_CAPTIONS_PROVIDER", "openai"),
+                ("POSTPILOT_CAPTIONS_API_KEY", "k"),
+                ("POSTPILOT_CAPTIONS_MODEL", "m"),
+                ("POSTPILOT_CAPTIONS_TIMEOUT_SECONDS", "0"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("timeout_seconds"), "{err}");
     }
 }

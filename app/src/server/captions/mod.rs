@@ -1,8 +1,9 @@
 //! Caption writing. `CaptionGenerator` is what the queue service calls; the built-in
 //! `TemplateWriter` writes platform-aware captions from product data with no external service
-//! (deterministic: the same input gives the same caption). An LLM-backed writer implements the
-//! same trait.
+//! (deterministic: the same input gives the same caption). `LlmWriter` asks an Anthropic or
+//! OpenAI-compatible model, and falls back to the template writer when that fails.
 
+mod llm;
 mod template_writer;
 
 use std::future::Future;
@@ -10,10 +11,13 @@ use std::pin::Pin;
 
 use serde::{Deserialize, Serialize};
 
+pub use llm::LlmWriter;
 pub use template_writer::TemplateWriter;
 
+use uuid::Uuid;
+
 use crate::error::AppError;
-use crate::model::Platform;
+use crate::model::{CaptionFallback, Platform};
 
 /// How a caption should sound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -130,14 +134,74 @@ pub struct Caption {
     pub hashtags: Vec<String>,
 }
 
-pub type CaptionFuture<'a> = Pin<Box<dyn Future<Output = Result<Caption, AppError>> + Send + 'a>>;
+/// What to write: a caption for one platform, in a tone, for one user (AI writers bound how
+/// many captions each user has written at the same time).
+#[derive(Debug, Clone, Copy)]
+pub struct CaptionRequest<'a> {
+    pub user_id: Uuid,
+    pub product: &'a Product,
+    pub platform: Platform,
+    pub tone: Tone,
+}
+
+/// Tokens an AI writer spent on one caption (every request, corrections included) and their
+/// estimated price.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenUsage {
+    pub provider: String,
+    pub model: String,
+    pub requests: u32,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+}
+
+/// Why the built-in writer wrote the caption: what the user is told, and what the admin's
+/// event log keeps (no secrets, no prompt).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fallback {
+    pub reason: CaptionFallback,
+    /// The AI writer's deadline, which the user's message names.
+    pub timeout_seconds: u64,
+    /// The last failure, for the event log (a status code, the provider's short message).
+    pub detail: String,
+}
+
+impl Fallback {
+    pub fn message(&self) -> String {
+        self.reason.message(self.timeout_seconds)
+    }
+}
+
+/// A caption and how it came to be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub caption: Caption,
+    /// Set when the AI writer failed and the built-in writer wrote the caption.
+    pub fallback: Option<Fallback>,
+    /// Set when an AI writer was asked (even when it failed in the end).
+    pub usage: Option<TokenUsage>,
+    /// The AI's first answer broke the platform's rules and it was asked to fix it.
+    pub corrected: bool,
+    /// The answer still broke the rules after that and was cut to fit.
+    pub trimmed: bool,
+}
+
+impl Written {
+    pub fn builtin(caption: Caption) -> Self {
+        Written {
+            caption,
+            fallback: None,
+            usage: None,
+            corrected: false,
+            trimmed: false,
+        }
+    }
+}
+
+pub type CaptionFuture<'a> = Pin<Box<dyn Future<Output = Result<Written, AppError>> + Send + 'a>>;
 
 /// Writes a caption for one platform, within that platform's rules.
 pub trait CaptionGenerator: Send + Sync {
-    fn generate<'a>(
-        &'a self,
-        product: &'a Product,
-        platform: Platform,
-        tone: Tone,
-    ) -> CaptionFuture<'a>;
+    fn generate<'a>(&'a self, request: CaptionRequest<'a>) -> CaptionFuture<'a>;
 }

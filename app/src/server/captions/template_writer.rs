@@ -1,7 +1,7 @@
 //! The built-in caption writer: tone-specific opening, the product's description and price, a
 //! call to action and hashtags that suit the platform, always within its length limit.
 
-use super::{Caption, CaptionFuture, CaptionGenerator, Product, Tone};
+use super::{Caption, CaptionFuture, CaptionGenerator, CaptionRequest, Product, Tone, Written};
 use crate::model::Platform;
 
 pub struct TemplateWriter;
@@ -16,7 +16,7 @@ fn platform_tags(platform: Platform) -> &'static [&'static str] {
 }
 
 /// How many hashtags read well (within the platform's hard cap).
-fn hashtag_budget(platform: Platform) -> usize {
+pub(super) fn hashtag_budget(platform: Platform) -> usize {
     let wanted = match platform {
         Platform::Instagram => 15,
         Platform::Tiktok => 5,
@@ -28,8 +28,13 @@ fn hashtag_budget(platform: Platform) -> usize {
         .map_or(wanted, |cap| wanted.min(cap))
 }
 
+/// Whether captions for the platform carry emoji (Facebook's audience reads them as noise).
+pub(super) fn uses_emoji(platform: Platform) -> bool {
+    platform != Platform::Facebook
+}
+
 fn opening(tone: Tone, platform: Platform, title: &str) -> String {
-    let emoji = platform != Platform::Facebook;
+    let emoji = uses_emoji(platform);
     match (tone, emoji) {
         (Tone::Professional, _) => format!("Introducing the {title}."),
         (Tone::Casual, true) => format!("Meet your new favourite: the {title} ✨"),
@@ -41,7 +46,7 @@ fn opening(tone: Tone, platform: Platform, title: &str) -> String {
     }
 }
 
-fn call_to_action(platform: Platform, product: &Product) -> String {
+pub(super) fn call_to_action(platform: Platform, product: &Product) -> String {
     match platform {
         Platform::Instagram => "Tap the link in bio to shop. 🛍️".to_string(),
         Platform::Tiktok => "Grab yours via the link in bio! 🔗".to_string(),
@@ -81,7 +86,7 @@ fn hashtags(product: &Product, platform: Platform) -> Vec<String> {
     tags
 }
 
-fn shorten(text: &str, max_chars: usize) -> String {
+pub(super) fn shorten(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_string();
     }
@@ -118,13 +123,9 @@ pub fn write(product: &Product, platform: Platform, tone: Tone) -> Caption {
 }
 
 impl CaptionGenerator for TemplateWriter {
-    fn generate<'a>(
-        &'a self,
-        product: &'a Product,
-        platform: Platform,
-        tone: Tone,
-    ) -> CaptionFuture<'a> {
-        Box::pin(async move { Ok(write(product, platform, tone)) })
+    fn generate<'a>(&'a self, request: CaptionRequest<'a>) -> CaptionFuture<'a> {
+        let caption = write(request.product, request.platform, request.tone);
+        Box::pin(async move { Ok(Written::builtin(caption)) })
     }
 }
 

@@ -139,24 +139,8 @@ impl Body {
         if self.content.trim().is_empty() {
             return Err(AppError::validation("content", "Content is required"));
         }
-        let chars = self.content.chars().count();
-        if chars > rules.max_content_chars {
-            return Err(AppError::validation(
-                "content",
-                format!(
-                    "{} captions are limited to {} characters (this one has {chars})",
-                    platform.label(),
-                    rules.max_content_chars
-                ),
-            ));
-        }
-        if let Some(max) = rules.max_hashtags {
-            if self.hashtags.len() > max {
-                return Err(AppError::validation(
-                    "hashtags",
-                    format!("{} allows at most {max} hashtags", platform.label()),
-                ));
-            }
+        if let Some(violation) = platform.caption_violation(&self.content, self.hashtags.len()) {
+            return Err(AppError::validation(violation.field, violation.message));
         }
         if let Some(placeholder) = crate::placeholders::first_unfilled(&self.content) {
             if scheduled {

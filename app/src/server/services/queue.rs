@@ -1,6 +1,7 @@
 //! The content queue: product data in, captions written, reviewed (approve → posts, or reject).
 //! Statuses: pending → approved | rejected; approved → posted once its posts are published.
-//! AI captions count against the plan's monthly quota here. A pending item's caption and
+//! AI captions count against the plan's monthly quota here, once delivered: a caption that
+//! could not be written or saved gives its reservation back. A pending item's caption and
 //! product can be edited; approval can be planned (the posts it would make) before it is done,
 //! and items approved or rejected in bulk, each on its own.
 
@@ -18,11 +19,13 @@ use super::posts::{self, NewPost};
 use super::usage;
 use crate::error::AppError;
 use crate::model::{
-    ApprovedItem, BulkOutcome, BulkRefusal, EventKind, GeneratedCaption, Page, Platform,
-    PostStatus, QueueItemView, QueueStatus,
+    ApprovedItem, BulkOutcome, BulkRefusal, EventKind, EventLevel, GeneratedCaption, Page,
+    Platform, PostStatus, QueueItemView, QueueStatus,
 };
 use crate::plans::within_limit;
-use crate::server::captions::{Caption, CaptionGenerator, Product, Tone};
+use crate::server::captions::{
+    Caption, CaptionGenerator, CaptionRequest, Fallback, Product, Tone, Written,
+};
 use crate::server::db;
 use crate::server::entities::{
     caption_generation, content_queue, social_account, user, StringList,
@@ -150,16 +153,15 @@ pub async fn delete(
     Ok(())
 }
 
-/// Checks the monthly AI-caption quota and records one use.
-/// The plan's monthly AI-caption quota, reserved and spent in one step (count and insert under
-/// the owner's write lock), so N racing requests get exactly the captions left and the rest
-/// a 403.
+/// The plan's monthly AI-caption quota, reserved in one step (count and insert under the
+/// owner's write lock), so N racing requests get exactly the captions left and the rest a 403.
+/// Returns the reservation, which `release_caption` gives back if no caption is delivered.
 async fn spend_caption<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     owner: &user::Model,
     platform: Platform,
     item: Option<Uuid>,
-) -> Result<(), AppError> {
+) -> Result<Uuid, AppError> {
     let limit = owner.plan.limits().ai_captions;
     db::retry_busy(|| async {
         let txn = db::begin_owner_write(db, owner.id).await?;
@@ -170,8 +172,9 @@ async fn spend_caption<C: ConnectionTrait + TransactionTrait>(
                 owner.plan.limits().name
             )));
         }
+        let reservation = Uuid::new_v4();
         caption_generation::ActiveModel {
-            id: Set(Uuid::new_v4()),
+            id: Set(reservation),
             user_id: Set(owner.id),
             queue_item_id: Set(item),
             platform: Set(platform),
@@ -180,9 +183,71 @@ async fn spend_caption<C: ConnectionTrait + TransactionTrait>(
         .insert(&txn)
         .await?;
         txn.commit().await?;
-        Ok(())
+        Ok(reservation)
     })
     .await
+}
+
+/// Gives a quota reservation back: its caption was not delivered.
+async fn release_caption(db: &impl ConnectionTrait, reservation: Uuid) {
+    if let Err(err) = caption_generation::Entity::delete_by_id(reservation)
+        .exec(db)
+        .await
+    {
+        tracing::error!(error = %err, "could not give back an undelivered caption's quota unit");
+    }
+}
+
+/// Writes the admin's record of an AI writer's work: tokens, estimated cost, and why the
+/// built-in writer took over if it did (never the prompt, never the key). The built-in writer
+/// alone leaves no entry, as before.
+async fn record_writing(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    item: Option<Uuid>,
+    platform: Platform,
+    written: &Written,
+) {
+    let Some(usage) = &written.usage else {
+        return;
+    };
+    let (level, message) = match &written.fallback {
+        Some(fallback) => (
+            EventLevel::Warn,
+            format!(
+                "AI caption writer failed ({}: {}); the built-in writer wrote the caption",
+                fallback.reason.code(),
+                fallback.detail
+            ),
+        ),
+        None => (
+            EventLevel::Info,
+            format!(
+                "AI caption written by {}: {} input + {} output tokens, about ${:.4}",
+                usage.model, usage.input_tokens, usage.output_tokens, usage.cost_usd
+            ),
+        ),
+    };
+    event_log::record(
+        db,
+        Event::new(EventKind::Audit, message)
+            .user(owner.id)
+            .level(level)
+            .data(json!({
+                "queue_item_id": item,
+                "platform": platform,
+                "provider": usage.provider,
+                "model": usage.model,
+                "requests": usage.requests,
+                "input_tokens": usage.input_tokens,
+                "output_tokens": usage.output_tokens,
+                "cost_usd": usage.cost_usd,
+                "corrected": written.corrected,
+                "trimmed": written.trimmed,
+                "fallback": written.fallback.as_ref().map(|f| f.reason.code()),
+            })),
+    )
+    .await;
 }
 
 fn product_of(item: &content_queue::Model) -> Result<Product, AppError> {
@@ -190,14 +255,24 @@ fn product_of(item: &content_queue::Model) -> Result<Product, AppError> {
         .map_err(|e| AppError::internal("stored product data", e))
 }
 
-/// Writes the item's caption for the strictest of its platforms, so it fits all of them.
+/// A queue item with its new caption, and why the built-in writer wrote it if the AI writer
+/// failed.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub item: QueueItemView,
+    pub fallback: Option<Fallback>,
+}
+
+/// Writes the item's caption for the strictest of its platforms, so it fits all of them. The
+/// caption is saved only if the item is still pending (an approval or rejection may win while
+/// the writer works); otherwise it was not delivered and does not count.
 pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     writer: &dyn CaptionGenerator,
     owner: &user::Model,
     id: Uuid,
     tone: Tone,
-) -> Result<QueueItemView, AppError> {
+) -> Result<Generated, AppError> {
     let item = find(db, owner, id).await?;
     require(item.status, &[QueueStatus::Pending], "given a new caption")?;
     let view = item.view();
@@ -213,16 +288,41 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         })
         .unwrap_or(Platform::Instagram);
     let product = product_of(&item)?;
-    spend_caption(db, owner, platform, Some(item.id)).await?;
-    let Caption { text, hashtags } = writer.generate(&product, platform, tone).await?;
-    let mut active = item.into_active_model();
-    active.ai_generated_content = Set(Some(text));
-    active.ai_hashtags = Set(StringList(hashtags));
-    active.updated_at = Set(Utc::now());
-    Ok(active.update(db).await?.view())
+    let reservation = spend_caption(db, owner, platform, Some(item.id)).await?;
+    let request = CaptionRequest {
+        user_id: owner.id,
+        product: &product,
+        platform,
+        tone,
+    };
+    let delivered = async {
+        let written = writer.generate(request).await?;
+        record_writing(db, owner, Some(item.id), platform, &written).await;
+        let Caption { text, hashtags } = written.caption;
+        let changes = content_queue::Entity::update_many()
+            .col_expr(
+                content_queue::Column::AiGeneratedContent,
+                sea_orm::sea_query::Expr::value(text),
+            )
+            .col_expr(
+                content_queue::Column::AiHashtags,
+                sea_orm::sea_query::Expr::value(StringList(hashtags)),
+            );
+        let item = update_pending(db, owner, id, changes).await?;
+        Ok(Generated {
+            item,
+            fallback: written.fallback,
+        })
+    }
+    .await;
+    if delivered.is_err() {
+        release_caption(db, reservation).await;
+    }
+    delivered
 }
 
-/// A caption for one platform without a queue item (counts against the quota too).
+/// A caption for one platform without a queue item (counts against the quota too, once
+/// written).
 pub async fn caption_for<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     writer: &dyn CaptionGenerator,
@@ -232,14 +332,28 @@ pub async fn caption_for<C: ConnectionTrait + TransactionTrait>(
     tone: Tone,
 ) -> Result<GeneratedCaption, AppError> {
     product.validate()?;
-    spend_caption(db, owner, platform, None).await?;
-    let caption = writer.generate(&product, platform, tone).await?;
+    let reservation = spend_caption(db, owner, platform, None).await?;
+    let request = CaptionRequest {
+        user_id: owner.id,
+        product: &product,
+        platform,
+        tone,
+    };
+    let written = match writer.generate(request).await {
+        Ok(written) => written,
+        Err(err) => {
+            release_caption(db, reservation).await;
+            return Err(err);
+        }
+    };
+    record_writing(db, owner, None, platform, &written).await;
     Ok(GeneratedCaption {
-        char_count: caption.text.chars().count(),
-        caption: caption.text,
-        hashtags: caption.hashtags,
+        char_count: written.caption.text.chars().count(),
+        caption: written.caption.text,
+        hashtags: written.caption.hashtags,
         platform,
         tone: tone.as_str().to_string(),
+        fallback_reason: written.fallback.map(|f| f.message()),
     })
 }
 
@@ -512,7 +626,9 @@ async fn update_pending(
 }
 
 fn changed_meanwhile() -> AppError {
-    AppError::BadRequest("The item was approved or rejected meanwhile: it cannot be edited".into())
+    AppError::BadRequest(
+        "The item was approved, rejected or deleted meanwhile: it was left as it was".into(),
+    )
 }
 
 /// The most items one bulk action takes.
