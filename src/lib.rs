@@ -6,6 +6,7 @@ pub mod admin_console;
 pub mod api;
 pub mod cli;
 pub mod downloads;
+pub mod oauth;
 pub mod page_compression;
 pub mod site;
 pub mod startup;

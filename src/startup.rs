@@ -15,6 +15,7 @@ use app::server::backup::{self, DatabaseLock};
 use app::server::captions::TemplateWriter;
 use app::server::config::Settings;
 use app::server::email::Mailer;
+use app::server::oauth::OAuthClient;
 use app::server::ops_metrics;
 use app::server::publishing::{self, Engine, Platforms};
 use app::server::services::post_reads::PostReads;
@@ -43,7 +44,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{admin_console, api, downloads, page_compression, site, static_pages};
+use crate::{admin_console, api, downloads, oauth, page_compression, site, static_pages};
 
 pub struct Application {
     listener: TcpListener,
@@ -102,6 +103,7 @@ impl Application {
             tokens: Arc::new(TokenKeys::new(&secret, &settings.auth)),
             vault: Arc::new(vault),
             platforms: Arc::new(Platforms::from_settings(&settings.platforms)),
+            oauth: Arc::new(OAuthClient::new(&settings.platforms)),
             mailer: Arc::new(mailer),
             captions: Arc::new(TemplateWriter),
             post_reads: Arc::new(PostReads::new(settings.database.post_reads_cache_mb << 20)),
@@ -238,6 +240,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/logs/stream",
             axum::routing::get(admin_console::stream),
+        )
+        .route("/oauth/{platform}/start", axum::routing::get(oauth::start))
+        .route(
+            "/oauth/{platform}/callback",
+            axum::routing::get(oauth::callback),
         )
         .layer(from_fn_with_state(state.clone(), browser_session))
         .route(
