@@ -20,6 +20,7 @@ mod health;
 mod helpers;
 mod home_and_accounts_pages;
 mod marketing;
+mod oauth;
 mod openapi;
 mod pages;
 mod post_reads;
