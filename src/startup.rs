@@ -213,8 +213,8 @@ fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
 pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
-    // Downloads the dashboard links to, and the admin's live log tail, before the pages: they
-    // need the browser session (signed-out visitors are sent to sign in); the import
+    // Downloads the dashboard links to, the admin's live log tail and the platforms' sign-in
+    // (`/oauth/{platform}/start|callback`), before the pages: they need the browser session (signed-out visitors are sent to sign in); the import
     // template is static.
     let downloads = Router::new()
         .route(
