@@ -15,6 +15,7 @@ use app::server::backup::{self, DatabaseLock};
 use app::server::captions::{CaptionGenerator, LlmWriter, TemplateWriter};
 use app::server::config::Settings;
 use app::server::email::Mailer;
+use app::server::oauth::OAuthClient;
 use app::server::ops_metrics;
 use app::server::publishing::{self, Engine, Platforms};
 use app::server::services::post_reads::PostReads;
@@ -44,7 +45,9 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{admin_console, api, billing_portal, downloads, page_compression, site, static_pages};
+use crate::{
+    admin_console, api, billing_portal, downloads, oauth, page_compression, site, static_pages,
+};
 
 pub struct Application {
     listener: TcpListener,
@@ -103,6 +106,7 @@ impl Application {
             tokens: Arc::new(TokenKeys::new(&secret, &settings.auth)),
             vault: Arc::new(vault),
             platforms: Arc::new(Platforms::from_settings(&settings.platforms)),
+            oauth: Arc::new(OAuthClient::new(&settings.platforms)),
             mailer: Arc::new(mailer),
             stripe: StripeGateway::from_settings(&settings.billing).map(Arc::new),
             captions: caption_writer(&settings)?,
@@ -242,8 +246,8 @@ fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
 pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
-    // Downloads the dashboard links to, and the admin's live log tail, before the pages: they
-    // need the browser session (signed-out visitors are sent to sign in); the import
+    // Downloads the dashboard links to, the admin's live log tail and the platforms' sign-in
+    // (`/oauth/{platform}/start|callback`), before the pages: they need the browser session (signed-out visitors are sent to sign in); the import
     // template is static.
     let downloads = Router::new()
         .route(
@@ -271,6 +275,11 @@ pub fn router(state: AppState) -> Router {
             axum::routing::get(admin_console::stream),
         )
         .route("/billing/portal", axum::routing::get(billing_portal::open))
+        .route("/oauth/{platform}/start", axum::routing::get(oauth::start))
+        .route(
+            "/oauth/{platform}/callback",
+            axum::routing::get(oauth::callback),
+        )
         .layer(from_fn_with_state(state.clone(), browser_session))
         .route(
             "/posts/import-template.csv",

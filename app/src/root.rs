@@ -19,8 +19,9 @@ use crate::pages::posts::PostsPage;
 use crate::pages::templates::TemplatesPage;
 #[cfg(feature = "ssr")]
 use crate::pages::{
-    accounts::AccountsPage, analytics::AnalyticsPage, api_keys::ApiKeysPage, billing::BillingPage,
-    dashboard::DashboardPage, queue::QueuePage, settings::SettingsPage,
+    accounts::AccountsPage, accounts::ConnectChoicePage, analytics::AnalyticsPage,
+    api_keys::ApiKeysPage, billing::BillingPage, dashboard::DashboardPage, queue::QueuePage,
+    settings::SettingsPage,
 };
 // In the browser, the marketing pages are documents of their own and the server-rendered
 // dashboard pages keep the server's content (see `server_rendered`).
@@ -31,11 +32,11 @@ use crate::pages::server_rendered::{
 };
 #[cfg(not(feature = "ssr"))]
 use crate::pages::server_rendered::{
-    ServerRenderedDashboard as AccountsPage, ServerRenderedDashboard as DashboardPage,
-    ServerRenderedDashboard as QueuePage, ServerRenderedDashboard as AnalyticsPage,
-    ServerRenderedDashboard as ApiKeysPage, ServerRenderedDashboard as BillingPage,
-    ServerRenderedDashboard as SettingsPage, ServerRenderedPage as LandingPage,
-    ServerRenderedPage as PricingPage,
+    ServerRenderedDashboard as AccountsPage, ServerRenderedDashboard as ConnectChoicePage,
+    ServerRenderedDashboard as DashboardPage, ServerRenderedDashboard as QueuePage,
+    ServerRenderedDashboard as AnalyticsPage, ServerRenderedDashboard as ApiKeysPage,
+    ServerRenderedDashboard as BillingPage, ServerRenderedDashboard as SettingsPage,
+    ServerRenderedPage as LandingPage, ServerRenderedPage as PricingPage,
 };
 
 /// Applies the saved (or the system's) theme before the first paint, so dark mode never flashes.
@@ -132,6 +133,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/posts/:id/edit") view=EditPostPage ssr=SsrMode::Async />
                 <Route path=path!("/calendar") view=CalendarPage ssr=SsrMode::Async />
                 <Route path=path!("/accounts") view=AccountsPage ssr=SsrMode::Async />
+                <Route path=path!("/accounts/connect") view=ConnectChoicePage ssr=SsrMode::Async />
                 <Route path=path!("/queue") view=QueuePage ssr=SsrMode::Async />
                 <Route path=path!("/analytics") view=AnalyticsPage ssr=SsrMode::Async />
                 <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />

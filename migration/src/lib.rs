@@ -14,6 +14,7 @@ mod m20261124_000007_reconnect_reason;
 mod m20261125_000008_metrics_revisions;
 mod m20261125_000010_sessions_revoked;
 mod m20261207_000011_admin_console;
+mod m20261207_000012_oauth_attempts;
 mod m20261207_000013_stripe_billing;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_metrics_revisions::Migration),
             Box::new(m20261125_000010_sessions_revoked::Migration),
             Box::new(m20261207_000011_admin_console::Migration),
+            Box::new(m20261207_000012_oauth_attempts::Migration),
             Box::new(m20261207_000013_stripe_billing::Migration),
         ]
     }

@@ -1,8 +1,10 @@
-//! `/api/v1/accounts`: connect, list, get, soft-disconnect social accounts.
+//! `/api/v1/accounts`: connect, list, get, soft-disconnect social accounts (revoking a
+//! platform token where the platform allows it).
 
 use app::error::AppError;
 use app::model::{Page, Platform, SocialAccountInfo};
 use app::server::services::accounts::{self, ConnectRequest};
+use app::server::services::oauth;
 use app::server::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -64,6 +66,6 @@ pub async fn disconnect(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> Result<StatusCode, AppError> {
-    accounts::disconnect(&state.db, &caller.user, id).await?;
+    oauth::disconnect(&state.db, &state.vault, &state.oauth, &caller.user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -25,6 +25,7 @@ mod helpers;
 mod home_and_accounts_pages;
 mod llm_captions;
 mod marketing;
+mod oauth;
 mod openapi;
 mod pages;
 mod post_reads;

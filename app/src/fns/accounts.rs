@@ -23,6 +23,8 @@ pub struct AccountRow {
     pub detail: String,
     /// Why "Reconnect" cannot fix it here (`accounts::reconnect_blocker`), or empty.
     pub reconnect_blocked: String,
+    /// It is reconnected by signing in with its platform again (`/oauth/{platform}/start`).
+    pub oauth_reconnect: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +36,8 @@ pub struct AccountsData {
     pub plan_name: String,
     /// What the page says when the limit is reached.
     pub limit_message: String,
+    /// The platforms whose own sign-in is set up (the others connect sandbox accounts).
+    pub live: Vec<Platform>,
 }
 
 impl AccountsData {
@@ -47,26 +51,36 @@ impl AccountsData {
 pub async fn list_accounts() -> Result<AccountsData, AppError> {
     super::with_status(
         async move {
-            use crate::server::services::{accounts, local_time};
+            use crate::server::services::{accounts, local_time, oauth};
             use crate::server::{auth::session::require_user, state::app_state};
             let state = app_state()?;
             let owner = require_user()?;
             let zone = local_time::user_zone(&owner);
+            let live: Vec<Platform> = oauth::live_platforms(&state.settings.platforms)
+                .into_iter()
+                .filter_map(|(platform, live)| live.then_some(platform))
+                .collect();
             let rows: Vec<AccountRow> = accounts::with_health(&state.db, &owner)
                 .await?
                 .into_iter()
-                .map(|(account, health)| AccountRow {
-                    id: account.id,
-                    platform: account.platform,
-                    name: account.account_name.clone(),
-                    connected_since: account
-                        .connected_at
-                        .filter(|_| account.is_connected)
-                        .map(|at| local_time::format_date(zone, at))
-                        .unwrap_or_default(),
-                    detail: health_detail(zone, &health),
-                    reconnect_blocked: accounts::reconnect_blocker(&account).unwrap_or_default(),
-                    health,
+                .map(|(account, health)| {
+                    let blocked = accounts::reconnect_blocker(&account);
+                    // The platform's sign-in is set up: signing in again reconnects it.
+                    let oauth_reconnect = blocked.is_some() && live.contains(&account.platform);
+                    AccountRow {
+                        id: account.id,
+                        platform: account.platform,
+                        name: account.account_name.clone(),
+                        connected_since: account
+                            .connected_at
+                            .filter(|_| account.is_connected)
+                            .map(|at| local_time::format_date(zone, at))
+                            .unwrap_or_default(),
+                        detail: health_detail(zone, &health),
+                        reconnect_blocked: blocked.filter(|_| !oauth_reconnect).unwrap_or_default(),
+                        oauth_reconnect,
+                        health,
+                    }
                 })
                 .collect();
             let limits = owner.plan.limits();
@@ -79,6 +93,7 @@ pub async fn list_accounts() -> Result<AccountsData, AppError> {
                 limit: limits.max_secondary,
                 plan_name: limits.name.to_string(),
                 limit_message: accounts::limit_reached(owner.plan),
+                live,
             })
         }
         .await,
@@ -131,16 +146,17 @@ pub async fn connect_account(platform: String, account_name: String) -> Result<(
     )
 }
 
-/// Disconnects an account; its posts and analytics stay.
+/// Disconnects an account (revoking its platform token where the platform allows it); its
+/// posts and analytics stay.
 #[server(prefix = "/fn", endpoint = "accounts/disconnect", output = Postcard)]
 pub async fn disconnect_account(id: Uuid) -> Result<(), AppError> {
     super::with_status(
         async move {
-            use crate::server::services::accounts;
+            use crate::server::services::oauth;
             use crate::server::{auth::session::require_user, state::app_state};
             let state = app_state()?;
             let owner = require_user()?;
-            accounts::disconnect(&state.db, &owner, id).await?;
+            oauth::disconnect(&state.db, &state.vault, &state.oauth, &owner, id).await?;
             leptos_axum::redirect("/accounts?notice=disconnected");
             Ok(())
         }
@@ -164,6 +180,82 @@ pub async fn reconnect_account(id: Uuid, back: Option<String>) -> Result<(), App
                 _ => "/accounts",
             };
             leptos_axum::redirect(&format!("{back}?notice=reconnected"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// An account a platform's sign-in found, as the choice page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChoiceRow {
+    /// What the form sends back when it is chosen.
+    pub key: String,
+    pub platform: Platform,
+    pub name: String,
+    /// The Facebook Page an Instagram account is linked to.
+    pub linked_page: Option<String>,
+    /// "Already connected", "Reconnects your existing account", or empty.
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChoiceData {
+    pub choices: Vec<ChoiceRow>,
+    pub connected: u64,
+    pub limit: i64,
+    pub plan_name: String,
+}
+
+/// The accounts found by the owner's sign-in `attempt`, to choose from.
+#[server(prefix = "/fn", endpoint = "accounts/oauth-choices", output = Postcard)]
+pub async fn oauth_choices(attempt: Uuid) -> Result<ChoiceData, AppError> {
+    super::with_status(
+        async move {
+            use crate::server::services::{accounts, oauth};
+            use crate::server::{auth::session::require_user, state::app_state};
+            let state = app_state()?;
+            let owner = require_user()?;
+            let choices = oauth::choices(&state.db, &state.vault, &owner, attempt)
+                .await?
+                .into_iter()
+                .map(|c| ChoiceRow {
+                    note: match (c.known, c.connected) {
+                        (_, true) => "Already connected: choosing it renews its access.".into(),
+                        (true, false) => "Reconnects your disconnected account; its posts and analytics are kept.".into(),
+                        _ => String::new(),
+                    },
+                    key: c.key,
+                    platform: c.platform,
+                    name: c.name,
+                    linked_page: c.linked_page,
+                })
+                .collect();
+            let limits = owner.plan.limits();
+            Ok(ChoiceData {
+                choices,
+                connected: accounts::connected_count(&state.db, owner.id).await?,
+                limit: limits.max_secondary,
+                plan_name: limits.name.to_string(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Connects the accounts chosen on the choice page (all of them, or none when the plan's
+/// limit cannot take them all).
+#[server(prefix = "/fn", endpoint = "accounts/oauth-connect", output = Postcard)]
+pub async fn connect_chosen(attempt: Uuid, chosen: Option<Vec<String>>) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            use crate::server::services::oauth;
+            use crate::server::{auth::session::require_user, state::app_state};
+            let state = app_state()?;
+            let owner = require_user()?;
+            let chosen = chosen.unwrap_or_default();
+            oauth::choose(&state.db, &state.vault, &owner, attempt, &chosen).await?;
+            leptos_axum::redirect("/accounts?notice=oauth-connected");
             Ok(())
         }
         .await,

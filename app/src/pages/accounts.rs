@@ -1,6 +1,9 @@
 //! The accounts page (`/accounts`): the user's social accounts with their health (connected,
 //! needs reconnection with the reason and a one-click reconnect, token expiring soon,
 //! disconnected), connect, disconnect with a confirmation, and the plan's account limit.
+//! Where a platform's sign-in is set up, its connect button leads there (`/oauth/{platform}/
+//! start`) and the platform's answer comes back here; `/accounts/connect` is where the user
+//! chooses which of the Pages and Instagram accounts found to connect.
 //! Rendered on the server only (see `server_rendered`); every action is a plain form.
 
 use leptos::prelude::*;
@@ -15,7 +18,8 @@ use crate::components::feedback::{ErrorPanel, PlanLimitPrompt};
 use crate::components::forms::CONTROL_CLASS;
 use crate::components::shell::DashboardShell;
 use crate::fns::accounts::{
-    list_accounts, AccountRow, AccountsData, ConnectAccount, DisconnectAccount, ReconnectAccount,
+    list_accounts, oauth_choices, AccountRow, AccountsData, ChoiceData, ConnectAccount,
+    ConnectChosen, DisconnectAccount, ReconnectAccount,
 };
 use crate::model::{AccountHealth, Platform};
 
@@ -43,6 +47,7 @@ fn notice(code: &str) -> Option<&'static str> {
         "connected" => Some("Account connected. Its posts publish to the sandbox until the platform's sign-in is set up."),
         "disconnected" => Some("Account disconnected. Its posts and analytics are kept."),
         "reconnected" => Some("Account reconnected."),
+        "oauth-connected" => Some("Connected. Posts to these accounts publish to the platform."),
         _ => None,
     }
 }
@@ -61,9 +66,11 @@ fn Accounts(data: AccountsData) -> impl IntoView {
     // At the limit the sidebar already says so: a refused connect needs no second prompt.
     let error = error.filter(|e| has_room || !matches!(e, crate::error::AppError::Forbidden(_)));
     let limit_message = data.limit_message.clone();
+    let live = data.live.clone();
     view! {
         <PageHeader title="Accounts" subtitle="The Instagram, Facebook and TikTok profiles PostPilot publishes to." />
         <Notice message=notice />
+        <OAuthError />
         <ActionError error />
         <div class="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
             <div class="space-y-6">
@@ -101,7 +108,7 @@ fn Accounts(data: AccountsData) -> impl IntoView {
                     <UsageBar label="Connected accounts" used=data.connected limit=data.limit />
                 </Card>
                 {if has_room {
-                    view! { <ConnectCard /> }.into_any()
+                    view! { <ConnectCard live /> }.into_any()
                 } else {
                     view! {
                         <PlanLimitPrompt message=limit_message.clone() />
@@ -122,6 +129,7 @@ fn AccountCard(row: AccountRow, connected_room: bool) -> impl IntoView {
         health,
         detail,
         reconnect_blocked,
+        oauth_reconnect,
     } = row;
     let (badge, badge_class) = match &health {
         AccountHealth::Connected => (
@@ -148,7 +156,9 @@ fn AccountCard(row: AccountRow, connected_room: bool) -> impl IntoView {
     );
     // A disconnected account needs room in the plan to come back.
     let room = connected_room || health != AccountHealth::Disconnected;
-    let can_reconnect = broken && reconnect_blocked.is_empty() && room;
+    let sign_in_again =
+        (broken && oauth_reconnect && room).then(|| format!("/oauth/{}/start", platform.as_str()));
+    let can_reconnect = broken && !oauth_reconnect && reconnect_blocked.is_empty() && room;
     let why_not = match (broken, reconnect_blocked.is_empty(), room) {
         (true, false, _) => Some(reconnect_blocked),
         (true, true, false) => Some(
@@ -177,6 +187,11 @@ fn AccountCard(row: AccountRow, connected_room: bool) -> impl IntoView {
             {detail.map(|text| view! { <p class="mt-3 text-sm text-zinc-700 dark:text-zinc-300" data-testid="health-detail">{text}</p> })}
             {why_not.map(|text| view! { <p class="mt-2 text-sm text-zinc-600 dark:text-zinc-400" data-testid="reconnect-note">{text}</p> })}
             <div class="mt-4 flex flex-wrap items-center justify-end gap-2">
+                {sign_in_again.map(|href| view! {
+                    <a href=href rel="external" class=button_class(Variant::Primary, Size::Small) aria-label=format!("Reconnect {name} with {}", platform.label())>
+                        {format!("Reconnect with {}", platform.label())}
+                    </a>
+                })}
                 {can_reconnect.then(|| view! {
                     <form method="post" action=ReconnectAccount::PATH>
                         <input type="hidden" name="id" value=id.clone() />
@@ -198,28 +213,161 @@ fn AccountCard(row: AccountRow, connected_room: bool) -> impl IntoView {
     }
 }
 
-/// Connecting: the platforms' own sign-in goes here once configured; until then, sandbox
-/// accounts that publish to the built-in sandbox.
+/// The platform's reason a sign-in did not connect (`?oauth_error=`, set by the OAuth routes).
 #[component]
-fn ConnectCard() -> impl IntoView {
+fn OAuthError() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    query.get("oauth_error").filter(|e| !e.trim().is_empty()).map(|reason| {
+        let reason: String = reason.chars().take(400).collect();
+        view! {
+            <p role="alert" data-testid="oauth-error" class="mb-4 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
+                {reason}
+            </p>
+        }
+    })
+}
+
+/// Connecting: a button per platform whose own sign-in is set up (`live`), and sandbox
+/// accounts, which publish to the built-in sandbox, for the others.
+#[component]
+fn ConnectCard(live: Vec<Platform>) -> impl IntoView {
+    let sandboxed: Vec<Platform> = Platform::ALL
+        .iter()
+        .copied()
+        .filter(|p| !live.contains(p))
+        .collect();
+    let note = if live.is_empty() {
+        "Signing in with Instagram, Facebook or TikTok is not set up on this server yet. A sandbox account publishes to PostPilot's built-in sandbox, so you can try everything now.".to_string()
+    } else if sandboxed.is_empty() {
+        "Sign in with the platform and choose the accounts PostPilot may publish to.".to_string()
+    } else {
+        format!(
+            "Sign in with the platform and choose the accounts PostPilot may publish to. {} accounts connect to PostPilot's built-in sandbox until their sign-in is set up.",
+            sandboxed.iter().map(|p| p.label()).collect::<Vec<_>>().join(" and ")
+        )
+    };
     view! {
         <Card>
             <h2 class="font-heading text-lg font-semibold">"Connect an account"</h2>
-            <p class="mt-1 text-sm text-zinc-600 dark:text-zinc-400" data-testid="oauth-note">
-                "Signing in with Instagram, Facebook or TikTok is not set up on this server yet. A sandbox account publishes to PostPilot's built-in sandbox, so you can try everything now."
-            </p>
-            <form method="post" action=ConnectAccount::PATH class="mt-4 space-y-3" data-testid="connect-form">
-                <div class="space-y-1.5">
-                    <label for="connect-platform" class="block text-sm font-medium text-zinc-700 dark:text-zinc-200">"Platform"</label>
-                    <select id="connect-platform" name="platform" class=CONTROL_CLASS>
-                        {Platform::ALL.iter().map(|p| view! { <option value=p.as_str()>{p.label()}</option> }).collect_view()}
-                    </select>
+            <p class="mt-1 text-sm text-zinc-600 dark:text-zinc-400" data-testid="oauth-note">{note}</p>
+            {(!live.is_empty()).then(|| view! {
+                <div class="mt-4 space-y-2" data-testid="oauth-buttons">
+                    {live.iter().map(|p| {
+                        let label = match p {
+                            Platform::Instagram => "Connect Instagram (via Facebook)".to_string(),
+                            other => format!("Connect with {}", other.label()),
+                        };
+                        view! {
+                            <a href=format!("/oauth/{}/start", p.as_str()) rel="external" data-testid="oauth-connect"
+                                class=format!("flex w-full justify-center {}", button_class(Variant::Primary, Size::Medium))>
+                                {label}
+                            </a>
+                        }
+                    }).collect_view()}
                 </div>
-                <div class="space-y-1.5">
-                    <label for="connect-name" class="block text-sm font-medium text-zinc-700 dark:text-zinc-200">"Account name"</label>
-                    <input id="connect-name" name="account_name" required maxlength="255" placeholder="@yourshop" class=CONTROL_CLASS />
+            })}
+            {(!sandboxed.is_empty()).then(|| view! {
+                <form method="post" action=ConnectAccount::PATH class="mt-4 space-y-3" data-testid="connect-form">
+                    <div class="space-y-1.5">
+                        <label for="connect-platform" class="block text-sm font-medium text-zinc-700 dark:text-zinc-200">"Platform"</label>
+                        <select id="connect-platform" name="platform" class=CONTROL_CLASS>
+                            {sandboxed.iter().map(|p| view! { <option value=p.as_str()>{p.label()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="space-y-1.5">
+                        <label for="connect-name" class="block text-sm font-medium text-zinc-700 dark:text-zinc-200">"Account name"</label>
+                        <input id="connect-name" name="account_name" required maxlength="255" placeholder="@yourshop" class=CONTROL_CLASS />
+                    </div>
+                    <button type="submit" class=format!("w-full {}", button_class(Variant::Primary, Size::Medium))>"Connect sandbox account"</button>
+                </form>
+            })}
+        </Card>
+    }
+}
+
+/// `/accounts/connect?attempt=`: the Pages and Instagram accounts a Facebook sign-in found,
+/// with a checkbox each; connecting them all must fit the plan's account limit.
+#[component]
+pub fn ConnectChoicePage() -> impl IntoView {
+    let attempt = leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .get("attempt")
+        .and_then(|a| a.parse::<uuid::Uuid>().ok());
+    view! {
+        <Title text=crate::nav::page_title("/accounts") />
+        <DashboardShell>
+            <ServerBody>
+                <Suspense>
+                    {Suspend::new(async move {
+                        let Some(attempt) = attempt else {
+                            let error = crate::error::AppError::BadRequest("Nothing to choose here: connect an account from the accounts page.".into());
+                            return view! { <ErrorPanel error /> }.into_any();
+                        };
+                        match oauth_choices(attempt).await {
+                            Ok(data) => view! { <Choices attempt data /> }.into_any(),
+                            Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </ServerBody>
+        </DashboardShell>
+    }
+}
+
+#[component]
+fn Choices(attempt: uuid::Uuid, data: ChoiceData) -> impl IntoView {
+    let error = last_error::<ConnectChosen>();
+    let room = if data.limit < 0 {
+        format!(
+            "Your {} plan connects any number of accounts.",
+            data.plan_name
+        )
+    } else {
+        format!(
+            "Your {} plan allows {} connected account{}; {} in use.",
+            data.plan_name,
+            data.limit,
+            if data.limit == 1 { "" } else { "s" },
+            data.connected
+        )
+    };
+    view! {
+        <PageHeader title="Choose accounts to connect" subtitle="The Facebook Pages you manage and the Instagram business accounts linked to them." />
+        <ActionError error />
+        <Card>
+            <p class="mb-4 text-sm text-zinc-600 dark:text-zinc-400" data-testid="choice-room">{room}</p>
+            <form method="post" action=ConnectChosen::PATH class="space-y-4" data-testid="choice-form">
+                <input type="hidden" name="attempt" value=attempt.to_string() />
+                <ul class="space-y-2">
+                    {data.choices.into_iter().enumerate().map(|(i, row)| {
+                        let id = format!("choice-{i}");
+                        let label_for = id.clone();
+                        view! {
+                            <li class="rounded-xl border border-zinc-200 p-3 dark:border-zinc-800" data-testid="choice" data-key=row.key.clone()>
+                                <label for=label_for class="flex cursor-pointer items-start gap-3">
+                                    <input id=id type="checkbox" name="chosen[]" value=row.key.clone() class="mt-1 h-4 w-4 accent-primary" />
+                                    <span class=format!("grid h-8 w-8 shrink-0 place-items-center rounded-full text-xs font-bold {}", platform_class(row.platform)) aria-hidden="true">
+                                        {platform_initial(row.platform)}
+                                    </span>
+                                    <span class="min-w-0 flex-1">
+                                        <span class="block truncate font-semibold">{row.name.clone()}</span>
+                                        <span class="block text-xs text-zinc-600 dark:text-zinc-400">
+                                            {match &row.linked_page {
+                                                Some(page) => format!("{} · linked to {page}", row.platform.label()),
+                                                None => format!("{} Page", row.platform.label()),
+                                            }}
+                                        </span>
+                                        {(!row.note.is_empty()).then(|| view! { <span class="mt-1 block text-xs text-zinc-600 dark:text-zinc-400">{row.note.clone()}</span> })}
+                                    </span>
+                                </label>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <div class="flex flex-wrap items-center justify-end gap-2">
+                    <a href="/accounts" rel="external" class=button_class(Variant::Secondary, Size::Medium)>"Cancel"</a>
+                    <button type="submit" class=button_class(Variant::Primary, Size::Medium)>"Connect chosen accounts"</button>
                 </div>
-                <button type="submit" class=format!("w-full {}", button_class(Variant::Primary, Size::Medium))>"Connect sandbox account"</button>
             </form>
         </Card>
     }

@@ -304,6 +304,12 @@ pub struct PlatformSettings {
     pub meta_app_secret: String,
     pub tiktok_client_key: String,
     pub tiktok_client_secret: String,
+    /// Facebook Login's authorization dialog and the permissions it asks for (comma-separated).
+    pub meta_oauth_url: String,
+    pub meta_scopes: String,
+    /// TikTok Login Kit's authorization page and its scopes (comma-separated).
+    pub tiktok_oauth_url: String,
+    pub tiktok_scopes: String,
     pub request_timeout_seconds: u64,
     pub poll_interval_ms: u64,
     pub poll_max_attempts: u32,
@@ -322,6 +328,10 @@ impl std::fmt::Debug for PlatformSettings {
                 "tiktok_client_secret",
                 &set_or_empty(&self.tiktok_client_secret),
             )
+            .field("meta_oauth_url", &self.meta_oauth_url)
+            .field("meta_scopes", &self.meta_scopes)
+            .field("tiktok_oauth_url", &self.tiktok_oauth_url)
+            .field("tiktok_scopes", &self.tiktok_scopes)
             .field(
                 "token_encryption_key",
                 &set_or_empty(&self.token_encryption_key),

@@ -12,6 +12,7 @@ use super::auth::vault::TokenVault;
 use super::captions::CaptionGenerator;
 use super::config::Settings;
 use super::email::Mailer;
+use super::oauth::OAuthClient;
 use super::publishing::Platforms;
 use super::services::billing::BillingContext;
 use super::services::post_reads::PostReads;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub vault: Arc<TokenVault>,
     /// The platform adapters the engine publishes through.
     pub platforms: Arc<Platforms>,
+    /// The platforms' sign-in (OAuth) endpoints: code exchange, discovery, revocation.
+    pub oauth: Arc<OAuthClient>,
     pub mailer: Arc<Mailer>,
     /// The Stripe client when Stripe is live; `None` is mock billing.
     pub stripe: Option<Arc<StripeGateway>>,

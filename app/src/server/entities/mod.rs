@@ -4,6 +4,7 @@ pub mod api_key;
 pub mod caption_generation;
 pub mod content_queue;
 pub mod event_log;
+pub mod oauth_attempt;
 pub mod password_reset_token;
 pub mod post;
 pub mod post_metrics;

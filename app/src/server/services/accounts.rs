@@ -5,8 +5,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -139,6 +139,110 @@ pub async fn connect<C: ConnectionTrait + TransactionTrait>(
     )
     .await;
     Ok(account.info())
+}
+
+/// An account a platform's sign-in granted, with its tokens.
+pub struct PlatformAccount {
+    pub platform: Platform,
+    pub external_id: String,
+    pub name: String,
+    pub tokens: TokenGrant,
+}
+
+/// Connects accounts from a platform's sign-in, all or none, inside `txn` (which must hold
+/// the owner's write lock: `db::begin_owner_write`). An account the owner has with the same
+/// platform and external id is reconnected in place (its posts stay); only accounts not
+/// connected yet count against the plan's limit. Each stores its tokens sealed, marked
+/// `platform_login`. Returns the rows with whether each was new.
+pub async fn connect_with_tokens_in(
+    txn: &DatabaseTransaction,
+    vault: &TokenVault,
+    owner: &user::Model,
+    chosen: &[PlatformAccount],
+) -> Result<Vec<(social_account::Model, bool)>, AppError> {
+    let mut existing = Vec::with_capacity(chosen.len());
+    for account in chosen {
+        existing.push(
+            social_account::Entity::find()
+                .filter(social_account::Column::UserId.eq(owner.id))
+                .filter(social_account::Column::Platform.eq(account.platform))
+                .filter(social_account::Column::AccountIdExternal.eq(account.external_id.clone()))
+                .one(txn)
+                .await?,
+        );
+    }
+    let adding = existing
+        .iter()
+        .filter(|row| !row.as_ref().is_some_and(|a| a.is_connected))
+        .count() as i64;
+    let connected = connected_count(txn, owner.id).await? as i64;
+    let limit = owner.plan.limits().max_secondary;
+    if adding > 0 && !within_limit(connected + adding - 1, limit) {
+        let limits = owner.plan.limits();
+        let room = (limit - connected).max(0);
+        return Err(AppError::Forbidden(format!(
+            "Your {} plan allows {limit} connected account{}; {connected} {} connected and you \
+             chose {adding} more. Choose at most {room}, or upgrade to connect more.",
+            limits.name,
+            if limit == 1 { "" } else { "s" },
+            if connected == 1 { "is" } else { "are" },
+        )));
+    }
+    let now = Utc::now();
+    let mut connected_rows = Vec::with_capacity(chosen.len());
+    for (account, row) in chosen.iter().zip(existing) {
+        let name: String = account.name.trim().chars().take(MAX_NAME_LEN).collect();
+        let name = if name.is_empty() {
+            account.platform.label().to_string()
+        } else {
+            name
+        };
+        let refresh = account
+            .tokens
+            .refresh_token
+            .as_deref()
+            .map(|t| vault.seal(t));
+        let is_new = row.is_none();
+        let model = match row {
+            Some(row) => {
+                let mut active = row.into_active_model();
+                active.account_name = Set(name);
+                active.access_token_enc = Set(Some(vault.seal(&account.tokens.access_token)));
+                active.refresh_token_enc = Set(refresh);
+                active.token_expires_at = Set(account.tokens.expires_at);
+                active.platform_login = Set(true);
+                active.is_connected = Set(true);
+                active.needs_reconnect = Set(false);
+                active.reconnect_reason = Set(None);
+                active.connected_at = Set(Some(now));
+                active.updated_at = Set(now);
+                active.update(txn).await?
+            }
+            None => {
+                social_account::ActiveModel {
+                    id: Set(Uuid::new_v4()),
+                    user_id: Set(owner.id),
+                    platform: Set(account.platform),
+                    account_name: Set(name),
+                    account_id_external: Set(account.external_id.clone()),
+                    access_token_enc: Set(Some(vault.seal(&account.tokens.access_token))),
+                    refresh_token_enc: Set(refresh),
+                    token_expires_at: Set(account.tokens.expires_at),
+                    needs_reconnect: Set(false),
+                    reconnect_reason: Set(None),
+                    platform_login: Set(true),
+                    is_connected: Set(true),
+                    connected_at: Set(Some(now)),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(txn)
+                .await?
+            }
+        };
+        connected_rows.push((model, is_new));
+    }
+    Ok(connected_rows)
 }
 
 /// What the plan's account limit says once it is reached.
