@@ -14,6 +14,8 @@ site="${LEPTOS_SITE_ROOT:-$POSTPILOT_SERVER_SITE_ROOT}"
 # leftovers would be preloaded by the server (it reads their manifest): they go first.
 rm -f "$site"/pkg/__wasm_split* "$site"/pkg/chunk_*.wasm* "$site"/pkg/split_*.wasm*
 cargo leptos build --release --precompress "$@"
+# The local fakes of Stripe, Meta and TikTok the browser suite's integrations server talks to.
+cargo build --release --example fakes
 find "$site" -type f \( -name '*.woff2.*' -o -name '*.woff.*' -o -name '*.png.*' \
   -o -name '*.jpg.*' -o -name '*.jpeg.*' -o -name '*.webp.*' -o -name '*.avif.*' \
   -o -name '*.gif.*' -o -name '.gitkeep.*' \) \( -name '*.br' -o -name '*.gz' \) -delete

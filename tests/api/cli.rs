@@ -260,7 +260,7 @@ async fn the_database_enforces_foreign_keys_and_sqlite_runs_in_wal_mode() {
 }
 
 #[tokio::test]
-async fn serve_refuses_a_short_jwt_secret_or_a_stripe_key_with_a_clear_message() {
+async fn serve_refuses_a_short_jwt_secret_or_an_incomplete_stripe_setup_with_a_clear_message() {
     let app = spawn_app().await;
     let short_secret = "s".repeat(31);
     for (env, expected) in [
@@ -277,7 +277,7 @@ async fn serve_refuses_a_short_jwt_secret_or_a_stripe_key_with_a_clear_message()
                 ("POSTPILOT_BILLING_STRIPE_SECRET_KEY", "sk_live_123"),
                 ("POSTPILOT_BILLING_STRIPE_WEBHOOK_SECRET", "whsec_123"),
             ],
-            "Stripe billing is not supported yet",
+            "a price id is empty",
         ),
     ] {
         let mut cmd = postpilot(&app);

@@ -460,3 +460,59 @@ async fn unsigned_events_are_refused_when_stripe_is_live() {
     assert_eq!(res.status(), 400);
     assert_eq!(app.user("sig@example.com").await.plan, PlanTier::Free);
 }
+
+/// Settings → Integrations: each row and its badge, as the page renders them.
+async fn integrations(app: &TestApp, email: &str) -> Vec<(String, String)> {
+    app.signed_up(email).await;
+    let cookie = app.sign_in_session(email).await;
+    let html = app
+        .client
+        .get(app.url("/settings"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    html.split("data-testid=\"integration\"")
+        .skip(1)
+        .map(|row| {
+            let text = |from: &str| {
+                let start = row.find(from).map(|i| i + from.len()).unwrap_or(0);
+                let rest = &row[start..];
+                let open = rest.find('>').map(|i| i + 1).unwrap_or(0);
+                let end = rest[open..].find('<').map(|i| open + i).unwrap_or(open);
+                rest[open..end].to_string()
+            };
+            (text("font-medium\""), text("rounded-full"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn settings_show_which_integrations_are_live() {
+    let sandbox = crate::helpers::spawn_app().await;
+    let rows = integrations(&sandbox, "plain@example.com").await;
+    let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Payments (Stripe)",
+            "AI captions",
+            "Instagram",
+            "Facebook",
+            "TikTok"
+        ]
+    );
+    assert!(rows.iter().all(|(_, badge)| badge == "Sandbox"), "{rows:?}");
+
+    let fake = FakeStripe::start().await;
+    let app = stripe_app(&fake).await;
+    let rows = integrations(&app, "live@example.com").await;
+    assert_eq!(rows[0], ("Payments (Stripe)".into(), "Live".into()));
+    assert!(
+        rows[1..].iter().all(|(_, badge)| badge == "Sandbox"),
+        "{rows:?}"
+    );
+}

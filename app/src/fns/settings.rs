@@ -18,6 +18,17 @@ pub struct AccountSettings {
     pub zones: Vec<String>,
     pub plan_name: String,
     pub member_since: String,
+    /// What this server connects to for real, and what it simulates (Settings → Integrations).
+    pub integrations: Vec<Integration>,
+}
+
+/// One outside service and whether this server uses it for real.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Integration {
+    pub name: String,
+    pub live: bool,
+    /// What that means for the user, in a sentence.
+    pub detail: String,
 }
 
 #[server(prefix = "/fn", endpoint = "settings/data", output = Postcard)]
@@ -38,10 +49,49 @@ pub async fn settings_data() -> Result<AccountSettings, AppError> {
                     .collect(),
                 plan_name: owner.plan.limits().name.to_string(),
                 member_since: local_time::format_date(zone, owner.created_at),
+                integrations: integrations(&crate::server::state::app_state()?.settings),
             })
         }
         .await,
     )
+}
+
+/// Each integration as its owner decides it is live: billing's Stripe key, the caption
+/// writer's provider, each platform's sign-in credentials.
+#[cfg(feature = "ssr")]
+fn integrations(settings: &crate::server::config::Settings) -> Vec<Integration> {
+    use crate::server::oauth;
+    let mut all = vec![Integration {
+        name: "Payments (Stripe)".into(),
+        live: settings.billing.stripe_live(),
+        detail: if settings.billing.stripe_live() {
+            "Upgrades go through Stripe Checkout; invoices and payment details live in Stripe's billing portal.".into()
+        } else {
+            "Not set up: upgrading switches plans at once, free of charge (a built-in test checkout).".into()
+        },
+    }];
+    let captions = &settings.captions;
+    all.push(Integration {
+        name: "AI captions".into(),
+        live: captions.uses_ai(),
+        detail: match captions.provider.as_str() {
+            "anthropic" => format!("Written by Anthropic's {}; the built-in writer steps in if it does not answer.", captions.model),
+            "openai" => format!("Written by {} at {}; the built-in writer steps in if it does not answer.", captions.model, captions.api_base()),
+            _ => "Written by PostPilot's built-in writer from your product data (no AI service is set up).".into(),
+        },
+    });
+    for (platform, live) in oauth::live_platforms(&settings.platforms) {
+        all.push(Integration {
+            name: platform.label().to_string(),
+            live,
+            detail: if live {
+                format!("Connect with {}'s own sign-in; posts are published to {}.", platform.label(), platform.label())
+            } else {
+                format!("Sandbox: {} sign-in is not set up, so connected accounts are simulated and nothing reaches {}.", platform.label(), platform.label())
+            },
+        });
+    }
+    all
 }
 
 #[server(prefix = "/fn", endpoint = "settings/email", output = Postcard)]

@@ -67,6 +67,7 @@ fn Settings(data: AccountSettings) -> impl IntoView {
         zones,
         plan_name,
         member_since,
+        integrations,
     } = data;
     let (email_field, email_user) = (email.clone(), email.clone());
     view! {
@@ -147,6 +148,30 @@ fn Settings(data: AccountSettings) -> impl IntoView {
                 <a href=EXPORT_URL rel="external" download="" data-testid="export-data" class=format!("mt-4 inline-flex {}", button_class(Variant::Secondary, Size::Medium))>"Export my data"</a>
             </Card>
         </div>
+        <section aria-labelledby="integrations-heading" class="mt-8" data-testid="integrations">
+            <Card>
+                <h2 id="integrations-heading" class="font-heading text-lg font-semibold">"Integrations"</h2>
+                <p class=format!("mt-1 {HELP_CLASS}")>"The services this PostPilot server works with for real, and the ones it simulates until they are set up."</p>
+                <ul class="mt-4 divide-y divide-zinc-100 dark:divide-zinc-800">
+                    {integrations.into_iter().map(|integration| {
+                        let (badge, class) = if integration.live {
+                            ("Live", "bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200")
+                        } else {
+                            ("Sandbox", "bg-zinc-200 text-zinc-800 dark:bg-zinc-800 dark:text-zinc-200")
+                        };
+                        view! {
+                            <li class="flex flex-col gap-1 py-3 sm:flex-row sm:items-start sm:gap-4" data-testid="integration">
+                                <div class="flex shrink-0 items-center gap-2 sm:w-56">
+                                    <span class="font-medium">{integration.name}</span>
+                                    <span class=format!("rounded-full px-2 py-0.5 text-xs font-semibold {class}")>{badge}</span>
+                                </div>
+                                <p class="text-sm text-zinc-600 dark:text-zinc-400">{integration.detail}</p>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </Card>
+        </section>
         <section aria-labelledby="danger-heading" class="mt-8 rounded-2xl border border-red-300 bg-white p-4 shadow-sm sm:p-6 dark:border-red-900 dark:bg-zinc-900">
             <h2 id="danger-heading" class="font-heading text-lg font-semibold text-red-800 dark:text-red-300">"Delete my account"</h2>
             <p class=format!("mt-1 {HELP_CLASS}")>"This removes your account and everything in it: posts, scheduled posts, analytics, the queue, templates and API keys. Your social accounts are disconnected and your subscription is cancelled. It cannot be undone. Export your data first if you want a copy."</p>
