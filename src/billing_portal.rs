@@ -17,23 +17,14 @@ pub async fn open(
     let user = user.ok_or_else(|| AppError::Unauthorized("Sign in to manage billing".into()))?;
     match billing::portal(&user, state.billing()).await {
         Ok(url) => Ok(Redirect::to(&url).into_response()),
-        // Back to the billing page, which shows why (no payment details yet, Stripe down).
-        Err(err @ (AppError::BadRequest(_) | AppError::Unavailable(_))) => {
-            let reason = err.to_string();
-            let query: String = url_encode(&reason);
-            Ok(Redirect::to(&format!("/billing?portal_error={query}")).into_response())
+        // Back to the billing page, which says why in its own words (a code, not text: a
+        // link cannot put words on our page).
+        Err(AppError::BadRequest(_)) => {
+            Ok(Redirect::to("/billing?portal_error=no-customer").into_response())
+        }
+        Err(AppError::Unavailable(_)) => {
+            Ok(Redirect::to("/billing?portal_error=unavailable").into_response())
         }
         Err(err) => Err(err),
     }
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

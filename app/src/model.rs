@@ -296,10 +296,16 @@ pub struct BillingOverview {
     pub usage: Usage,
 }
 
+/// Where to send the customer after `POST /billing/checkout`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CheckoutSession {
+    /// Stripe's checkout page, to pay on (the plan changes once Stripe confirms the payment);
+    /// or, when an existing subscription was moved to the new plan (or in mock mode), the
+    /// billing page, the plan already changed.
     pub checkout_url: String,
+    /// The Stripe Checkout Session's id; the subscription's id when an existing subscription
+    /// was moved; a `mock_cs_` id in mock mode.
     pub session_id: String,
 }
 

@@ -45,7 +45,7 @@ test("connect a Facebook Page through Facebook's sign-in and publish to it, once
   await expectAccessible(page, "/accounts/connect");
   await page.getByLabel(/Mug Shop\s*Facebook Page/).check();
   await page.getByRole("button", { name: "Connect chosen accounts" }).click();
-  await expect(page).toHaveURL(/\/accounts/);
+  await expect(page).toHaveURL(/\/accounts\?notice=/);
   await expect(page.getByText("Mug Shop").first()).toBeVisible();
 
   const caption = `E2E live ${Date.now()}: our mugs, now on Facebook.`;

@@ -389,7 +389,8 @@ fn authorize_page(
         || redirect_uri.is_empty()
         || field("response_type") != "code"
         || field("code_challenge_method") != "S256"
-        || field("code_challenge").len() != 43
+        // Meta: base64url of the SHA-256 (43 characters); TikTok: its hex (64).
+        || field("code_challenge").len() != if platform == "facebook" { 43 } else { 64 }
         || field("scope").is_empty()
     {
         return (StatusCode::BAD_REQUEST, "Invalid authorization request").into_response();
@@ -453,7 +454,15 @@ fn redeem(
         .and_then(|c| s.codes.lock().unwrap().remove(c))
         .ok_or("The authorization code is invalid, expired or already used")?;
     let challenge = verifier.map(|v| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(v.as_bytes()))
+        let digest = sha2::Sha256::digest(v.as_bytes());
+        if platform == "tiktok" {
+            digest
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        } else {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+        }
     });
     if issued.platform != platform || client != Some(&issued.client) {
         return Err("The code was issued to another app");

@@ -70,7 +70,10 @@ impl FakeStripe {
             webhook: Mutex::new(None),
             stripe: Mutex::new(Stripe::default()),
             ids: AtomicU64::new(1),
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .unwrap(),
         });
         let app = Router::new()
             .route("/v1/customers", post(create_customer))

@@ -355,6 +355,15 @@ async fn tiktok_connects_at_once_is_renewed_by_the_token_job_and_disconnecting_r
     let (authorize, consent) = start(&app, &who, "tiktok").await;
     assert!(authorize.starts_with(&fake.tiktok_oauth_url()));
     assert!(authorize.contains("client_key=client-key"));
+    // TikTok takes the challenge as the SHA-256's hex (the fake checks the verifier with it).
+    let challenge = reqwest::Url::parse(&authorize)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code_challenge")
+        .map(|(_, v)| v.to_string())
+        .unwrap();
+    assert_eq!(challenge.len(), 64);
+    assert!(challenge.chars().all(|c| c.is_ascii_hexdigit()));
     let res = back(&app, &who, &consent.allow).await;
     assert_eq!(location(&res), "/accounts?notice=oauth-connected");
     assert!(fake.calls().contains(&"tiktok code exchange".to_string()));

@@ -76,7 +76,7 @@ fn integrations(settings: &crate::server::config::Settings) -> Vec<Integration> 
         live: captions.uses_ai(),
         detail: match captions.provider.as_str() {
             "anthropic" => format!("Written by Anthropic's {}; the built-in writer steps in if it does not answer.", captions.model),
-            "openai" => format!("Written by {} at {}; the built-in writer steps in if it does not answer.", captions.model, captions.api_base()),
+            "openai" => format!("Written by {} (an OpenAI-compatible service); the built-in writer steps in if it does not answer.", captions.model),
             _ => "Written by PostPilot's built-in writer from your product data (no AI service is set up).".into(),
         },
     });

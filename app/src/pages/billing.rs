@@ -65,7 +65,10 @@ fn Billing(data: BillingData) -> impl IntoView {
         "cancelled" => Some("Checkout cancelled: nothing was charged and your plan is unchanged."),
         _ => None,
     };
-    let portal_error = query.get("portal_error");
+    let portal_error = query.get("portal_error").map(|code| match code.as_str() {
+        "no-customer" => "You have no payment details with us yet: choose a paid plan first.",
+        _ => "Stripe's billing portal could not be opened just now. Please try again in a moment.",
+    });
     let BillingData {
         plan,
         usage,

@@ -53,16 +53,17 @@ pub fn redirect_uri(public_url: &str, platform: Platform) -> String {
 }
 
 /// A PKCE pair (RFC 7636): the verifier stays with us, the S256 challenge goes to the platform.
+/// TikTok departs from the RFC: its Login Kit takes the SHA-256 as hex, not base64url.
 pub struct Pkce {
     pub verifier: String,
     pub challenge: String,
 }
 
 impl Pkce {
-    pub fn generate() -> Self {
+    pub fn generate(platform: Platform) -> Self {
         // 48 random bytes: 64 url-safe characters, within RFC 7636's 43–128.
         let verifier = random_token(48);
-        let challenge = challenge_of(&verifier);
+        let challenge = challenge_of(platform, &verifier);
         Pkce {
             verifier,
             challenge,
@@ -70,9 +71,13 @@ impl Pkce {
     }
 }
 
-/// `BASE64URL(SHA256(verifier))`, the S256 method.
-pub fn challenge_of(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+/// `BASE64URL(SHA256(verifier))`, the S256 method; TikTok's `HEX(SHA256(verifier))`.
+pub fn challenge_of(platform: Platform, verifier: &str) -> String {
+    let digest = Sha256::digest(verifier.as_bytes());
+    match platform {
+        Platform::Tiktok => hex::encode(digest),
+        Platform::Facebook | Platform::Instagram => URL_SAFE_NO_PAD.encode(digest),
+    }
 }
 
 /// The platform's authorization page for this attempt.
@@ -461,12 +466,26 @@ mod tests {
     fn the_s256_challenge_is_unpadded_base64url_of_the_sha256() {
         // Computed apart: base64.urlsafe_b64encode(hashlib.sha256(v).digest()).rstrip(b"=").
         assert_eq!(
-            challenge_of("dBjftJeZ4CVP-mJ92K9ZA1hfuZ2eX_mK4zCV7ZxT7Yk"),
+            challenge_of(
+                Platform::Facebook,
+                "dBjftJeZ4CVP-mJ92K9ZA1hfuZ2eX_mK4zCV7ZxT7Yk"
+            ),
             "HzeDoUpLKPPiXlRuMt7dGmh-Ee7yDJJxt31V7rXTmTw"
         );
-        let pkce = Pkce::generate();
+        // hashlib.sha256(v).hexdigest()
+        assert_eq!(
+            challenge_of(
+                Platform::Tiktok,
+                "dBjftJeZ4CVP-mJ92K9ZA1hfuZ2eX_mK4zCV7ZxT7Yk"
+            ),
+            "1f3783a14a4b28f3e25e546e32dedd1a687e11eef20c9271b77d55eeb5d3993c"
+        );
+        let pkce = Pkce::generate(Platform::Facebook);
         assert_eq!(pkce.verifier.len(), 64);
-        assert_eq!(pkce.challenge, challenge_of(&pkce.verifier));
+        assert_eq!(
+            pkce.challenge,
+            challenge_of(Platform::Facebook, &pkce.verifier)
+        );
     }
 
     #[test]

@@ -58,8 +58,7 @@ pub struct CheckoutRequest<'a> {
 pub struct StripeGateway {
     client: Client,
     timeout: Duration,
-    pro_price: String,
-    enterprise_price: String,
+    settings: BillingSettings,
 }
 
 impl StripeGateway {
@@ -76,26 +75,15 @@ impl StripeGateway {
         Some(StripeGateway {
             client,
             timeout: Duration::from_secs(settings.stripe_timeout_seconds.max(1)),
-            pro_price: settings.stripe_pro_price_id.clone(),
-            enterprise_price: settings.stripe_enterprise_price_id.clone(),
+            settings: settings.clone(),
         })
     }
 
     pub fn price_of(&self, plan: PlanTier) -> Option<&str> {
         match plan {
-            PlanTier::Pro => Some(&self.pro_price),
-            PlanTier::Enterprise => Some(&self.enterprise_price),
+            PlanTier::Pro => Some(&self.settings.stripe_pro_price_id),
+            PlanTier::Enterprise => Some(&self.settings.stripe_enterprise_price_id),
             PlanTier::Free => None,
-        }
-    }
-
-    pub fn plan_of_price(&self, price: &str) -> Option<PlanTier> {
-        if price == self.pro_price {
-            Some(PlanTier::Pro)
-        } else if price == self.enterprise_price {
-            Some(PlanTier::Enterprise)
-        } else {
-            None
         }
     }
 
@@ -115,7 +103,9 @@ impl StripeGateway {
     }
 
     /// The user's Stripe customer, created once: the idempotency key makes a second create
-    /// for the same user (another tab, another instance) return the first customer.
+    /// for the same user within the minute (another tab, another instance) return the first
+    /// customer. Per minute, because Stripe replays a key's first answer for a day, a failure
+    /// included.
     pub async fn create_customer(
         &self,
         user_id: uuid::Uuid,
@@ -127,7 +117,10 @@ impl StripeGateway {
         let client = self
             .client
             .clone()
-            .with_strategy(RequestStrategy::Idempotent(format!("customer-{user_id}")));
+            .with_strategy(RequestStrategy::Idempotent(format!(
+                "customer-{user_id}-{}",
+                chrono::Utc::now().timestamp() / 60
+            )));
         let customer = self
             .call("creating the customer", Customer::create(&client, params))
             .await?;
@@ -193,11 +186,16 @@ impl StripeGateway {
     /// The subscription, or `None` when Stripe does not know it.
     pub async fn subscription(&self, id: &str) -> Result<Option<StripeSubscription>, AppError> {
         let id = subscription_id(id)?;
-        match Subscription::retrieve(&self.client, &id, &[]).await {
-            Ok(found) => Ok(Some(self.read(found))),
-            Err(StripeError::Stripe(err)) if err.http_status == 404 => Ok(None),
-            Err(err) => Err(stripe_error("reading the subscription", err)),
-        }
+        let answer = self
+            .call("reading the subscription", async {
+                match Subscription::retrieve(&self.client, &id, &[]).await {
+                    Ok(found) => Ok(Some(found)),
+                    Err(StripeError::Stripe(err)) if err.http_status == 404 => Ok(None),
+                    Err(err) => Err(err),
+                }
+            })
+            .await?;
+        Ok(answer.map(|found| self.read(found)))
     }
 
     pub async fn set_cancel_at_period_end(
@@ -237,6 +235,12 @@ impl StripeGateway {
         }]);
         params.proration_behavior = Some(SubscriptionProrationBehavior::CreateProrations);
         params.cancel_at_period_end = Some(false);
+        // Kept in step with the price, for whoever reads the metadata.
+        let mut metadata = HashMap::from([("plan".to_string(), plan.to_string())]);
+        if let Some(user) = current.user_id {
+            metadata.insert("user_id".into(), user.to_string());
+        }
+        params.metadata = Some(metadata);
         let updated = self
             .call(
                 "changing the plan",
@@ -273,17 +277,12 @@ impl StripeGateway {
 
     fn read(&self, subscription: Subscription) -> StripeSubscription {
         let item = subscription.items.data.first();
-        let plan = subscription
-            .metadata
-            .get("plan")
-            .and_then(|p| PlanTier::parse(p))
-            .filter(|p| *p != PlanTier::Free);
-        // The price decides over the metadata: a plan changed in the portal keeps the
-        // metadata of the checkout.
-        let plan = item
-            .and_then(|i| i.price.as_ref())
-            .and_then(|p| self.plan_of_price(p.id.as_str()))
-            .or(plan);
+        let price = item.and_then(|i| i.price.as_ref()).map(|p| p.id.as_str());
+        let plan = plan_of(
+            &self.settings,
+            price,
+            subscription.metadata.get("plan").map(String::as_str),
+        );
         StripeSubscription {
             id: subscription.id.to_string(),
             customer: subscription.customer.id().to_string(),
@@ -299,6 +298,32 @@ impl StripeGateway {
                 .and_then(|id| uuid::Uuid::parse_str(id).ok()),
         }
     }
+}
+
+/// The plan a Stripe subscription pays for: its price decides (a plan changed in the portal
+/// or by `change_plan` keeps the checkout's metadata); `metadata.plan` only for a price that
+/// is neither of ours.
+pub fn plan_of(
+    settings: &BillingSettings,
+    price: Option<&str>,
+    metadata_plan: Option<&str>,
+) -> Option<PlanTier> {
+    let by_price = price.and_then(|price| {
+        if !settings.stripe_pro_price_id.is_empty() && price == settings.stripe_pro_price_id {
+            Some(PlanTier::Pro)
+        } else if !settings.stripe_enterprise_price_id.is_empty()
+            && price == settings.stripe_enterprise_price_id
+        {
+            Some(PlanTier::Enterprise)
+        } else {
+            None
+        }
+    });
+    by_price.or_else(|| {
+        metadata_plan
+            .and_then(PlanTier::parse)
+            .filter(|plan| *plan != PlanTier::Free)
+    })
 }
 
 /// Stripe's subscription statuses in ours. "paused" pays nothing, as "unpaid".

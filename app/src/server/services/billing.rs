@@ -373,8 +373,9 @@ async fn set_period_end_cancel<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<subscription::Model, AppError> {
     if let (Some(stripe), Some(id)) = (billing.stripe, subscription.stripe_subscription_id.clone())
     {
+        let as_of = stripe_now();
         let answer = stripe.set_cancel_at_period_end(&id, cancel).await?;
-        sync_subscription(db, owner.id, &answer, Some(stripe_now()), billing.settings).await?;
+        sync_subscription(db, owner.id, &answer, Some(as_of), billing.settings).await?;
         return current(db, owner)
             .await?
             .ok_or_else(|| AppError::NotFound("Subscription not found".into()));
@@ -446,7 +447,9 @@ pub async fn sync_subscription<C: ConnectionTrait + TransactionTrait>(
             .as_ref()
             .filter(|row| row.status == SubscriptionStatus::PastDue)
             .and_then(|row| row.grace_until)
-            .or(Some(now + Duration::days(settings.grace_period_days))),
+            .or(Some(
+                as_of.unwrap_or(now) + Duration::days(settings.grace_period_days),
+            )),
         _ => None,
     };
     let mut changes = Vec::new();
@@ -519,13 +522,17 @@ pub async fn sync_subscription<C: ConnectionTrait + TransactionTrait>(
         active.insert(&txn).await?;
     }
     let effective = effective_plan(stripe.status, plan, grace_until, now);
-    if owner.plan != effective || owner.stripe_customer_id.as_deref() != Some(&stripe.customer) {
+    let new_customer = !stripe.customer.is_empty()
+        && owner.stripe_customer_id.as_deref() != Some(&stripe.customer);
+    if owner.plan != effective || new_customer {
         if owner.plan != effective {
             changes.push(format!("user plan {} → {effective}", owner.plan));
         }
         let mut user = owner.into_active_model();
         user.plan = Set(effective);
-        user.stripe_customer_id = Set(Some(stripe.customer.clone()));
+        if new_customer {
+            user.stripe_customer_id = Set(Some(stripe.customer.clone()));
+        }
         user.updated_at = Set(now);
         user.update(&txn).await?;
     }
@@ -550,11 +557,15 @@ fn is_live(status: SubscriptionStatus) -> bool {
     )
 }
 
-/// A failed payment (Stripe's `invoice.payment_failed`): the subscription is past due and
-/// the grace period starts, unless it already runs. Returns the grace period's end.
+/// A failed payment (Stripe's `invoice.payment_failed`) of the user's live subscription
+/// `subscription_id`: it is past due and the grace period starts from the failure, unless it
+/// already runs. Another subscription's invoice (an ended one's last) changes nothing.
+/// Returns the grace period's end. The subscription's own events keep their watermark: an
+/// invoice says nothing of its plan or period.
 pub async fn payment_failed<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     owner_id: Uuid,
+    subscription_id: &str,
     as_of: DateTime<Utc>,
     settings: &BillingSettings,
 ) -> Result<Option<DateTime<Utc>>, AppError> {
@@ -566,28 +577,32 @@ pub async fn payment_failed<C: ConnectionTrait + TransactionTrait>(
     else {
         return Ok(None);
     };
+    if row.stripe_subscription_id.as_deref() != Some(subscription_id) || !is_live(row.status) {
+        return Ok(None);
+    }
     if row.stripe_synced_at.is_some_and(|synced| synced > as_of) {
         return Ok(row.grace_until);
     }
     let grace_until = row
         .grace_until
         .filter(|_| row.status == SubscriptionStatus::PastDue)
-        .unwrap_or_else(|| Utc::now() + Duration::days(settings.grace_period_days));
+        .unwrap_or_else(|| as_of + Duration::days(settings.grace_period_days));
     let mut active = row.into_active_model();
     active.status = Set(SubscriptionStatus::PastDue);
     active.grace_until = Set(Some(grace_until));
-    active.stripe_synced_at = Set(Some(as_of));
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
     txn.commit().await?;
     Ok(Some(grace_until))
 }
 
-/// A paid invoice (Stripe's `invoice.paid`): a past-due or unpaid subscription is active again
-/// and its plan restored. Returns whether anything changed.
+/// A paid invoice (Stripe's `invoice.paid`) of the user's subscription `subscription_id`: if
+/// it was past due or unpaid it is active again and its plan restored. Returns whether
+/// anything changed.
 pub async fn payment_succeeded<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     owner_id: Uuid,
+    subscription_id: &str,
     as_of: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     let txn = db::begin_owner_write(db, owner_id).await?;
@@ -602,14 +617,16 @@ pub async fn payment_succeeded<C: ConnectionTrait + TransactionTrait>(
         row.status,
         SubscriptionStatus::PastDue | SubscriptionStatus::Unpaid | SubscriptionStatus::Incomplete
     );
-    if !behind || row.stripe_synced_at.is_some_and(|synced| synced > as_of) {
+    if !behind
+        || row.stripe_subscription_id.as_deref() != Some(subscription_id)
+        || row.stripe_synced_at.is_some_and(|synced| synced > as_of)
+    {
         return Ok(false);
     }
     let plan = row.plan;
     let mut active = row.into_active_model();
     active.status = Set(SubscriptionStatus::Active);
     active.grace_until = Set(None);
-    active.stripe_synced_at = Set(Some(as_of));
     active.updated_at = Set(Utc::now());
     active.update(&txn).await?;
     if let Some(owner) = user::Entity::find_by_id(owner_id).one(&txn).await? {
@@ -644,9 +661,8 @@ pub async fn settle_grace<C: ConnectionTrait + TransactionTrait>(
         let Some(owner) = user::Entity::find_by_id(current.user_id).one(&txn).await? else {
             continue;
         };
-        let still_due = current.status == SubscriptionStatus::PastDue
-            && current.grace_until.is_some_and(|until| until <= now);
-        if !still_due || owner.plan == PlanTier::Free {
+        let effective = effective_plan(current.status, current.plan, current.grace_until, now);
+        if effective != PlanTier::Free || owner.plan == PlanTier::Free {
             continue;
         }
         let from = owner.plan;
@@ -690,8 +706,9 @@ pub async fn reconcile<C: ConnectionTrait + TransactionTrait>(
     stripe: &StripeGateway,
     settings: &BillingSettings,
 ) -> Result<Reconciled, AppError> {
-    let listed = stripe.all_subscriptions().await?;
+    // Dated before the listing: an event created while it runs is newer and still applies.
     let as_of = stripe_now();
+    let listed = stripe.all_subscriptions().await?;
     let mut outcome = Reconciled::default();
     // Whose is each Stripe subscription: our row's link, else checkout's metadata, else the
     // customer.
@@ -753,13 +770,20 @@ pub async fn reconcile<C: ConnectionTrait + TransactionTrait>(
         if chosen.contains_key(&row.user_id) || listed.iter().any(|s| s.id == id) {
             continue;
         }
+        // Gone only when Stripe says so of this id (a list from another account or mode
+        // would otherwise end every subscription).
+        if let Some(found) = stripe.subscription(id).await? {
+            let synced = sync_subscription(db, row.user_id, &found, Some(as_of), settings).await?;
+            if !synced.changes.is_empty() {
+                outcome.repaired += 1;
+                log_repair(db, row.user_id, id, &synced.changes).await;
+            }
+            continue;
+        }
         let gone = StripeSubscription {
             id: id.to_string(),
-            customer: user::Entity::find_by_id(row.user_id)
-                .one(db)
-                .await?
-                .and_then(|u| u.stripe_customer_id)
-                .unwrap_or_default(),
+            // Empty: the user's customer is left as it is.
+            customer: String::new(),
             status: SubscriptionStatus::Canceled,
             plan: Some(row.plan),
             current_period_start: row.current_period_start,

@@ -61,7 +61,7 @@ pub async fn start(
         .exec(db)
         .await?;
     let state = random_token(32);
-    let pkce = Pkce::generate();
+    let pkce = Pkce::generate(platform);
     oauth_attempt::ActiveModel {
         id: Set(Uuid::new_v4()),
         user_id: Set(owner.id),

@@ -21,7 +21,7 @@ use crate::server::auth::secrets::random_token;
 use crate::server::captions::Product;
 use crate::server::config::BillingSettings;
 use crate::server::entities::{user, webhook_event};
-use crate::server::stripe::{status_of, StripeSubscription};
+use crate::server::stripe::{plan_of as stripe_plan, status_of, StripeSubscription};
 
 /// How old a Stripe signature may be.
 const STRIPE_TOLERANCE_SECONDS: i64 = 300;
@@ -222,25 +222,13 @@ fn unix(value: &Value) -> Option<DateTime<Utc>> {
 }
 
 fn plan_of(object: &Value, billing: &BillingSettings) -> Option<PlanTier> {
-    if let Some(plan) = object
-        .pointer("/metadata/plan")
-        .and_then(Value::as_str)
-        .and_then(PlanTier::parse)
-    {
-        return Some(plan);
-    }
-    let price = object
-        .pointer("/items/data/0/price/id")
-        .and_then(Value::as_str)?;
-    if !billing.stripe_pro_price_id.is_empty() && price == billing.stripe_pro_price_id {
-        Some(PlanTier::Pro)
-    } else if !billing.stripe_enterprise_price_id.is_empty()
-        && price == billing.stripe_enterprise_price_id
-    {
-        Some(PlanTier::Enterprise)
-    } else {
-        None
-    }
+    stripe_plan(
+        billing,
+        object
+            .pointer("/items/data/0/price/id")
+            .and_then(Value::as_str),
+        object.pointer("/metadata/plan").and_then(Value::as_str),
+    )
 }
 
 async fn user_for(
@@ -332,6 +320,19 @@ fn subscription_of(
     })
 }
 
+/// The subscription an invoice bills: `subscription` on the API version async-stripe speaks,
+/// `parent.subscription_details.subscription` on newer ones.
+fn invoice_subscription(invoice: &Value) -> Option<&str> {
+    invoice
+        .get("subscription")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            invoice
+                .pointer("/parent/subscription_details/subscription")
+                .and_then(Value::as_str)
+        })
+}
+
 /// Applies a verified Stripe event once. What each event means for a subscription is
 /// `billing`'s to say; this finds the user and hands the facts over.
 pub async fn handle_stripe<C: ConnectionTrait + TransactionTrait>(
@@ -353,6 +354,12 @@ pub async fn handle_stripe<C: ConnectionTrait + TransactionTrait>(
                     let Some(plan) = plan_of(&object, &billing) else {
                         return Ok(Outcome::Ignored);
                     };
+                    // A payment still on its way (a bank debit) grants nothing yet: the
+                    // subscription's own events say when it is paid.
+                    let payment = object.get("payment_status").and_then(Value::as_str);
+                    if payment.is_some_and(|p| p != "paid" && p != "no_payment_required") {
+                        return Ok(Outcome::Ignored);
+                    }
                     let customer = object.get("customer").and_then(Value::as_str);
                     let Some(id) = object.get("subscription").and_then(Value::as_str) else {
                         // A checkout without a subscription (mock events): the plan is paid.
@@ -405,7 +412,11 @@ pub async fn handle_stripe<C: ConnectionTrait + TransactionTrait>(
                 }
                 "invoice.payment_failed" => {
                     let at = as_of.unwrap_or_else(Utc::now);
-                    let Some(until) = billing::payment_failed(txn, u.id, at, &billing).await?
+                    let Some(subscription) = invoice_subscription(&object) else {
+                        return Ok(Outcome::Ignored);
+                    };
+                    let Some(until) =
+                        billing::payment_failed(txn, u.id, subscription, at, &billing).await?
                     else {
                         return Ok(Outcome::Ignored);
                     };
@@ -427,7 +438,10 @@ pub async fn handle_stripe<C: ConnectionTrait + TransactionTrait>(
                 }
                 "invoice.paid" => {
                     let at = as_of.unwrap_or_else(Utc::now);
-                    if !billing::payment_succeeded(txn, u.id, at).await? {
+                    let Some(subscription) = invoice_subscription(&object) else {
+                        return Ok(Outcome::Ignored);
+                    };
+                    if !billing::payment_succeeded(txn, u.id, subscription, at).await? {
                         return Ok(Outcome::Ignored);
                     }
                     event_log::record(
