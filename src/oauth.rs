@@ -29,7 +29,7 @@ pub async fn start(
     };
     match oauth::start(&state.db, &state.vault, &state.settings, &user, platform).await {
         Ok(url) => Redirect::to(&url).into_response(),
-        Err(err) => back_with(&err),
+        Err(err) => back_with(&state, &err),
     }
 }
 
@@ -65,7 +65,7 @@ pub async fn callback(
     match outcome {
         Ok(Callback::Choose(id)) => Redirect::to(&format!("/accounts/connect?attempt={id}")),
         Ok(Callback::Connected(_)) => Redirect::to("/accounts?notice=oauth-connected"),
-        Err(err) => return back_with(&err),
+        Err(err) => return back_with(&state, &err),
     }
     .into_response()
 }
@@ -96,22 +96,13 @@ fn signed_in(
     Ok((user, platform))
 }
 
-/// Back to the accounts page, which shows why.
-fn back_with(err: &AppError) -> Response {
+/// Back to the accounts page, which shows why. The reason travels sealed by the vault: the
+/// page shows only what this server wrote (a crafted link cannot put words on it), and the
+/// platform's text stays out of access logs.
+fn back_with(state: &AppState, err: &AppError) -> Response {
     Redirect::to(&format!(
         "/accounts?oauth_error={}",
-        percent_encode(&err.to_string())
+        state.vault.seal(&err.to_string())
     ))
     .into_response()
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

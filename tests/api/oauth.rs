@@ -307,6 +307,14 @@ async fn a_denied_sign_in_returns_with_the_platforms_reason() {
     );
     let html = follow(&app, &who, &get(&app, &who, &forged).await).await;
     assert!(!html.contains("0800-SCAM") && html.contains("expired or was already used"));
+    // Nor does a link straight to the accounts page: only a reason the server sealed shows.
+    let (_, html) = page(
+        &app,
+        &who,
+        "/accounts?oauth_error=Your+account+is+locked%2C+call+0800-SCAM",
+    )
+    .await;
+    assert!(!html.contains("0800-SCAM") && !html.contains("data-testid=\"oauth-error\""));
     assert!(accounts_of(&app, &who).await.is_empty());
 }
 

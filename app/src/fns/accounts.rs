@@ -38,6 +38,9 @@ pub struct AccountsData {
     pub limit_message: String,
     /// The platforms whose own sign-in is set up (the others connect sandbox accounts).
     pub live: Vec<Platform>,
+    /// Why a sign-in with a platform did not connect (`?oauth_error=`, sealed by the OAuth
+    /// routes; anything else in that parameter is ignored).
+    pub oauth_error: Option<String>,
 }
 
 impl AccountsData {
@@ -94,10 +97,27 @@ pub async fn list_accounts() -> Result<AccountsData, AppError> {
                 plan_name: limits.name.to_string(),
                 limit_message: accounts::limit_reached(owner.plan),
                 live,
+                oauth_error: sealed_reason(&state.vault),
             })
         }
         .await,
     )
+}
+
+/// The page address's `oauth_error`, if the vault sealed it.
+#[cfg(feature = "ssr")]
+fn sealed_reason(vault: &crate::server::auth::vault::TokenVault) -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    let query = parts.uri.query()?;
+    let url = reqwest::Url::parse(&format!("http://page/?{query}")).ok()?;
+    let sealed = url
+        .query_pairs()
+        .find(|(key, _)| key == "oauth_error")
+        .map(|(_, value)| value.into_owned())?;
+    vault
+        .open(&sealed)
+        .ok()
+        .map(|reason| reason.chars().take(400).collect())
 }
 
 /// What an account's health needs said beside its badge, in the user's zone.

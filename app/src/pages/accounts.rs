@@ -70,7 +70,7 @@ fn Accounts(data: AccountsData) -> impl IntoView {
     view! {
         <PageHeader title="Accounts" subtitle="The Instagram, Facebook and TikTok profiles PostPilot publishes to." />
         <Notice message=notice />
-        <OAuthError />
+        <OAuthError reason=data.oauth_error.clone() />
         <ActionError error />
         <div class="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
             <div class="space-y-6">
@@ -213,12 +213,10 @@ fn AccountCard(row: AccountRow, connected_room: bool) -> impl IntoView {
     }
 }
 
-/// The platform's reason a sign-in did not connect (`?oauth_error=`, set by the OAuth routes).
+/// The platform's reason a sign-in did not connect (`AccountsData::oauth_error`).
 #[component]
-fn OAuthError() -> impl IntoView {
-    let query = leptos_router::hooks::use_query_map().get_untracked();
-    query.get("oauth_error").filter(|e| !e.trim().is_empty()).map(|reason| {
-        let reason: String = reason.chars().take(400).collect();
+fn OAuthError(reason: Option<String>) -> impl IntoView {
+    reason.filter(|e| !e.trim().is_empty()).map(|reason| {
         view! {
             <p role="alert" data-testid="oauth-error" class="mb-4 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
                 {reason}
