@@ -51,7 +51,8 @@ test("connect a Facebook Page through Facebook's sign-in and publish to it, once
   const caption = `E2E live ${Date.now()}: our mugs, now on Facebook.`;
   await page.goto("/compose");
   await hydrated(page);
-  await page.getByLabel(/Mug Shop \(Facebook\)/).check();
+  // The account's label reads "FB Mug Shop (Facebook)" (badge, name, platform).
+  await page.getByLabel(/Mug Shop\s*\(Facebook\)/).check();
   await page.getByLabel("Caption").fill(caption);
   await page.getByRole("button", { name: "Publish now" }).click();
   await expect(page).toHaveURL(/\/posts\?notice=/);

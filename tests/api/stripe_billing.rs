@@ -21,6 +21,7 @@ async fn stripe_app(fake: &FakeStripe) -> TestApp {
         s.billing.stripe_webhook_secret = WEBHOOK_SECRET.into();
         s.billing.stripe_pro_price_id = PRO_PRICE.into();
         s.billing.stripe_enterprise_price_id = ENTERPRISE_PRICE.into();
+        s.billing.stripe_checkout_origin = url.clone();
         s.billing.stripe_api_url = url;
         s.billing.stripe_timeout_seconds = 5;
     })
@@ -532,4 +533,81 @@ async fn settings_show_which_integrations_are_live() {
         rows[1..].iter().all(|(_, badge)| badge == "Sandbox"),
         "{rows:?}"
     );
+}
+
+/// The `form-action` of the page at `path`, as a signed-in browser gets it.
+async fn form_action(app: &TestApp, email: &str, path: &str) -> String {
+    let cookie = app.sign_in_session(email).await;
+    let res = app
+        .client
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    let policy = res.headers()["content-security-policy"].to_str().unwrap();
+    policy
+        .split(';')
+        .map(str::trim)
+        .find_map(|d| d.strip_prefix("form-action "))
+        .unwrap_or_else(|| panic!("no form-action in {policy}"))
+        .to_string()
+}
+
+// The upgrade form posts here and the answer redirects to Stripe: browsers apply the page's
+// form-action to that redirect, so Stripe's checkout must be in it, on the billing page only.
+#[tokio::test]
+async fn the_billing_page_lets_its_upgrade_form_lead_to_stripe_checkout_and_nowhere_else() {
+    let fake = FakeStripe::start().await;
+    let app = stripe_app(&fake).await;
+    app.signed_up("forms@example.com").await;
+    assert_eq!(
+        form_action(&app, "forms@example.com", "/billing").await,
+        format!("'self' {}", fake.url)
+    );
+    assert_eq!(
+        form_action(&app, "forms@example.com", "/settings").await,
+        "'self'"
+    );
+
+    let mock = spawn_app_with(|_| {}).await;
+    mock.signed_up("mock@example.com").await;
+    assert_eq!(
+        form_action(&mock, "mock@example.com", "/billing").await,
+        "'self'"
+    );
+}
+
+// A checkout page anywhere else would be blocked by the browser and the click would seem
+// to do nothing: the user gets a clear answer instead, and nothing is granted.
+#[tokio::test]
+async fn a_checkout_page_off_the_configured_origin_is_refused_clearly() {
+    let fake = FakeStripe::start().await;
+    let (key, url) = (fake.secret_key(), format!("{}/", fake.url));
+    let app = spawn_app_with(move |s| {
+        s.billing.stripe_secret_key = key;
+        s.billing.stripe_webhook_secret = WEBHOOK_SECRET.into();
+        s.billing.stripe_pro_price_id = PRO_PRICE.into();
+        s.billing.stripe_enterprise_price_id = ENTERPRISE_PRICE.into();
+        s.billing.stripe_api_url = url;
+        // The shipped default: the fake's checkout page is elsewhere.
+        assert_eq!(
+            s.billing.stripe_checkout_origin,
+            "https://checkout.stripe.com"
+        );
+    })
+    .await;
+    let token = app.signed_up("elsewhere@example.com").await.access_token;
+    let res = checkout(&app, &token, "pro").await;
+    assert_eq!(res.status(), 503);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not where this server expects it"),
+        "{body}"
+    );
+    assert_eq!(app.user("elsewhere@example.com").await.plan, PlanTier::Free);
 }

@@ -221,6 +221,7 @@ pub struct BillingSettings {
     pub stripe_pro_price_id: String,
     pub stripe_enterprise_price_id: String,
     pub stripe_api_url: String,
+    pub stripe_checkout_origin: String,
     pub stripe_timeout_seconds: u64,
     pub grace_period_days: i64,
     pub reconcile_cron: String,
@@ -230,6 +231,17 @@ impl BillingSettings {
     /// Stripe decides who pays (checkout, portal, webhooks); otherwise billing is mock.
     pub fn stripe_live(&self) -> bool {
         !self.stripe_secret_key.is_empty()
+    }
+
+    /// The one site besides ours that the upgrade form may send the browser to (the pages'
+    /// `form-action`): Stripe's hosted checkout, when Stripe is live.
+    pub fn checkout_origin(&self) -> Option<String> {
+        if !self.stripe_live() {
+            return None;
+        }
+        reqwest::Url::parse(&self.stripe_checkout_origin)
+            .ok()
+            .map(|url| url.origin().ascii_serialization())
     }
 }
 
@@ -255,6 +267,7 @@ impl std::fmt::Debug for BillingSettings {
                 &self.stripe_enterprise_price_id,
             )
             .field("stripe_api_url", &self.stripe_api_url)
+            .field("stripe_checkout_origin", &self.stripe_checkout_origin)
             .field("grace_period_days", &self.grace_period_days)
             .finish()
     }
@@ -474,6 +487,21 @@ impl Settings {
                 return Err(ConfigError::Invalid(format!(
                     "billing.stripe_api_url is not a URL: {:?}",
                     billing.stripe_api_url
+                )));
+            }
+            let origin_only = reqwest::Url::parse(&billing.stripe_checkout_origin)
+                .ok()
+                .filter(|url| {
+                    url.has_host()
+                        && url.path() == "/"
+                        && url.query().is_none()
+                        && url.username().is_empty()
+                });
+            if origin_only.is_none() {
+                return Err(ConfigError::Invalid(format!(
+                    "billing.stripe_checkout_origin must be the scheme and host of Stripe's \
+                     checkout page, like \"https://checkout.stripe.com\": {:?}",
+                    billing.stripe_checkout_origin
                 )));
             }
         }
@@ -738,6 +766,17 @@ mod tests {
         let live = Settings::load_from(None, env(&complete)).unwrap();
         assert!(live.billing.stripe_live());
         assert!(!format!("{:?}", live.billing).contains("sk_live_123"));
+        assert_eq!(
+            live.billing.checkout_origin().as_deref(),
+            Some("https://checkout.stripe.com")
+        );
+        let mut custom = complete.clone();
+        custom.push((
+            "POSTPILOT_BILLING_STRIPE_CHECKOUT_ORIGIN",
+            "https://pay.example.com/c/pay",
+        ));
+        let err = Settings::load_from(None, env(&custom)).unwrap_err();
+        assert!(err.to_string().contains("stripe_checkout_origin"), "{err}");
         complete.push(("POSTPILOT_BILLING_STRIPE_API_URL", "not a url"));
         let err = Settings::load_from(None, env(&complete)).unwrap_err();
         assert!(err.to_string().contains("stripe_api_url"), "{err}");
@@ -747,6 +786,7 @@ mod tests {
         )
         .unwrap();
         assert!(!mock.billing.stripe_live());
+        assert_eq!(mock.billing.checkout_origin(), None);
         assert_eq!(mock.billing.grace_period_days, 7);
     }
 

@@ -162,6 +162,24 @@ impl StripeGateway {
         let url = session.url.ok_or_else(|| {
             AppError::Unavailable("Stripe returned a checkout without a page to open".into())
         })?;
+        // The billing page's policy lets the upgrade form lead to this origin only: a page
+        // anywhere else would be blocked by the browser, leaving the user on a page that
+        // seems to ignore the click.
+        let origin = reqwest::Url::parse(&url)
+            .map(|page| page.origin().ascii_serialization())
+            .unwrap_or_default();
+        if Some(&origin) != self.settings.checkout_origin().as_ref() {
+            tracing::error!(
+                page_origin = %origin,
+                allowed = %self.settings.stripe_checkout_origin,
+                "Stripe's checkout page is not at billing.stripe_checkout_origin"
+            );
+            return Err(AppError::Unavailable(
+                "Checkout cannot open right now: Stripe's checkout page is not where this \
+                 server expects it. The problem is logged; try again later."
+                    .into(),
+            ));
+        }
         Ok(HostedPage {
             id: session.id.to_string(),
             url,

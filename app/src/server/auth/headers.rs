@@ -38,7 +38,11 @@ impl PageKind {
 /// The policy of a server-rendered page. Scripts: this site's files, the inline scripts that
 /// carry this response's `nonce` (Leptos's hydration bootstrap and serialized resources, the
 /// theme script), and WebAssembly compilation on the pages that hydrate.
-pub fn page_policy(nonce: &str, kind: PageKind) -> String {
+///
+/// Forms post to this site; `form_target` adds the one other site a form here may lead to
+/// (the billing page's upgrade goes on to Stripe's checkout, and the browser applies
+/// `form-action` to the redirect too).
+pub fn page_policy(nonce: &str, kind: PageKind, form_target: Option<&str>) -> String {
     let images = if kind == PageKind::RemoteImages {
         "'self' data: https:"
     } else {
@@ -49,10 +53,14 @@ pub fn page_policy(nonce: &str, kind: PageKind) -> String {
     } else {
         " 'wasm-unsafe-eval'"
     };
+    let forms = match form_target {
+        Some(origin) => format!("'self' {origin}"),
+        None => "'self'".to_string(),
+    };
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}'{wasm}; \
          style-src 'self' 'unsafe-inline'; img-src {images}; font-src 'self'; \
-         connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         connect-src 'self'; object-src 'none'; base-uri 'self'; form-action {forms}; \
          frame-ancestors 'none'"
     )
 }
@@ -70,7 +78,12 @@ pub fn send_page_policy() {
     let path = use_context::<http::request::Parts>()
         .map(|parts| parts.uri.path().to_string())
         .unwrap_or_default();
-    if let Ok(value) = http::HeaderValue::from_str(&page_policy(&nonce, PageKind::of_path(&path))) {
+    let checkout = (path == "/billing")
+        .then(use_context::<crate::server::state::AppState>)
+        .flatten()
+        .and_then(|state| state.settings.billing.checkout_origin());
+    let policy = page_policy(&nonce, PageKind::of_path(&path), checkout.as_deref());
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -81,11 +94,10 @@ mod tests {
 
     #[test]
     fn pages_allow_their_nonce_and_wasm_but_no_other_inline_script() {
-        let policy = page_policy("abc123", PageKind::App);
+        let policy = page_policy("abc123", PageKind::App, None);
         assert!(policy.contains("img-src 'self' data:;"), "{policy}");
-        assert!(
-            page_policy("abc123", PageKind::RemoteImages).contains("img-src 'self' data: https:;")
-        );
+        assert!(page_policy("abc123", PageKind::RemoteImages, None)
+            .contains("img-src 'self' data: https:;"));
         assert_eq!(PageKind::of_path("/queue"), PageKind::RemoteImages);
         assert_eq!(PageKind::of_path("/dashboard"), PageKind::App);
         assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"));
@@ -95,6 +107,12 @@ mod tests {
             .unwrap();
         assert!(!scripts.contains("unsafe-inline"), "{scripts}");
         assert!(policy.contains("frame-ancestors 'none'"));
+        assert!(policy.contains("form-action 'self';"), "{policy}");
+        let billing = page_policy("abc123", PageKind::App, Some("https://checkout.stripe.com"));
+        assert!(
+            billing.contains("form-action 'self' https://checkout.stripe.com;"),
+            "{billing}"
+        );
         assert!(http::HeaderValue::from_str(&policy).is_ok());
         assert!(http::HeaderValue::from_str(DEFAULT_POLICY).is_ok());
     }
@@ -105,7 +123,7 @@ mod tests {
         assert_eq!(PageKind::of_path("/pricing"), PageKind::Marketing);
         assert_eq!(PageKind::of_path("/posts/1/edit"), PageKind::RemoteImages);
         assert_eq!(PageKind::of_path("/calendar"), PageKind::App);
-        let policy = page_policy("abc123", PageKind::Marketing);
+        let policy = page_policy("abc123", PageKind::Marketing, None);
         assert!(
             policy.contains("script-src 'self' 'nonce-abc123';"),
             "{policy}"
