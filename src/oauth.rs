@@ -2,18 +2,20 @@
 //! `GET /oauth/{platform}/start` sends the browser to the platform's authorization page and
 //! `GET /oauth/{platform}/callback` is where the platform sends it back. Every outcome is a
 //! redirect: to the choice page, or to the accounts page with a notice or the reason it did
-//! not work (`?oauth_error=`). The rules live in `app::server::services::oauth`.
+//! not work (in a flash cookie the page reads once). The rules live in `app::server::services::oauth`.
 
 use std::collections::HashMap;
 
 use app::error::AppError;
 use app::model::Platform;
+use app::server::auth::cookies::set_oauth_error_cookie;
 use app::server::auth::session::SessionUser;
 use app::server::entities::user;
 use app::server::services::oauth::{self, Callback, CallbackParams};
 use app::server::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 
@@ -96,13 +98,10 @@ fn signed_in(
     Ok((user, platform))
 }
 
-/// Back to the accounts page, which shows why. The reason travels sealed by the vault: the
-/// page shows only what this server wrote (a crafted link cannot put words on it), and the
-/// platform's text stays out of access logs.
+/// Back to the accounts page, which shows why. The reason goes in a short-lived cookie for
+/// this browser, never in the address: a link cannot put words on the page, and the
+/// platform's text stays out of access logs and browser history.
 fn back_with(state: &AppState, err: &AppError) -> Response {
-    Redirect::to(&format!(
-        "/accounts?oauth_error={}",
-        state.vault.seal(&err.to_string())
-    ))
-    .into_response()
+    let cookie = set_oauth_error_cookie(&err.to_string(), state.settings.secure_cookies());
+    ([(SET_COOKIE, cookie)], Redirect::to("/accounts")).into_response()
 }

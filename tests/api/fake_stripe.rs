@@ -342,6 +342,14 @@ async fn create_session(
         return *denied;
     }
     let customer = field(&form, "customer").unwrap_or_default().to_string();
+    if !s.stripe.lock().unwrap().customers.contains_key(&customer) {
+        return stripe_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            &format!("No such customer: '{customer}'"),
+            Some("resource_missing"),
+        );
+    }
     let price_id = field(&form, "line_items[0][price]").unwrap_or_default();
     if price_id != PRO_PRICE && price_id != ENTERPRISE_PRICE {
         return stripe_error(

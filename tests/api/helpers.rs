@@ -539,11 +539,29 @@ pub fn location(res: &Response) -> String {
         .to_string()
 }
 
-/// The page a redirect leads to, read as the browser would.
+/// The page a redirect leads to, read as the browser would: with the cookies the redirect
+/// set for that page's path.
 pub async fn follow(app: &TestApp, who: &Browser, res: &Response) -> String {
     let to = location(res);
     let path = to.strip_prefix(&app.address).unwrap_or(&to).to_string();
-    let (status, html) = page(app, who, &path).await;
+    let mut cookie = who.cookie.clone();
+    for set in res.headers().get_all(SET_COOKIE) {
+        let set = set.to_str().unwrap();
+        let scope = set
+            .split(';')
+            .find_map(|attr| attr.trim().strip_prefix("Path="))
+            .unwrap_or("/");
+        let pair = set.split(';').next().unwrap();
+        if path.starts_with(scope) && !set.contains("Max-Age=0") {
+            cookie = format!("{cookie}; {pair}");
+        }
+    }
+    let who = Browser {
+        cookie,
+        email: who.email.clone(),
+        token: who.token.clone(),
+    };
+    let (status, html) = page(app, &who, &path).await;
     assert_eq!(status, 200, "{path}");
     html
 }

@@ -153,7 +153,7 @@ async fn facebook_pages_are_chosen_connected_with_sealed_tokens_and_published_to
 
     // A replayed callback finds the attempt used.
     let replay = back(&app, &who, &consent.allow).await;
-    assert!(location(&replay).starts_with("/accounts?oauth_error="));
+    assert_eq!(location(&replay), "/accounts");
     assert!(follow(&app, &who, &replay)
         .await
         .contains("expired or was already used"));
@@ -289,12 +289,38 @@ async fn a_denied_sign_in_returns_with_the_platforms_reason() {
     let (_, consent) = start(&app, &who, "facebook").await;
     let res = back(&app, &who, &consent.cancel).await;
     assert_eq!(res.status(), 303);
-    assert!(location(&res).starts_with("/accounts?oauth_error="));
+    // The reason travels in a cookie for this browser and the accounts page only, never in
+    // the address.
+    assert_eq!(location(&res), "/accounts");
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(set_cookie.starts_with("pp_oauth_error="), "{set_cookie}");
+    for attribute in ["Path=/accounts", "HttpOnly", "SameSite=Lax", "Max-Age=120"] {
+        assert!(set_cookie.contains(attribute), "{attribute}: {set_cookie}");
+    }
     let html = follow(&app, &who, &res).await;
     assert!(
         html.contains("Facebook did not grant access: Permissions error"),
         "{html}"
     );
+    // Shown once: the page's answer clears the cookie.
+    let cleared = app
+        .client
+        .get(app.url("/accounts"))
+        .header(reqwest::header::ACCEPT, "text/html")
+        .header(
+            reqwest::header::COOKIE,
+            format!("{}; {}", who.cookie, set_cookie.split(';').next().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(cleared.headers().get_all("set-cookie").iter().any(|c| c
+        .to_str()
+        .unwrap()
+        .starts_with("pp_oauth_error=;")
+        && c.to_str().unwrap().contains("Max-Age=0")));
+    let (_, again) = page(&app, &who, "/accounts").await;
+    assert!(!again.contains("Permissions error"));
     // The attempt is spent: "Allow" afterwards does not connect.
     let res = back(&app, &who, &consent.allow).await;
     assert!(follow(&app, &who, &res)
@@ -307,7 +333,7 @@ async fn a_denied_sign_in_returns_with_the_platforms_reason() {
     );
     let html = follow(&app, &who, &get(&app, &who, &forged).await).await;
     assert!(!html.contains("0800-SCAM") && html.contains("expired or was already used"));
-    // Nor does a link straight to the accounts page: only a reason the server sealed shows.
+    // Nor does a link straight to the accounts page: the address carries no reason.
     let (_, html) = page(
         &app,
         &who,
@@ -328,7 +354,7 @@ async fn expired_and_foreign_states_are_refused_without_asking_the_platform() {
     let (_, consent) = start(&app, &who, "facebook").await;
     // Another user's browser cannot use this user's sign-in.
     let res = back(&app, &other, &consent.allow).await;
-    assert!(location(&res).starts_with("/accounts?oauth_error="));
+    assert_eq!(location(&res), "/accounts");
     // Nor the right user, once it expired.
     oauth_attempt::Entity::update_many()
         .col_expr(

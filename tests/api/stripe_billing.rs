@@ -3,7 +3,7 @@
 //! a plan change, replayed and late events, and the nightly reconciliation.
 
 use app::model::{PlanTier, SubscriptionStatus};
-use app::server::entities::{event_log, subscription};
+use app::server::entities::{event_log, subscription, user};
 use app::server::services::billing;
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -171,11 +171,60 @@ async fn the_portal_needs_payment_details_first() {
     assert!(fake.calls_to("/v1/billing_portal").is_empty());
 }
 
+// A customer Stripe no longer knows (deleted in its dashboard, or made with the test key
+// before the live one) is replaced at the next checkout instead of failing every one.
+#[tokio::test]
+async fn a_customer_stripe_no_longer_knows_is_replaced_at_checkout() {
+    let fake = FakeStripe::start().await;
+    let app = stripe_app(&fake).await;
+    let token = app.signed_up("stale@example.com").await.access_token;
+    let user = app.user("stale@example.com").await;
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::StripeCustomerId,
+            sea_orm::sea_query::Expr::value("cus_fromTestMode"),
+        )
+        .filter(user::Column::Id.eq(user.id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    // The portal says there is nothing on file (a code the page words), not "try later".
+    let res = app
+        .post_bearer("/api/v1/billing/portal", &token, &json!({}))
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(crate::helpers::detail(res)
+        .await
+        .contains("Stripe no longer has your payment details"));
+
+    let res = checkout(&app, &token, "pro").await;
+    assert_eq!(res.status(), 201);
+    let session: Value = res.json().await.unwrap();
+    let sessions = fake.calls_to("/v1/checkout/sessions");
+    assert_eq!(
+        sessions.len(),
+        2,
+        "refused for the stale customer, then made"
+    );
+    assert_eq!(sessions[0].form["customer"], "cus_fromTestMode");
+    let fresh = app
+        .user("stale@example.com")
+        .await
+        .stripe_customer_id
+        .unwrap();
+    assert_ne!(fresh, "cus_fromTestMode");
+    assert_eq!(sessions[1].form["customer"], fresh);
+    assert_eq!(fake.customers(), 1);
+    fake.pay(session["session_id"].as_str().unwrap()).await;
+    assert_eq!(app.user("stale@example.com").await.plan, PlanTier::Pro);
+}
+
 #[tokio::test]
 async fn a_failed_payment_keeps_the_plan_for_the_grace_period_then_returns_to_free() {
     let fake = FakeStripe::start().await;
     let app = stripe_app(&fake).await;
-    subscribed(&app, &fake, "late@example.com", "pro").await;
+    let token = subscribed(&app, &fake, "late@example.com", "pro").await;
     let sub_id = subscription_of(&app, "late@example.com")
         .await
         .stripe_subscription_id
@@ -208,6 +257,28 @@ async fn a_failed_payment_keeps_the_plan_for_the_grace_period_then_returns_to_fr
     );
     assert!(home.contains("Your last payment did not go through. Your Pro plan stays until"));
 
+    // The unpaid invoice comes first: no bigger plan on credit, and no second subscription.
+    let settle_first = |res: reqwest::Response| async move {
+        assert_eq!(res.status(), 400);
+        let body: Value = res.json().await.unwrap();
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("settle it under \"Manage payment details\""),
+            "{body}"
+        );
+    };
+    settle_first(checkout(&app, &token, "enterprise").await).await;
+    let posts_to_subscription = || {
+        fake.calls_to(&format!("/v1/subscriptions/{sub_id}"))
+            .into_iter()
+            .filter(|c| c.method == "POST")
+            .count()
+    };
+    assert_eq!(posts_to_subscription(), 0, "the subscription was not moved");
+    assert_eq!(app.user("late@example.com").await.plan, PlanTier::Pro);
+
     // Nothing happens before the grace period ends; after it, Free, with the reason logged.
     assert_eq!(billing::settle_grace(&app.db, Utc::now()).await.unwrap(), 0);
     let later = Utc::now() + Duration::days(8);
@@ -217,6 +288,10 @@ async fn a_failed_payment_keeps_the_plan_for_the_grace_period_then_returns_to_fr
     assert!(messages(&app, user.id).await.iter().any(
         |m| m == "Payment still failing after the grace period: plan changed from pro to free"
     ));
+    // Back on Free with the invoice still unpaid: upgrading means paying it, not a new checkout.
+    settle_first(checkout(&app, &token, "pro").await).await;
+    assert_eq!(fake.calls_to("/v1/checkout/sessions").len(), 1);
+    assert_eq!(posts_to_subscription(), 0);
 
     // The retried payment succeeds: the plan comes back and the grace period is over.
     fake.recover_payment(&sub_id).await;
@@ -273,6 +348,21 @@ async fn cancel_and_resume_are_made_in_stripe() {
     assert_eq!(
         subscription_of(&app, "quit@example.com").await.status,
         SubscriptionStatus::Canceled
+    );
+    // The user's event log says why the plan changed, once for each change.
+    let user = app.user("quit@example.com").await;
+    let log = messages(&app, user.id).await;
+    assert_eq!(
+        log.iter()
+            .filter(|m| *m == "Plan changed from pro to free: the subscription ended")
+            .count(),
+        1,
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|m| m == "Plan changed from free to pro: the subscription is trialing"),
+        "{log:?}"
     );
 }
 

@@ -38,8 +38,8 @@ pub struct AccountsData {
     pub limit_message: String,
     /// The platforms whose own sign-in is set up (the others connect sandbox accounts).
     pub live: Vec<Platform>,
-    /// Why a sign-in with a platform did not connect (`?oauth_error=`, sealed by the OAuth
-    /// routes; anything else in that parameter is ignored).
+    /// Why a sign-in with a platform did not connect (the OAuth callback's flash cookie,
+    /// shown once).
     pub oauth_error: Option<String>,
 }
 
@@ -97,27 +97,22 @@ pub async fn list_accounts() -> Result<AccountsData, AppError> {
                 plan_name: limits.name.to_string(),
                 limit_message: accounts::limit_reached(owner.plan),
                 live,
-                oauth_error: sealed_reason(&state.vault),
+                oauth_error: oauth_failure(state.settings.secure_cookies()),
             })
         }
         .await,
     )
 }
 
-/// The page address's `oauth_error`, if the vault sealed it.
+/// Why the last sign-in with a platform did not connect, read once: the answer clears the
+/// cookie the sign-in's callback left (`src/oauth.rs`).
 #[cfg(feature = "ssr")]
-fn sealed_reason(vault: &crate::server::auth::vault::TokenVault) -> Option<String> {
+fn oauth_failure(secure: bool) -> Option<String> {
+    use crate::server::auth::cookies::take_oauth_error;
     let parts = use_context::<http::request::Parts>()?;
-    let query = parts.uri.query()?;
-    let url = reqwest::Url::parse(&format!("http://page/?{query}")).ok()?;
-    let sealed = url
-        .query_pairs()
-        .find(|(key, _)| key == "oauth_error")
-        .map(|(_, value)| value.into_owned())?;
-    vault
-        .open(&sealed)
-        .ok()
-        .map(|reason| reason.chars().take(400).collect())
+    let (reason, clear) = take_oauth_error(&parts.headers, secure)?;
+    super::append_cookie(clear);
+    Some(reason)
 }
 
 /// What an account's health needs said beside its badge, in the user's zone.

@@ -88,7 +88,7 @@ pub async fn list_api_keys() -> Result<ApiKeysData, AppError> {
                     })
                 });
             if new_key.is_some() {
-                append_cookie(clear_flash_cookie(
+                super::append_cookie(clear_flash_cookie(
                     NEW_KEY_COOKIE,
                     PAGE,
                     state.settings.secure_cookies(),
@@ -107,16 +107,6 @@ pub async fn list_api_keys() -> Result<ApiKeysData, AppError> {
     )
 }
 
-#[cfg(feature = "ssr")]
-fn append_cookie(cookie: String) {
-    if let (Some(response), Ok(value)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        http::HeaderValue::from_str(&cookie),
-    ) {
-        response.append_header(http::header::SET_COOKIE, value);
-    }
-}
-
 /// Creates a key with the scopes ticked (at least one: the form ticks read and write).
 #[server(prefix = "/fn", endpoint = "api-keys/create", output = Postcard)]
 pub async fn create_api_key(name: String, scopes: Option<Vec<String>>) -> Result<(), AppError> {
@@ -132,7 +122,7 @@ pub async fn create_api_key(name: String, scopes: Option<Vec<String>>) -> Result
             let created = api_keys::create(&state.db, &owner, &name, scopes).await?;
             // Cookie values cannot hold every character a name may: the name goes hex-encoded.
             let value = format!("{}.{}", hex::encode(created.name.as_bytes()), created.key);
-            append_cookie(set_flash_cookie(
+            super::append_cookie(set_flash_cookie(
                 NEW_KEY_COOKIE,
                 &value,
                 PAGE,

@@ -43,6 +43,17 @@ where
     Resource::new_with_options(source, fetcher, false)
 }
 
+/// Adds a `Set-Cookie` to the answer being rendered.
+#[cfg(feature = "ssr")]
+pub(crate) fn append_cookie(cookie: String) {
+    if let (Some(response), Ok(value)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&cookie),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
 /// Gives a failed server-function call the error's HTTP status (server_fn answers 500 for
 /// every error otherwise). Plain form posts keep the redirect that carries the error back to
 /// the form.

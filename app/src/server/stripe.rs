@@ -127,7 +127,12 @@ impl StripeGateway {
         Ok(customer.id.to_string())
     }
 
-    pub async fn checkout(&self, request: CheckoutRequest<'_>) -> Result<HostedPage, AppError> {
+    /// `None`: Stripe no longer knows `request.customer` (deleted in Stripe's dashboard, or
+    /// made with the other mode's key).
+    pub async fn checkout(
+        &self,
+        request: CheckoutRequest<'_>,
+    ) -> Result<Option<HostedPage>, AppError> {
         let price = self
             .price_of(request.plan)
             .ok_or_else(|| AppError::validation("plan", "Checkout is for a paid plan"))?;
@@ -154,11 +159,16 @@ impl StripeGateway {
             ..Default::default()
         });
         let session = self
-            .call(
-                "starting the checkout",
-                CheckoutSession::create(&self.client, params),
-            )
+            .call("starting the checkout", async {
+                match CheckoutSession::create(&self.client, params).await {
+                    Err(err) if missing_customer(&err) => Ok(None),
+                    other => other.map(Some),
+                }
+            })
             .await?;
+        let Some(session) = session else {
+            return Ok(None);
+        };
         let url = session.url.ok_or_else(|| {
             AppError::Unavailable("Stripe returned a checkout without a page to open".into())
         })?;
@@ -180,25 +190,32 @@ impl StripeGateway {
                     .into(),
             ));
         }
-        Ok(HostedPage {
+        Ok(Some(HostedPage {
             id: session.id.to_string(),
             url,
-        })
+        }))
     }
 
-    pub async fn portal(&self, customer: &str, return_url: &str) -> Result<HostedPage, AppError> {
+    /// `None`: Stripe no longer knows `customer`.
+    pub async fn portal(
+        &self,
+        customer: &str,
+        return_url: &str,
+    ) -> Result<Option<HostedPage>, AppError> {
         let mut params = CreateBillingPortalSession::new(customer_id(customer)?);
         params.return_url = Some(return_url);
         let session = self
-            .call(
-                "opening the billing portal",
-                stripe::BillingPortalSession::create(&self.client, params),
-            )
+            .call("opening the billing portal", async {
+                match stripe::BillingPortalSession::create(&self.client, params).await {
+                    Err(err) if missing_customer(&err) => Ok(None),
+                    other => other.map(Some),
+                }
+            })
             .await?;
-        Ok(HostedPage {
+        Ok(session.map(|session| HostedPage {
             id: session.id.to_string(),
             url: session.url,
-        })
+        }))
     }
 
     /// The subscription, or `None` when Stripe does not know it.
@@ -376,6 +393,17 @@ fn subscription_id(id: &str) -> Result<SubscriptionId, AppError> {
             format!("stored Stripe subscription id {id:?} is malformed"),
         )
     })
+}
+
+/// Stripe's answer when a request names a customer it does not have. Its error carries the
+/// code and the message ("No such customer: 'cus_…'"); async-stripe keeps no `param`.
+fn missing_customer(err: &StripeError) -> bool {
+    matches!(err, StripeError::Stripe(request)
+        if matches!(request.code, Some(stripe::ErrorCode::ResourceMissing))
+            && request
+                .message
+                .as_deref()
+                .is_some_and(|message| message.starts_with("No such customer")))
 }
 
 /// Stripe's refusals keep their message (it is written for the user: "Your card was

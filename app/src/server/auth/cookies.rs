@@ -36,6 +36,35 @@ pub fn clear_flash_cookie(name: &str, path: &str, secure: bool) -> String {
     )
 }
 
+/// Why a platform's sign-in did not connect, from the sign-in's callback to the accounts
+/// page's next render: text this server wrote, for this browser only.
+const OAUTH_ERROR_COOKIE: &str = "pp_oauth_error";
+const OAUTH_ERROR_PATH: &str = "/accounts";
+/// A platform's reason can be long; the page shows this much of it.
+const OAUTH_ERROR_MAX_CHARS: usize = 400;
+
+/// The cookie that carries `reason` to the accounts page. SameSite=Lax, unlike the other
+/// flash cookies: it must survive a redirect chain begun on another site (the platform's
+/// sign-in page sends the browser to our callback, which sends it on), where a Strict cookie
+/// would be withheld. Hex-encoded: cookie values cannot hold every character a reason may.
+pub fn set_oauth_error_cookie(reason: &str, secure: bool) -> String {
+    let reason: String = reason.chars().take(OAUTH_ERROR_MAX_CHARS).collect();
+    format!(
+        "{OAUTH_ERROR_COOKIE}={}; Path={OAUTH_ERROR_PATH}; Max-Age={FLASH_SECONDS}; HttpOnly; \
+         SameSite=Lax{}",
+        hex::encode(reason.as_bytes()),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The reason the request's cookie carries, with the header that clears it (it is shown once).
+pub fn take_oauth_error(headers: &HeaderMap, secure: bool) -> Option<(String, String)> {
+    let value = read_cookie(headers, OAUTH_ERROR_COOKIE)?;
+    let clear = clear_flash_cookie(OAUTH_ERROR_COOKIE, OAUTH_ERROR_PATH, secure);
+    let reason = String::from_utf8(hex::decode(value).ok()?).ok()?;
+    Some((reason.chars().take(OAUTH_ERROR_MAX_CHARS).collect(), clear))
+}
+
 /// Long enough for the redirect after a form, short enough that a forgotten one expires.
 const FLASH_SECONDS: i64 = 120;
 

@@ -113,11 +113,26 @@ async fn stripe_checkout<C: ConnectionTrait + TransactionTrait>(
     if let Some(id) = existing.as_ref().and_then(|s| {
         let paying = matches!(
             s.status,
-            SubscriptionStatus::Active | SubscriptionStatus::Trialing | SubscriptionStatus::PastDue
+            SubscriptionStatus::Active
+                | SubscriptionStatus::Trialing
+                | SubscriptionStatus::PastDue
+                | SubscriptionStatus::Unpaid
         );
         s.stripe_subscription_id.clone().filter(|_| paying)
     }) {
         if let Some(found) = stripe.subscription(&id).await? {
+            // An unpaid invoice is settled first: moving the subscription would hand over
+            // the new plan unpaid (or, past the grace period, change nothing at all).
+            if matches!(
+                found.status,
+                SubscriptionStatus::PastDue | SubscriptionStatus::Unpaid
+            ) {
+                return Err(AppError::BadRequest(
+                    "Your last payment did not go through: settle it under \"Manage payment \
+                     details\" before changing plans"
+                        .into(),
+                ));
+            }
             if found.status != SubscriptionStatus::Canceled {
                 let changed = stripe.change_plan(&found, plan).await?;
                 sync_subscription(db, owner.id, &changed, Some(stripe_now()), billing.settings)
@@ -165,16 +180,37 @@ async fn stripe_checkout<C: ConnectionTrait + TransactionTrait>(
         .map(|days| days as u32);
     let success_url = billing.page("?checkout=success&session_id={CHECKOUT_SESSION_ID}");
     let cancel_url = billing.page("?checkout=cancelled");
-    let session = stripe
-        .checkout(CheckoutRequest {
-            customer: &customer,
-            plan,
-            user_id: owner.id,
-            trial_days,
-            success_url: &success_url,
-            cancel_url: &cancel_url,
-        })
-        .await?;
+    let request = |customer| CheckoutRequest {
+        customer,
+        plan,
+        user_id: owner.id,
+        trial_days,
+        success_url: &success_url,
+        cancel_url: &cancel_url,
+    };
+    let session = match stripe.checkout(request(&customer)).await? {
+        Some(session) => session,
+        None => {
+            // Stripe no longer knows the customer we stored (deleted in its dashboard, or
+            // made with the test key before the live one): a new customer replaces it.
+            tracing::warn!(user = %owner.id, stale = %customer, "Stripe no longer knows the stored customer; making a new one");
+            let fresh = stripe.create_customer(owner.id, &owner.email).await?;
+            user::Entity::update_many()
+                .col_expr(
+                    user::Column::StripeCustomerId,
+                    sea_orm::sea_query::Expr::value(fresh.clone()),
+                )
+                .filter(user::Column::Id.eq(owner.id))
+                .filter(user::Column::StripeCustomerId.eq(customer.as_str()))
+                .exec(db)
+                .await?;
+            stripe.checkout(request(&fresh)).await?.ok_or_else(|| {
+                AppError::Unavailable(
+                    "Stripe did not accept the customer it just made; try again in a minute".into(),
+                )
+            })?
+        }
+    };
     event_log::record(
         db,
         Event::new(EventKind::Audit, format!("Checkout started for the {plan} plan"))
@@ -265,7 +301,22 @@ pub async fn portal(owner: &user::Model, billing: BillingContext<'_>) -> Result<
             "You have no payment details with us yet: choose a paid plan first".into(),
         )
     })?;
-    Ok(stripe.portal(customer, &billing.page("")).await?.url)
+    match stripe.portal(customer, &billing.page("")).await {
+        Ok(Some(page)) => Ok(page.url),
+        Ok(None) => Err(AppError::BadRequest(
+            "Stripe no longer has your payment details: choose a paid plan to add them again"
+                .into(),
+        )),
+        // Any other refusal is this server's setup (the portal not configured in Stripe's
+        // dashboard, say), not the user's doing: logged, and the page says to try later.
+        Err(AppError::BadRequest(reason)) => {
+            tracing::error!(%reason, "Stripe refused to open the Customer Portal");
+            Err(AppError::Unavailable(
+                "Stripe's billing portal could not open; try again later".into(),
+            ))
+        }
+        Err(err) => Err(err),
+    }
 }
 
 pub async fn overview(
@@ -527,6 +578,31 @@ pub async fn sync_subscription<C: ConnectionTrait + TransactionTrait>(
     if owner.plan != effective || new_customer {
         if owner.plan != effective {
             changes.push(format!("user plan {} → {effective}", owner.plan));
+            let why = match stripe.status {
+                SubscriptionStatus::Canceled => "the subscription ended".to_string(),
+                SubscriptionStatus::PastDue if effective == PlanTier::Free => {
+                    "the payment is still failing after the grace period".to_string()
+                }
+                SubscriptionStatus::Unpaid | SubscriptionStatus::Incomplete => {
+                    "the subscription is unpaid".to_string()
+                }
+                status => format!("the subscription is {status}"),
+            };
+            event_log::record(
+                &txn,
+                Event::new(
+                    EventKind::Audit,
+                    format!("Plan changed from {} to {effective}: {why}", owner.plan),
+                )
+                .user(owner_id)
+                .data(json!({
+                    "from": owner.plan,
+                    "to": effective,
+                    "subscription": stripe.id,
+                    "status": stripe.status,
+                })),
+            )
+            .await;
         }
         let mut user = owner.into_active_model();
         user.plan = Set(effective);

@@ -370,8 +370,19 @@ pub async fn handle_stripe<C: ConnectionTrait + TransactionTrait>(
                         .await?
                         .is_some_and(|row| row.stripe_subscription_id.as_deref() == Some(id));
                     if tracked {
-                        // The subscription's own events came first and know more (a trial).
-                        set_plan(txn, u.clone(), u.plan, customer).await?;
+                        // The subscription's own events came first and know more (a trial):
+                        // they set the plan; only the customer is kept from this one. The
+                        // plan is left alone, as `u` may be older than their write.
+                        if let Some(customer) = customer {
+                            user::Entity::update_many()
+                                .col_expr(
+                                    user::Column::StripeCustomerId,
+                                    sea_orm::sea_query::Expr::value(customer.to_string()),
+                                )
+                                .filter(user::Column::Id.eq(u.id))
+                                .exec(txn)
+                                .await?;
+                        }
                         return Ok(Outcome::Processed);
                     }
                     let view = StripeSubscription {
