@@ -28,8 +28,8 @@ async function publishedCount(caption: string): Promise<number> {
   return (await res.json()).count;
 }
 
-test("connect a Facebook Page through Facebook's sign-in and publish to it, once", async ({ page }) => {
-  test.setTimeout(90_000);
+test("connect a Facebook Page through Facebook's sign-in, schedule a post to it, and it is published once", async ({ page }) => {
+  test.setTimeout(180_000);
   const errors = watchErrors(page);
   await register(page, "oauth");
 
@@ -54,11 +54,19 @@ test("connect a Facebook Page through Facebook's sign-in and publish to it, once
   // The account's label reads "FB Mug Shop (Facebook)" (badge, name, platform).
   await page.getByLabel(/Mug Shop\s*\(Facebook\)/).check();
   await page.getByLabel("Caption").fill(caption);
-  await page.getByRole("button", { name: "Publish now" }).click();
-  await expect(page).toHaveURL(/\/posts\?notice=/);
+  // The first whole minute at least 30 s away (the user's zone is UTC here).
+  const due = new Date(Math.ceil((Date.now() + 30_000) / 60_000) * 60_000);
+  await page.getByLabel("When to publish").fill(due.toISOString().slice(0, 16));
+  await page.getByRole("button", { name: "Schedule" }).click();
+  await expect(page).toHaveURL(/\/posts\?notice=scheduled/);
+  // Nothing is sent before it is due.
+  expect(await publishedCount(caption)).toBe(0);
 
-  // The scheduler publishes every second; the fake Graph API receives the post once.
-  await expect.poll(() => publishedCount(caption), { timeout: 30_000 }).toBe(1);
+  // Once due, the scheduler (every second) publishes it; the fake Graph API receives it once.
+  await expect
+    .poll(() => publishedCount(caption), { timeout: due.getTime() - Date.now() + 60_000, intervals: [1_000] })
+    .toBe(1);
+  expect(Date.now()).toBeGreaterThanOrEqual(due.getTime());
   await page.goto(`/posts?q=${encodeURIComponent(caption.slice(0, 20))}`);
   await expect(page.getByTestId("post-row").first()).toContainText(/Posted|Published/);
   // Still once, after the post is marked published.

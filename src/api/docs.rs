@@ -219,12 +219,19 @@ fn add_error_responses(doc: &mut Value) {
             if !NO_DATABASE.contains(&path.as_str()) {
                 add(
                     "503",
-                    error("The database cannot be reached; try again shortly"),
+                    error(if CALLS_STRIPE.contains(&path.as_str()) {
+                        "The database or Stripe cannot be reached; try again shortly"
+                    } else {
+                        "The database cannot be reached; try again shortly"
+                    }),
                 );
             }
         }
     }
 }
+
+/// The operations that wait on Stripe when it is configured (a 503 when it does not answer).
+const CALLS_STRIPE: &[&str] = &["/billing/checkout", "/billing/portal", "/billing/cancel"];
 
 fn error(description: &str) -> Value {
     json!({

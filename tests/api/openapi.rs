@@ -445,6 +445,17 @@ async fn error_statuses_are_documented_where_they_happen() {
         }
     }
     lacks("get", "/billing/plans", &["401", "503"]);
+    // Those that wait on Stripe say so.
+    let unavailable = |method: &str, path: &str| {
+        doc["paths"][path][method]["responses"]["503"]["description"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for path in ["/billing/checkout", "/billing/portal", "/billing/cancel"] {
+        assert!(unavailable("post", path).contains("Stripe"), "{path}");
+    }
+    assert!(!unavailable("get", "/posts").contains("Stripe"));
 }
 
 /// Answers write every field, `null` included: the document marks each required (nullable
