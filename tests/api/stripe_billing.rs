@@ -15,19 +15,33 @@ use crate::helpers::{spawn_app_with, TestApp};
 const WEBHOOK_SECRET: &str = "whsec_fake_endpoint";
 
 async fn stripe_app(fake: &FakeStripe) -> TestApp {
+    let url = format!("{}/", fake.url);
+    stripe_app_with(fake, move |s| s.billing.stripe_checkout_origin = url).await
+}
+
+/// The app with Stripe live against `fake`, then `adjust`ed.
+async fn stripe_app_with(
+    fake: &FakeStripe,
+    adjust: impl FnOnce(&mut app::server::config::Settings),
+) -> TestApp {
     let (key, url) = (fake.secret_key(), format!("{}/", fake.url));
     let app = spawn_app_with(move |s| {
         s.billing.stripe_secret_key = key;
         s.billing.stripe_webhook_secret = WEBHOOK_SECRET.into();
         s.billing.stripe_pro_price_id = PRO_PRICE.into();
         s.billing.stripe_enterprise_price_id = ENTERPRISE_PRICE.into();
-        s.billing.stripe_checkout_origin = url.clone();
         s.billing.stripe_api_url = url;
         s.billing.stripe_timeout_seconds = 5;
+        adjust(s);
     })
     .await;
     fake.deliver_to(&app.url("/api/v1/webhooks/stripe"), WEBHOOK_SECRET);
     app
+}
+
+async fn portal(app: &TestApp, token: &str) -> reqwest::Response {
+    app.post_bearer("/api/v1/billing/portal", token, &json!({}))
+        .await
 }
 
 async fn checkout(app: &TestApp, token: &str, plan: &str) -> reqwest::Response {
@@ -121,12 +135,7 @@ async fn checkout_opens_stripe_and_the_plan_changes_when_stripe_says_it_is_paid(
 
     // The same plan again is refused; the portal is Stripe's, for this customer.
     assert_eq!(checkout(&app, &token, "pro").await.status(), 400);
-    let portal: Value = app
-        .post_bearer("/api/v1/billing/portal", &token, &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let portal: Value = portal(&app, &token).await.json().await.unwrap();
     assert!(portal["portal_url"]
         .as_str()
         .unwrap()
@@ -161,9 +170,7 @@ async fn the_portal_needs_payment_details_first() {
     let fake = FakeStripe::start().await;
     let app = stripe_app(&fake).await;
     let token = app.signed_up("new@example.com").await.access_token;
-    let res = app
-        .post_bearer("/api/v1/billing/portal", &token, &json!({}))
-        .await;
+    let res = portal(&app, &token).await;
     assert_eq!(res.status(), 400);
     assert!(crate::helpers::detail(res)
         .await
@@ -190,9 +197,7 @@ async fn a_customer_stripe_no_longer_knows_is_replaced_at_checkout() {
         .unwrap();
 
     // The portal says there is nothing on file (a code the page words), not "try later".
-    let res = app
-        .post_bearer("/api/v1/billing/portal", &token, &json!({}))
-        .await;
+    let res = portal(&app, &token).await;
     assert_eq!(res.status(), 400);
     assert!(crate::helpers::detail(res)
         .await
@@ -674,13 +679,7 @@ async fn the_billing_page_lets_its_upgrade_form_lead_to_stripe_checkout_and_nowh
 #[tokio::test]
 async fn a_checkout_page_off_the_configured_origin_is_refused_clearly() {
     let fake = FakeStripe::start().await;
-    let (key, url) = (fake.secret_key(), format!("{}/", fake.url));
-    let app = spawn_app_with(move |s| {
-        s.billing.stripe_secret_key = key;
-        s.billing.stripe_webhook_secret = WEBHOOK_SECRET.into();
-        s.billing.stripe_pro_price_id = PRO_PRICE.into();
-        s.billing.stripe_enterprise_price_id = ENTERPRISE_PRICE.into();
-        s.billing.stripe_api_url = url;
+    let app = stripe_app_with(&fake, |s| {
         // The shipped default: the fake's checkout page is elsewhere.
         assert_eq!(
             s.billing.stripe_checkout_origin,

@@ -158,17 +158,7 @@ async fn stripe_checkout<C: ConnectionTrait + TransactionTrait>(
         Some(customer) => customer,
         None => {
             let customer = stripe.create_customer(owner.id, &owner.email).await?;
-            // Stored only where none is: a racing tab got the same customer (same
-            // idempotency key) and may have stored it first.
-            user::Entity::update_many()
-                .col_expr(
-                    user::Column::StripeCustomerId,
-                    sea_orm::sea_query::Expr::value(customer.clone()),
-                )
-                .filter(user::Column::Id.eq(owner.id))
-                .filter(user::Column::StripeCustomerId.is_null())
-                .exec(db)
-                .await?;
+            store_customer(db, owner.id, &customer, None).await?;
             customer
         }
     };
@@ -195,15 +185,7 @@ async fn stripe_checkout<C: ConnectionTrait + TransactionTrait>(
             // made with the test key before the live one): a new customer replaces it.
             tracing::warn!(user = %owner.id, stale = %customer, "Stripe no longer knows the stored customer; making a new one");
             let fresh = stripe.create_customer(owner.id, &owner.email).await?;
-            user::Entity::update_many()
-                .col_expr(
-                    user::Column::StripeCustomerId,
-                    sea_orm::sea_query::Expr::value(fresh.clone()),
-                )
-                .filter(user::Column::Id.eq(owner.id))
-                .filter(user::Column::StripeCustomerId.eq(customer.as_str()))
-                .exec(db)
-                .await?;
+            store_customer(db, owner.id, &fresh, Some(&customer)).await?;
             stripe.checkout(request(&fresh)).await?.ok_or_else(|| {
                 AppError::Unavailable(
                     "Stripe did not accept the customer it just made; try again in a minute".into(),
@@ -222,6 +204,31 @@ async fn stripe_checkout<C: ConnectionTrait + TransactionTrait>(
         checkout_url: session.url,
         session_id: session.id,
     })
+}
+
+/// Stores the user's Stripe customer in place of `replacing` (`None`: only where none is
+/// stored). Conditional because two tabs race here: one tab's customer is the other's too
+/// (same idempotency key), and whichever stores it first wins.
+async fn store_customer(
+    db: &impl ConnectionTrait,
+    owner_id: Uuid,
+    customer: &str,
+    replacing: Option<&str>,
+) -> Result<(), AppError> {
+    let current = match replacing {
+        Some(stale) => user::Column::StripeCustomerId.eq(stale),
+        None => user::Column::StripeCustomerId.is_null(),
+    };
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::StripeCustomerId,
+            sea_orm::sea_query::Expr::value(customer.to_string()),
+        )
+        .filter(user::Column::Id.eq(owner_id))
+        .filter(current)
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Mock mode: the subscription is active immediately and the user's plan changes; the URL
