@@ -9,7 +9,6 @@
 //!
 //! Run: `make bench` (both databases when PostgreSQL is reachable).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::model::{PlanTier, Platform, PostStatus};
@@ -90,11 +89,7 @@ async fn main() {
             );
             body_bytes = res.bytes().await.unwrap().len();
         }
-        let result = if wrk_available() {
-            run_wrk(&url, &headers).await
-        } else {
-            run_in_process(&client, &url, &headers).await
-        };
+        let result = common::load(&client, &url, &headers, CONNECTIONS, RUN_FOR).await;
         println!(
             "{label}: {name}: {} requests in {:.1} s = {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({CONNECTIONS} connections, {}, {} KB a response)",
             result.requests, result.seconds, result.requests as f64 / result.seconds, result.p50_ms, result.p99_ms, result.tool, body_bytes / 1024
@@ -116,11 +111,7 @@ async fn main() {
     assert!(first.status().is_success(), "{url}: {}", first.status());
     let body: serde_json::Value = first.json().await.unwrap();
     assert_eq!(body["posted_posts"], POSTS as u64, "every post is counted");
-    let result = if wrk_available() {
-        run_wrk(&url, &headers).await
-    } else {
-        run_in_process(&client, &url, &headers).await
-    };
+    let result = common::load(&client, &url, &headers, CONNECTIONS, RUN_FOR).await;
     println!(
         "{label}: GET /api/v1/analytics/overview (10,000 measured posts): {} requests in {:.1} s = {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({CONNECTIONS} connections, {}; target p99 < 20 ms)",
         result.requests, result.seconds, result.requests as f64 / result.seconds, result.p50_ms, result.p99_ms, result.tool
@@ -181,118 +172,6 @@ fn request_headers(token: &str, gzip: bool) -> Vec<(&'static str, String)> {
         headers.push(("accept-encoding", "gzip".to_string()));
     }
     headers
-}
-
-struct LoadResult {
-    requests: u64,
-    seconds: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    tool: &'static str,
-}
-
-fn wrk_available() -> bool {
-    std::process::Command::new("wrk")
-        .arg("--version")
-        .output()
-        .is_ok()
-}
-
-/// Load from a second process (wrk, 2 threads), so the client does not share this process's
-/// runtime; its latency distribution gives p50 and p99.
-async fn run_wrk(url: &str, headers: &[(&'static str, String)]) -> LoadResult {
-    let url = url.to_string();
-    let headers: Vec<String> = headers
-        .iter()
-        .flat_map(|(name, value)| ["-H".to_string(), format!("{name}: {value}")])
-        .collect();
-    // The server keeps both runtime threads; wrk waits on a blocking thread.
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("wrk")
-            .args([
-                "-t2",
-                &format!("-c{CONNECTIONS}"),
-                &format!("-d{}s", RUN_FOR.as_secs()),
-                "--latency",
-            ])
-            .args(&headers)
-            .arg(&url)
-            .output()
-            .expect("wrk runs")
-    })
-    .await
-    .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).to_string();
-    assert!(!text.contains("Non-2xx"), "wrk saw errors:\n{text}");
-    let ms = |label: &str| -> f64 {
-        let line = text
-            .lines()
-            .find(|l| l.trim_start().starts_with(label))
-            .unwrap_or_else(|| panic!("{label} in:\n{text}"));
-        let value = line.split_whitespace().nth(1).unwrap();
-        let (number, unit) = value.split_at(value.find(|c: char| c.is_alphabetic()).unwrap());
-        let number: f64 = number.parse().unwrap();
-        match unit {
-            "us" => number / 1000.0,
-            "ms" => number,
-            "s" => number * 1000.0,
-            other => panic!("unit {other}"),
-        }
-    };
-    let requests: u64 = text
-        .lines()
-        .find(|l| l.contains("requests in"))
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("requests in:\n{text}"));
-    LoadResult {
-        requests,
-        seconds: RUN_FOR.as_secs_f64(),
-        p50_ms: ms("50%"),
-        p99_ms: ms("99%"),
-        tool: "wrk",
-    }
-}
-
-async fn run_in_process(
-    client: &reqwest::Client,
-    url: &str,
-    headers: &[(&'static str, String)],
-) -> LoadResult {
-    let (url, headers) = (Arc::new(url.to_string()), Arc::new(headers.to_vec()));
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..CONNECTIONS {
-        let (client, url, headers) = (client.clone(), url.clone(), headers.clone());
-        workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            while started.elapsed() < RUN_FOR {
-                let t = Instant::now();
-                let mut request = client.get(url.as_str());
-                for (header, value) in headers.iter() {
-                    request = request.header(*header, value);
-                }
-                let res = request.send().await.unwrap();
-                assert!(res.status().is_success(), "{}", res.status());
-                res.bytes().await.unwrap();
-                latencies.push(t.elapsed());
-            }
-            latencies
-        }));
-    }
-    let mut all = Vec::new();
-    for w in workers {
-        all.extend(w.await.unwrap());
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    all.sort();
-    LoadResult {
-        requests: all.len() as u64,
-        seconds,
-        p50_ms: common::percentile(&all, 0.50).as_secs_f64() * 1000.0,
-        p99_ms: common::percentile(&all, 0.99).as_secs_f64() * 1000.0,
-        tool: "in-process client",
-    }
 }
 
 async fn login(client: &reqwest::Client, base: &str, email: &str, password: &str) -> String {

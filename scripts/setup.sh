@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing PostPilot need, skipping what is already there:
 # the wasm target, cargo-leptos 0.3.5, the wasm-bindgen CLI that matches Cargo.lock, the npm
-# packages (tailwind, wasm-opt, fonts, Playwright), the PyPI tools of the OpenAPI checks and,
-# with --browser, Debian's Chromium.
+# packages (tailwind, wasm-opt, fonts, Playwright), the PyPI tools of the OpenAPI checks and
+# the S3 tests (moto), and, with --browser, Debian's Chromium.
 # Everything comes from crates.io, npm, PyPI and Debian (see ../shared/toolchain.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,10 +60,12 @@ if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator
 fi
 
-# The generated-client journey's and the fuzzer's PyPI tools (pinned, a virtualenv each).
+# The generated-client journey's, the fuzzer's and the S3 tests' PyPI tools (pinned, a
+# virtualenv each).
 source scripts/lib/python-tools.sh
 python_tool openapi-python-client "$OPENAPI_PYTHON_CLIENT_VERSION" >/dev/null
 python_tool schemathesis "$SCHEMATHESIS_VERSION" >/dev/null
+python_tool "moto[server]" "$MOTO_VERSION" >/dev/null
 
 if $want_browser && [ ! -x /usr/bin/chromium ]; then
   say "installing Debian's Chromium for the browser tests"

@@ -9,6 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --browser
 source scripts/env.sh
+# The media tests' S3 API (moto, installed by setup.sh); they fail without it.
+source scripts/lib/python-tools.sh
+POSTPILOT_MOTO_SERVER="$(python_tool "moto[server]" "$MOTO_VERSION")/bin/moto_server"
+export POSTPILOT_MOTO_SERVER
 
 step() { printf '\n\033[1;35m==> %s\033[0m\n' "$*"; }
 started=$(date +%s)

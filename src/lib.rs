@@ -7,6 +7,7 @@ pub mod api;
 pub mod billing_portal;
 pub mod cli;
 pub mod downloads;
+pub mod media;
 pub mod oauth;
 pub mod page_compression;
 pub mod site;

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
 
-use app::nav::{private_prefixes, INDEXED_PAGES};
+use app::nav::{private_prefixes, INDEXED_PAGES, PUBLIC_FILE_PREFIXES};
 use app::server::site_assets::Lookup;
 use app::server::AppState;
 
@@ -20,6 +20,9 @@ fn public_url(state: &AppState) -> &str {
 
 pub async fn robots_txt(State(state): State<AppState>) -> Response {
     let mut body = String::from("User-agent: *\nAllow: /\n");
+    for prefix in PUBLIC_FILE_PREFIXES {
+        body.push_str(&format!("Allow: {prefix}\n"));
+    }
     for prefix in private_prefixes() {
         body.push_str(&format!("Disallow: {prefix}\n"));
     }

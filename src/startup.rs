@@ -15,6 +15,7 @@ use app::server::backup::{self, DatabaseLock};
 use app::server::captions::{CaptionGenerator, LlmWriter, TemplateWriter};
 use app::server::config::Settings;
 use app::server::email::Mailer;
+use app::server::media::MediaStore;
 use app::server::oauth::OAuthClient;
 use app::server::ops_metrics;
 use app::server::publishing::{self, Engine, Platforms};
@@ -46,7 +47,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::{
-    admin_console, api, billing_portal, downloads, oauth, page_compression, site, static_pages,
+    admin_console, api, billing_portal, downloads, media, oauth, page_compression, site,
+    static_pages,
 };
 
 pub struct Application {
@@ -100,7 +102,9 @@ impl Application {
         ops_metrics::handle();
         // The system page's uptime counts from here, scheduler or not.
         app::server::publishing::health::process_started();
+        let media = MediaStore::from_settings(&settings).context("the media store ([media])")?;
         let state = AppState {
+            media: Arc::new(media),
             leptos_options: leptos_options(&settings, addr),
             db,
             tokens: Arc::new(TokenKeys::new(&secret, &settings.auth)),
@@ -156,6 +160,17 @@ impl Application {
                 )
                 .await
                 .context("cannot start the retention job")?;
+            scheduler
+                .add(
+                    app::server::services::media::prune_job(
+                        self.state.db.clone(),
+                        self.state.media.clone(),
+                        self.state.settings.media.clone(),
+                    )
+                    .context("the media pruning job")?,
+                )
+                .await
+                .context("cannot start the media pruning job")?;
             scheduler
                 .add(
                     billing::periods_job(
@@ -275,6 +290,17 @@ pub fn router(state: AppState) -> Router {
             axum::routing::get(admin_console::stream),
         )
         .route("/billing/portal", axum::routing::get(billing_portal::open))
+        .route("/media-uploads", axum::routing::post(media::start_upload))
+        .route(
+            "/media-uploads/{id}",
+            axum::routing::get(media::upload_status)
+                .put(media::send_piece)
+                .delete(media::cancel_upload),
+        )
+        .route(
+            "/media-uploads/{id}/complete",
+            axum::routing::post(media::complete_upload),
+        )
         .route("/oauth/{platform}/start", axum::routing::get(oauth::start))
         .route(
             "/oauth/{platform}/callback",
@@ -343,6 +369,7 @@ pub fn router(state: AppState) -> Router {
         .route("/robots.txt", axum::routing::get(site::robots_txt))
         .route("/sitemap.xml", axum::routing::get(site::sitemap_xml))
         .route("/assets/{name}", axum::routing::get(site::hashed_asset))
+        .route("/media/{*key}", axum::routing::get(media::serve_file))
         .merge(downloads)
         .merge(pages)
         .nest_service("/pkg", pkg)
@@ -420,7 +447,12 @@ async fn server_fn_error_status(req: Request, next: axum::middleware::Next) -> R
 fn dynamic_compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new()
         .quality(CompressionLevel::Precise(4))
-        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("font/")))
+        .compress_when(
+            DefaultPredicate::new()
+                .and(NotForContentType::const_new("font/"))
+                // Videos are compressed already, and a compressed answer cannot serve ranges.
+                .and(NotForContentType::const_new("video/")),
+        )
 }
 
 /// ServeDir picks a precompressed variant by `Accept-Encoding` but does not say so: without

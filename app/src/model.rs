@@ -727,3 +727,115 @@ pub struct TopPost {
     pub engagement: i64,
     pub rate: f64,
 }
+
+string_enum!(
+    /// What a media-library file is.
+    MediaKind { Image = "image", Video = "video" }
+);
+
+/// What the platform rules look at in a file (`Platform::media_violation`): its type as
+/// sniffed from its bytes, its size, its pixels and, for a video, its length.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaFacts {
+    pub kind: MediaKind,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub width: u32,
+    pub height: u32,
+    pub duration_ms: Option<i64>,
+}
+
+/// A post that uses a media-library file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MediaUse {
+    pub post_id: Uuid,
+    pub platform: Platform,
+    pub status: PostStatus,
+    pub scheduled_for: Option<DateTime<Utc>>,
+}
+
+/// A platform whose rules a file breaks, and why in plain words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MediaProblem {
+    pub platform: Platform,
+    pub message: String,
+}
+
+/// A file of the media library. `url` is what a post's `media_urls` carries (and what the
+/// platforms fetch); `problems` lists every platform whose rules the file breaks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MediaItem {
+    pub id: Uuid,
+    pub filename: String,
+    pub kind: MediaKind,
+    /// Sniffed from the file's bytes, not its name.
+    pub content_type: String,
+    pub byte_size: i64,
+    pub width: u32,
+    pub height: u32,
+    /// Videos only.
+    pub duration_ms: Option<i64>,
+    /// SHA-256 of the bytes: the same file is stored once per user.
+    pub content_hash: String,
+    pub url: String,
+    pub thumbnail_url: String,
+    pub problems: Vec<MediaProblem>,
+    /// The posts that use it (filled in by the library's list and detail).
+    pub used_by: Vec<MediaUse>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl MediaItem {
+    pub fn facts(&self) -> MediaFacts {
+        MediaFacts {
+            kind: self.kind,
+            content_type: self.content_type.clone(),
+            byte_size: self.byte_size,
+            width: self.width,
+            height: self.height,
+            duration_ms: self.duration_ms,
+        }
+    }
+}
+
+/// The media library's page: the user's files (newest first), and their storage against the
+/// plan's quota.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MediaLibrary {
+    pub items: Vec<MediaItem>,
+    pub used_bytes: i64,
+    pub quota_bytes: i64,
+}
+
+/// An upload in progress: send the file's bytes from `received` on, in pieces of at most
+/// `chunk_bytes`, then complete it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MediaUpload {
+    pub id: Uuid,
+    pub filename: String,
+    pub byte_size: i64,
+    pub received: i64,
+    pub chunk_bytes: i64,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A size as people read it: "812 KB", "3.4 MB", "10 GB" (1 KB = 1024 bytes).
+pub fn byte_size_label(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KB", "MB", "GB", "TB"];
+    let mut value = bytes.max(0) as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    match unit {
+        0 => format!("{bytes} bytes"),
+        _ if value >= 10.0 || value.fract() < 0.05 => format!("{:.0} {}", value, UNITS[unit]),
+        _ => format!("{:.1} {}", value, UNITS[unit]),
+    }
+}

@@ -31,6 +31,9 @@ pub enum Icon {
     Moon,
     Menu,
     Send,
+    Image,
+    Upload,
+    Trash,
 }
 
 impl Icon {
@@ -98,6 +101,21 @@ impl Icon {
             ],
             Icon::Moon => &["M12 3a6 6 0 0 0 9 9 9 9 0 1 1-9-9z"],
             Icon::Menu => &["M4 6h16", "M4 12h16", "M4 18h16"],
+            Icon::Image => &[
+                "M5 3h14a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z",
+                "M9 9m-2 0a2 2 0 1 0 4 0a2 2 0 1 0-4 0",
+                "M21 15l-3.086-3.086a2 2 0 0 0-2.828 0L6 21",
+            ],
+            Icon::Upload => &[
+                "M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4",
+                "M17 8l-5-5-5 5",
+                "M12 3v12",
+            ],
+            Icon::Trash => &[
+                "M3 6h18",
+                "M19 6v14c0 1-1 2-2 2H7c-1 0-2-1-2-2V6",
+                "M8 6V4c0-1 1-2 2-2h4c1 0 2 1 2 2v2",
+            ],
             Icon::Send => &[
                 "M14.536 21.686a.5.5 0 0 0 .937-.024l6.5-19a.496.496 0 0 0-.635-.635l-19 6.5a.5.5 0 0 0-.024.937l7.93 3.18a2 2 0 0 1 1.112 1.11z",
                 "M21.854 2.147l-10.94 10.939",
@@ -113,7 +131,7 @@ pub struct NavItem {
 }
 
 /// The dashboard sidebar, in order.
-pub const NAV_ITEMS: [NavItem; 10] = [
+pub const NAV_ITEMS: [NavItem; 11] = [
     NavItem {
         label: "Dashboard",
         href: "/dashboard",
@@ -133,6 +151,11 @@ pub const NAV_ITEMS: [NavItem; 10] = [
         label: "Calendar",
         href: "/calendar",
         icon: Icon::Calendar,
+    },
+    NavItem {
+        label: "Media",
+        href: "/media",
+        icon: Icon::Image,
     },
     NavItem {
         label: "Accounts",
@@ -225,6 +248,10 @@ pub fn is_server_rendered(path: &str) -> bool {
 pub fn is_marketing_path(path: &str) -> bool {
     MARKETING_PAGES.contains(&path)
 }
+
+/// Public files under a private prefix: the media library's files and thumbnails, which the
+/// platforms fetch when they publish.
+pub const PUBLIC_FILE_PREFIXES: [&str; 2] = ["/media/m/", "/media/t/"];
 
 /// Path prefixes crawlers are asked to stay out of: the signed-in pages and the endpoints.
 pub fn private_prefixes() -> Vec<&'static str> {

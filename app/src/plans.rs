@@ -29,6 +29,9 @@ pub enum PlanTier {
 /// `-1` means unlimited, as in the API.
 pub const UNLIMITED: i64 = -1;
 
+const MB: i64 = 1024 * 1024;
+const GB: i64 = 1024 * MB;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PlanLimits {
@@ -41,6 +44,8 @@ pub struct PlanLimits {
     pub max_secondary: i64,
     /// AI captions generated per calendar month.
     pub ai_captions: i64,
+    /// Bytes of photos and videos the media library keeps.
+    pub storage_bytes: i64,
     pub api_access: bool,
     /// Requests per minute one API key may make (429 with `Retry-After` beyond). Free has
     /// no API keys of its own; this is the pace of the key provisioning gives the platform.
@@ -76,6 +81,7 @@ impl PlanTier {
                 max_items: 10,
                 max_secondary: 1,
                 ai_captions: 5,
+                storage_bytes: 500 * MB,
                 api_access: false,
                 api_requests_per_minute: 60,
                 trial_days: 0,
@@ -83,6 +89,7 @@ impl PlanTier {
                     "10 posts per month",
                     "1 social account",
                     "5 AI captions per month",
+                    "500 MB media storage",
                     "Content calendar",
                 ],
             },
@@ -93,6 +100,7 @@ impl PlanTier {
                 max_items: 200,
                 max_secondary: 10,
                 ai_captions: UNLIMITED,
+                storage_bytes: 10 * GB,
                 api_access: true,
                 api_requests_per_minute: 600,
                 trial_days: 14,
@@ -100,6 +108,7 @@ impl PlanTier {
                     "200 posts per month",
                     "10 social accounts",
                     "Unlimited AI captions",
+                    "10 GB media storage",
                     "Engagement analytics",
                     "REST API access",
                 ],
@@ -111,6 +120,7 @@ impl PlanTier {
                 max_items: UNLIMITED,
                 max_secondary: UNLIMITED,
                 ai_captions: UNLIMITED,
+                storage_bytes: 100 * GB,
                 api_access: true,
                 api_requests_per_minute: 3000,
                 trial_days: 14,
@@ -118,6 +128,7 @@ impl PlanTier {
                     "Unlimited posts",
                     "Unlimited social accounts",
                     "Unlimited AI captions",
+                    "100 GB media storage",
                     "Engagement analytics",
                     "REST API access",
                     "Priority support",
@@ -193,6 +204,9 @@ mod tests {
         assert_eq!(pro.trial_days, 14);
         let ent = PlanTier::Enterprise.limits();
         assert_eq!((ent.price_monthly_cents, ent.max_items), (9900, UNLIMITED));
+        let gb = 1024 * 1024 * 1024;
+        assert_eq!(free.storage_bytes, 500 * 1024 * 1024);
+        assert_eq!((pro.storage_bytes, ent.storage_bytes), (10 * gb, 100 * gb));
     }
 
     #[test]
@@ -228,7 +242,11 @@ mod tests {
             let captions =
                 captions.replace("Unlimited AI captions per month", "Unlimited AI captions");
             let posts = posts.replace("Unlimited posts per month", "Unlimited posts");
-            for line in [posts, accounts, captions] {
+            let storage = format!(
+                "{} media storage",
+                crate::model::byte_size_label(plan.storage_bytes)
+            );
+            for line in [posts, accounts, captions, storage] {
                 assert!(
                     has(&line),
                     "{}: no {line:?} in {:?}",

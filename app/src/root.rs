@@ -14,6 +14,7 @@ use crate::pages::calendar::CalendarPage;
 use crate::pages::compose::{ComposePage, EditPostPage};
 #[cfg(feature = "ssr")]
 use crate::pages::marketing::{landing::LandingPage, pricing::PricingPage};
+use crate::pages::media::MediaPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::posts::PostsPage;
 use crate::pages::templates::TemplatesPage;
@@ -132,6 +133,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/posts") view=PostsPage ssr=SsrMode::Async />
                 <Route path=path!("/posts/:id/edit") view=EditPostPage ssr=SsrMode::Async />
                 <Route path=path!("/calendar") view=CalendarPage ssr=SsrMode::Async />
+                <Route path=path!("/media") view=MediaPage ssr=SsrMode::Async />
                 <Route path=path!("/accounts") view=AccountsPage ssr=SsrMode::Async />
                 <Route path=path!("/accounts/connect") view=ConnectChoicePage ssr=SsrMode::Async />
                 <Route path=path!("/queue") view=QueuePage ssr=SsrMode::Async />

@@ -16,6 +16,7 @@ mod m20261125_000010_sessions_revoked;
 mod m20261207_000011_admin_console;
 mod m20261207_000012_oauth_attempts;
 mod m20261207_000013_stripe_billing;
+mod m20261207_000014_media_library;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_admin_console::Migration),
             Box::new(m20261207_000012_oauth_attempts::Migration),
             Box::new(m20261207_000013_stripe_billing::Migration),
+            Box::new(m20261207_000014_media_library::Migration),
         ]
     }
 }

@@ -1,9 +1,11 @@
-# Sourced by scripts/setup.sh, scripts/client-journey.sh and scripts/fuzz.sh: the PyPI tools
-# they use, pinned, each in a virtualenv of its own (their dependencies disagree) under
-# $POSTPILOT_PYTHON_TOOLS (default ~/.cache/postpilot/python). Installed once, then reused.
+# Sourced by scripts/setup.sh, scripts/test.sh, scripts/client-journey.sh and scripts/fuzz.sh:
+# the PyPI tools they use, pinned, each in a virtualenv of its own (their dependencies disagree)
+# under $POSTPILOT_PYTHON_TOOLS (default ~/.cache/postpilot/python). Installed once, then reused.
 
 OPENAPI_PYTHON_CLIENT_VERSION=0.29.1
 SCHEMATHESIS_VERSION=4.32.5
+# The S3 API the media-library tests run against (moto in server mode).
+MOTO_VERSION=5.2.1
 POSTPILOT_PYTHON_TOOLS="${POSTPILOT_PYTHON_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/postpilot/python}"
 
 # python_tool PACKAGE VERSION: prints the virtualenv holding PACKAGE==VERSION, installing it

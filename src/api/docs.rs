@@ -33,6 +33,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
         (name = "posts", description = "Posts and the calendar"),
         (name = "queue", description = "The content queue and AI captions"),
         (name = "templates", description = "Caption templates"),
+        (name = "media", description = "The media library and resumable uploads"),
         (name = "analytics", description = "Engagement analytics"),
         (name = "billing", description = "Plans, subscriptions and usage"),
         (name = "api-keys", description = "API keys for integrations"),
@@ -221,6 +222,8 @@ fn add_error_responses(doc: &mut Value) {
                     "503",
                     error(if CALLS_STRIPE.contains(&path.as_str()) {
                         "The database or Stripe cannot be reached; try again shortly"
+                    } else if path.starts_with("/media") {
+                        "The database or the media store cannot be reached; try again shortly"
                     } else {
                         "The database cannot be reached; try again shortly"
                     }),

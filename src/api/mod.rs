@@ -10,6 +10,7 @@ pub mod billing;
 pub mod docs;
 pub mod extract;
 pub mod health;
+pub mod media;
 pub mod posts;
 pub mod queue;
 pub mod templates;
@@ -127,4 +128,13 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::platform_events))
         .routes(routes!(api_keys::create, api_keys::list))
         .routes(routes!(api_keys::revoke))
+        .routes(routes!(media::list))
+        .routes(routes!(media::get, media::delete))
+        .routes(routes!(media::start_upload))
+        .routes(routes!(
+            media::upload_status,
+            media::send_piece,
+            media::cancel_upload
+        ))
+        .routes(routes!(media::complete_upload))
 }

@@ -25,6 +25,8 @@ mod helpers;
 mod home_and_accounts_pages;
 mod llm_captions;
 mod marketing;
+mod media;
+mod media_fixtures;
 mod oauth;
 mod openapi;
 mod pages;

@@ -8,4 +8,5 @@ pub mod forms;
 pub mod icon;
 pub mod overlay;
 pub mod shell;
+pub mod upload;
 pub mod url_state;

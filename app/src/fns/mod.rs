@@ -21,6 +21,7 @@ pub mod auth;
 pub mod billing;
 pub mod calendar;
 pub mod home;
+pub mod media;
 pub mod posts;
 pub mod queue;
 pub mod settings;

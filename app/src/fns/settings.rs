@@ -177,11 +177,16 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
 pub async fn delete_account(confirm_email: String) -> Result<(), AppError> {
     super::with_status(
         async move {
-            use crate::server::services::account;
+            use crate::server::services::{account, media};
             use crate::server::{auth::session::require_user, state::app_state};
             let state = app_state()?;
             let owner = require_user()?;
             account::delete(&state.db, &owner, &confirm_email).await?;
+            // The account is gone either way; files left behind are logged (their addresses
+            // hold a content hash, so nobody finds them).
+            if let Err(err) = media::delete_account_files(&state.media, owner.id).await {
+                tracing::warn!(error = %err, "could not delete a deleted account's media");
+            }
             super::auth::session::sign_out(&state);
             leptos_axum::redirect("/login?deleted=1");
             Ok(())

@@ -17,11 +17,13 @@ use crate::components::display::{platform_class, platform_initial, Card, PageHea
 use crate::components::feedback::{ErrorPanel, PlanLimitPrompt, Skeleton};
 use crate::components::forms::{DateTimeField, FieldError, FormAlert, TextArea, CONTROL_CLASS};
 use crate::components::shell::DashboardShell;
+use crate::components::upload::MediaUploader;
 use crate::error::AppError;
+use crate::fns::media::list_media;
 use crate::fns::posts::{
     check_time, compose_data, split_media, split_tags, ComposeContext, SavePost,
 };
-use crate::model::{Platform, PostStatus};
+use crate::model::{MediaItem, Platform, PostStatus};
 
 #[component]
 pub fn ComposePage() -> impl IntoView {
@@ -133,9 +135,15 @@ fn ComposerForm(data: ComposeContext) -> impl IntoView {
         (None, None) => Default::default(),
     };
     let (content, tags) = (RwSignal::new(content), RwSignal::new(tags));
+    // A post's own media, or a library file sent here by the media page's "Use in a post".
+    let from_library = use_query_map()
+        .read_untracked()
+        .get("media")
+        .filter(|url| url.starts_with("http"));
     let media = RwSignal::new(
         post.as_ref()
             .map(|p| p.media_urls.join("\n"))
+            .or(from_library)
             .unwrap_or_default(),
     );
     let time = RwSignal::new(initial_time);
@@ -307,7 +315,7 @@ fn ComposerForm(data: ComposeContext) -> impl IntoView {
                     />
                     <CaptionCounters content platforms />
                     <HashtagField tags platforms error />
-                    <MediaField media error />
+                    <MediaField media error platforms />
                 </Card>
 
                 <Card class="space-y-4">
@@ -480,26 +488,62 @@ fn HashtagField(
     }
 }
 
-/// Media URLs, one per line, each with a thumbnail that says whether it loads.
+/// Photos and videos: uploaded here (dropped or picked, with a progress bar each) or pasted as
+/// links, one per line. Each shows a thumbnail; a library file also says which of the chosen
+/// platforms would refuse it, and why (scheduling is refused for the same reason).
 #[component]
-fn MediaField(media: RwSignal<String>, error: Signal<Option<AppError>>) -> impl IntoView {
+fn MediaField(
+    media: RwSignal<String>,
+    error: Signal<Option<AppError>>,
+    platforms: Memo<BTreeSet<Platform>>,
+) -> impl IntoView {
     let urls = Memo::new(move |_| split_media(&media.get()));
+    // The user's library, to know what each of its files is (read in the browser).
+    let library = RwSignal::new(Vec::<MediaItem>::new());
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(found) = list_media(None).await {
+                library.update(|known| {
+                    for item in found.items {
+                        if !known.iter().any(|k| k.id == item.id) {
+                            known.push(item);
+                        }
+                    }
+                });
+            }
+        });
+    });
+    let add = Callback::new(move |item: MediaItem| {
+        let url = item.url.clone();
+        library.update(|known| {
+            if !known.iter().any(|k| k.id == item.id) {
+                known.push(item);
+            }
+        });
+        let mut list = split_media(&media.get_untracked());
+        if !list.contains(&url) {
+            list.push(url);
+        }
+        media.set(list.join("\n"));
+    });
     view! {
-        <div class="space-y-1.5">
+        <div class="space-y-2">
+            <p class="text-sm font-medium">"Photos and videos"</p>
+            <MediaUploader on_uploaded=add compact=true />
+            <ul class="grid gap-2 sm:grid-cols-2" data-testid="media-thumbs">
+                <For each=move || urls.get() key=|u| u.clone() let:url>
+                    <MediaThumb url library platforms media />
+                </For>
+            </ul>
             <TextArea
                 name="media_urls"
                 label="Media URLs"
-                hint="Links to photos or videos, one per line (Instagram and TikTok need at least one)."
+                hint="Uploads are added here; you can also paste links to photos or videos, one per line (Instagram and TikTok need at least one)."
                 value=media
                 on_input=Callback::new(move |v| media.set(v))
                 rows=2
                 error
             />
-            <div class="flex flex-wrap gap-2" data-testid="media-thumbs">
-                <For each=move || urls.get() key=|u| u.clone() let:url>
-                    <MediaThumb url />
-                </For>
-            </div>
         </div>
     }
 }
@@ -512,7 +556,12 @@ enum LoadState {
 }
 
 #[component]
-fn MediaThumb(url: String) -> impl IntoView {
+fn MediaThumb(
+    url: String,
+    library: RwSignal<Vec<MediaItem>>,
+    platforms: Memo<BTreeSet<Platform>>,
+    media: RwSignal<String>,
+) -> impl IntoView {
     let state = RwSignal::new(LoadState::Checking);
     let img = NodeRef::<html::Img>::new();
     // The image may have finished before the page hydrated: ask it.
@@ -527,32 +576,83 @@ fn MediaThumb(url: String) -> impl IntoView {
             }
         }
     });
+    let item = {
+        let url = url.clone();
+        Memo::new(move |_| library.with(|known| known.iter().find(|i| i.url == url).cloned()))
+    };
+    // A library file shows its thumbnail (a video's too); a link shows itself.
+    let src = {
+        let url = url.clone();
+        move || {
+            item.get()
+                .map(|i| i.thumbnail_url)
+                .unwrap_or_else(|| url.clone())
+        }
+    };
+    let problems = move || {
+        let Some(item) = item.get() else {
+            return Vec::new();
+        };
+        let facts = item.facts();
+        platforms
+            .get()
+            .into_iter()
+            .filter_map(|platform| platform.media_violation(&facts).map(|m| (platform, m)))
+            .collect::<Vec<_>>()
+    };
+    let remove = {
+        let url = url.clone();
+        move |_| {
+            let rest: Vec<String> = split_media(&media.get_untracked())
+                .into_iter()
+                .filter(|u| *u != url)
+                .collect();
+            media.set(rest.join("\n"));
+        }
+    };
+    let name = move || {
+        item.get()
+            .map(|i| i.filename)
+            .unwrap_or_else(|| "Link".to_string())
+    };
     view! {
-        <figure class="w-24 text-center">
-            <div class="relative h-24 w-24 overflow-hidden rounded-lg border border-zinc-200 bg-zinc-100 dark:border-zinc-700 dark:bg-zinc-800">
+        <li class="flex items-start gap-3 rounded-xl border border-zinc-200 p-2 dark:border-zinc-700" data-testid="media-thumb" data-file=move || item.get().map(|i| i.filename)>
+            <div class="relative h-16 w-16 shrink-0 overflow-hidden rounded-lg bg-zinc-100 dark:bg-zinc-800">
                 <img
                     node_ref=img
-                    src=url.clone()
+                    src=src
                     alt=""
                     loading="lazy"
                     class="h-full w-full object-cover"
-                    // A broken image shows no browser icon: the caption under it says so.
+                    // A broken image shows no browser icon: the caption beside it says so.
                     class:invisible=move || state.get() == LoadState::Broken
                     on:load=move |_| state.set(LoadState::Loaded)
                     on:error=move |_| state.set(LoadState::Broken)
                 />
             </div>
-            <figcaption class=move || match state.get() {
-                LoadState::Broken => "mt-1 text-xs font-semibold text-red-700 dark:text-red-300",
-                _ => "mt-1 text-xs text-zinc-600 dark:text-zinc-400",
-            } data-testid="media-state">
-                {move || match state.get() {
-                    LoadState::Checking => "Checking…",
-                    LoadState::Loaded => "Loads",
-                    LoadState::Broken => "Does not load",
-                }}
-            </figcaption>
-        </figure>
+            <div class="min-w-0 flex-1 space-y-0.5">
+                <p class="truncate text-sm font-medium">{name}</p>
+                {move || item.get().map(|i| view! { <p class="text-xs text-zinc-600 dark:text-zinc-400">{crate::pages::media::describe(&i)}</p> })}
+                <p class=move || match state.get() {
+                    LoadState::Broken => "text-xs font-semibold text-red-700 dark:text-red-300",
+                    _ => "text-xs text-zinc-600 dark:text-zinc-400",
+                } data-testid="media-state">
+                    {move || match state.get() {
+                        LoadState::Checking => "Checking…",
+                        LoadState::Loaded => "Loads",
+                        LoadState::Broken => "Does not load",
+                    }}
+                </p>
+                <For each=problems key=|(platform, _)| *platform let:problem>
+                    <p class="text-xs font-semibold text-red-700 dark:text-red-300" data-testid="media-problem" data-platform=problem.0.as_str()>
+                        {problem.1}
+                    </p>
+                </For>
+            </div>
+            <button type="button" class="rounded-md px-1.5 text-lg leading-none text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 dark:hover:bg-zinc-800 dark:hover:text-zinc-100" aria-label=move || format!("Remove {}", name()) on:click=remove>
+                "×"
+            </button>
+        </li>
     }
 }
 

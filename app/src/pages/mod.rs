@@ -19,6 +19,7 @@ pub mod compose;
 pub mod dashboard;
 #[cfg(feature = "ssr")]
 pub mod marketing;
+pub mod media;
 pub mod not_found;
 pub mod posts;
 #[cfg(feature = "ssr")]

@@ -28,6 +28,109 @@ pub struct Settings {
     pub backup: BackupSettings,
     pub metrics: MetricsSettings,
     pub captions: CaptionSettings,
+    pub media: MediaSettings,
+}
+
+/// Where media-library files are kept and how big they may be (`[media]` in Leptos.toml;
+/// `server::media`).
+#[derive(Clone, Deserialize)]
+pub struct MediaSettings {
+    /// "local" or "s3".
+    pub storage: String,
+    pub s3_endpoint: String,
+    pub s3_bucket: String,
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
+    pub public_base_url: String,
+    pub presigned_url_minutes: u64,
+    pub max_image_mb: u64,
+    pub max_video_mb: u64,
+    pub chunk_mb: u64,
+    pub stale_upload_hours: i64,
+    pub max_image_side_px: u32,
+    pub thumbnail_px: u32,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+impl MediaSettings {
+    pub fn uses_s3(&self) -> bool {
+        self.storage == "s3"
+    }
+
+    pub fn max_image_bytes(&self) -> i64 {
+        (self.max_image_mb * MIB) as i64
+    }
+
+    pub fn max_video_bytes(&self) -> i64 {
+        (self.max_video_mb * MIB) as i64
+    }
+
+    pub fn chunk_bytes(&self) -> i64 {
+        (self.chunk_mb * MIB) as i64
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !matches!(self.storage.as_str(), "local" | "s3") {
+            return Err(ConfigError::Invalid(format!(
+                "media.storage must be \"local\" or \"s3\", not {:?}",
+                self.storage
+            )));
+        }
+        if self.uses_s3() && self.s3_bucket.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "media.storage is \"s3\": set media.s3_bucket (POSTPILOT_MEDIA_S3_BUCKET)".into(),
+            ));
+        }
+        let base = self.public_base_url.trim();
+        let http = base.starts_with("https://") || base.starts_with("http://");
+        if !base.is_empty() && !http {
+            return Err(ConfigError::Invalid(format!(
+                "media.public_base_url must be an http(s) address, not {base:?}"
+            )));
+        }
+        if self.max_image_mb == 0
+            || self.max_video_mb == 0
+            || self.chunk_mb == 0
+            || self.presigned_url_minutes == 0
+            || self.stale_upload_hours <= 0
+            || self.max_image_side_px == 0
+            || self.thumbnail_px == 0
+        {
+            return Err(ConfigError::Invalid(
+                "media: sizes, pixel limits and durations must be positive".into(),
+            ));
+        }
+        // S3 multipart uploads need parts of at least 5 MiB.
+        if self.uses_s3() && self.chunk_mb < 5 {
+            return Err(ConfigError::Invalid(
+                "media.chunk_mb must be at least 5 with S3 storage".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+// Never print the keys.
+impl std::fmt::Debug for MediaSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaSettings")
+            .field("storage", &self.storage)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_region", &self.s3_region)
+            .field("s3_access_key_id", &set_or_empty(&self.s3_access_key_id))
+            .field(
+                "s3_secret_access_key",
+                &set_or_empty(&self.s3_secret_access_key),
+            )
+            .field("public_base_url", &self.public_base_url)
+            .field("max_image_mb", &self.max_image_mb)
+            .field("max_video_mb", &self.max_video_mb)
+            .field("chunk_mb", &self.chunk_mb)
+            .finish()
+    }
 }
 
 /// Who writes AI captions (`[captions]` in Leptos.toml; `server::captions`).
@@ -463,6 +566,7 @@ impl Settings {
                  {MIN_JWT_SECRET_BYTES} (or empty, to generate one)"
             )));
         }
+        self.media.validate()?;
         let billing = &self.billing;
         if !billing.stripe_secret_key.is_empty() {
             if billing.stripe_webhook_secret.is_empty() {

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod email;
 pub mod engagement;
 pub mod entities;
+pub mod media;
 pub mod oauth;
 pub mod ops_metrics;
 pub mod publishing;

@@ -12,9 +12,11 @@ use super::auth::vault::TokenVault;
 use super::captions::CaptionGenerator;
 use super::config::Settings;
 use super::email::Mailer;
+use super::media::MediaStore;
 use super::oauth::OAuthClient;
 use super::publishing::Platforms;
 use super::services::billing::BillingContext;
+use super::services::media::MediaContext;
 use super::services::post_reads::PostReads;
 use super::site_assets::SiteAssets;
 use super::stripe::StripeGateway;
@@ -40,6 +42,8 @@ pub struct AppState {
     pub post_reads: Arc<PostReads>,
     /// Per-address and per-API-key request limits of this instance.
     pub limits: Arc<RateLimits>,
+    /// Where media-library files are kept (local disk or an S3-compatible bucket).
+    pub media: Arc<MediaStore>,
     /// The marketing pages' stylesheet and hashed files, read from the built site.
     pub site_assets: Arc<SiteAssets>,
     /// Turns true when the server begins to shut down: long-lived answers (the admin's live
@@ -48,6 +52,16 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What the media service needs of the state.
+    pub fn media(&self) -> MediaContext<'_> {
+        MediaContext {
+            db: &self.db,
+            store: &self.media,
+            settings: &self.settings.media,
+            work_dir: self.media.work_dir(),
+        }
+    }
+
     /// What the billing service needs of the state.
     pub fn billing(&self) -> BillingContext<'_> {
         BillingContext {

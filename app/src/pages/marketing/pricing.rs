@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::{JsonLd, MarketingLayout, PageMeta, Section};
-use crate::model::Platform;
+use crate::model::{byte_size_label, Platform};
 use crate::plans::{all_plans, limit_label, price_label, PlanLimits, PlanTier};
 
 /// "Free for 10 posts a month, Pro at $29 and Enterprise at $99 a month."
@@ -125,6 +125,9 @@ fn comparison_rows() -> Vec<(&'static str, Vec<String>)> {
             limit_label(p.max_secondary)
         }),
         row("AI captions per month", &|p| limit_label(p.ai_captions)),
+        row("Media library storage", &|p| {
+            byte_size_label(p.storage_bytes)
+        }),
         row("Platforms", &|_| platforms.clone()),
         row("Calendar, content queue and CSV import", &|_| {
             "Included".into()
@@ -225,6 +228,15 @@ fn faq_entries() -> Vec<(&'static str, String)> {
             "One post on one account. A caption scheduled for Instagram and Facebook at once is two posts. The count restarts on the first of each month (UTC).".into(),
         ),
         (
+            "Where do my photos and videos live?",
+            format!(
+                "In your media library: upload them in the composer or on the Media page and each file is checked against every platform's rules (Instagram's photo shapes, TikTok's video lengths) before you schedule it. Free keeps {} of media, Pro {} and Enterprise {}.",
+                byte_size_label(free.storage_bytes),
+                byte_size_label(PlanTier::Pro.limits().storage_bytes),
+                byte_size_label(PlanTier::Enterprise.limits().storage_bytes),
+            ),
+        ),
+        (
             "What happens when I reach my plan's limit?",
             "New posts are refused with a message that says which limit you reached. Nothing already scheduled is cancelled: it publishes on time.".into(),
         ),
@@ -285,6 +297,10 @@ mod tests {
             ["—", "Included", "Included"]
         );
         assert_eq!(cells("API requests per minute"), ["—", "600", "3,000"]);
+        assert_eq!(
+            cells("Media library storage"),
+            ["500 MB", "10 GB", "100 GB"]
+        );
     }
 
     #[test]
@@ -293,8 +309,11 @@ mod tests {
         assert!(answers[0]
             .1
             .contains("10 posts a month on 1 social account, with 5 AI captions"));
-        assert!(answers[3].1.contains("Instagram 2,200"));
-        assert!(answers[5]
+        assert!(answers[2]
+            .1
+            .contains("Free keeps 500 MB of media, Pro 10 GB and Enterprise 100 GB"));
+        assert!(answers[4].1.contains("Instagram 2,200"));
+        assert!(answers[6]
             .1
             .starts_with("Pro (600 requests a minute) and Enterprise (3,000 requests a minute)"));
         assert!(page_description().contains("Pro at $29 and Enterprise at $99 a month"));

@@ -4,6 +4,8 @@ pub mod api_key;
 pub mod caption_generation;
 pub mod content_queue;
 pub mod event_log;
+pub mod media;
+pub mod media_upload;
 pub mod oauth_attempt;
 pub mod password_reset_token;
 pub mod post;

@@ -25,6 +25,9 @@ pub struct Model {
     pub failed_sign_ins_since: Option<DateTimeUtc>,
     /// Access tokens issued before this moment are refused (sign out everywhere).
     pub sessions_revoked_at: Option<DateTimeUtc>,
+    /// Bytes the user's media-library files take (the `media` service keeps it; the plan's
+    /// storage quota bounds it).
+    pub media_bytes: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -118,6 +118,9 @@ pub struct Engine {
     /// Event-log entries of the batch in flight, written together when it is done (one
     /// insert instead of one per post).
     pub(super) journal: Mutex<Vec<Event>>,
+    /// Gives library files the address platforms fetch them at (a bucket's public or
+    /// presigned link); without it, posts go out with the addresses they carry.
+    media: Option<Arc<crate::server::media::MediaStore>>,
 }
 
 impl Engine {
@@ -150,7 +153,14 @@ impl Engine {
             instance,
             ticking: AtomicBool::new(false),
             journal: Mutex::new(Vec::new()),
+            media: None,
         }
+    }
+
+    /// Publishes library files at the addresses `media` gives platforms.
+    pub fn with_media(mut self, media: Arc<crate::server::media::MediaStore>) -> Self {
+        self.media = Some(media);
+        self
     }
 
     /// The engine of a running app: its database, settings, adapters and vault.
@@ -161,6 +171,7 @@ impl Engine {
             state.platforms.clone(),
             state.vault.clone(),
         )
+        .with_media(state.media.clone())
     }
 
     pub fn instance(&self) -> &str {
@@ -359,7 +370,12 @@ impl Engine {
         }
 
         let publisher = self.platforms.for_account(&account);
-        let outgoing = outgoing(post);
+        let mut outgoing = outgoing(post);
+        if let Some(media) = &self.media {
+            for url in &mut outgoing.media_urls {
+                *url = media.platform_url_of(url).await;
+            }
+        }
         let mut result = self
             .attempt(publisher.as_ref(), &auth, post, &outgoing)
             .await?;

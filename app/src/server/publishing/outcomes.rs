@@ -92,6 +92,7 @@ impl Engine {
             None,
             json!({
                 "external_post_id": external_id,
+                "media_urls": post.media_urls.0,
                 "lateness_ms": post.scheduled_for.map(|due| (now - due).num_milliseconds()),
             }),
         )

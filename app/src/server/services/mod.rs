@@ -13,6 +13,7 @@ pub mod billing;
 pub mod event_log;
 pub mod home;
 pub mod local_time;
+pub mod media;
 pub mod oauth;
 pub mod paging;
 pub mod post_import;

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::accounts;
 use super::event_log::{self, Event};
+use super::media;
 use super::paging::PageRequest;
 use super::usage;
 use crate::error::AppError;
@@ -56,6 +57,30 @@ fn require(status: PostStatus, allowed: &[PostStatus], action: &str) -> Result<(
 /// text, media, hashtags and account are still those the platform's rules were checked
 /// against: two writes each valid alone (an account switch to Instagram, a caption grown to
 /// Facebook's length) must not combine into a post no platform accepts.
+/// Begins the transaction a post is saved in. A post to be published (`publishable`) whose
+/// media name library files takes its owner's write lock first and has them checked under it:
+/// `media::delete` takes the same lock, so a file checked here cannot be deleted before the
+/// post naming it is saved.
+async fn begin_post_save<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner: Uuid,
+    platform: Platform,
+    media_urls: &[String],
+    publishable: bool,
+) -> Result<DatabaseTransaction, AppError> {
+    if publishable
+        && media_urls
+            .iter()
+            .any(|u| media::library_key(owner, u).is_some())
+    {
+        let txn = db::begin_owner_write(db, owner).await?;
+        media::check_scheduled_media(&txn, owner, platform, media_urls).await?;
+        Ok(txn)
+    } else {
+        Ok(db.begin().await?)
+    }
+}
+
 async fn save_unless_claimed(
     db: &impl ConnectionTrait,
     active: post::ActiveModel,
@@ -374,6 +399,11 @@ pub(super) async fn insert_within_allowance(
     owner: &user::Model,
     post: &CheckedPost,
 ) -> Result<post::Model, AppError> {
+    if post.scheduled_for.is_some() {
+        // Under the owner's write lock, which `media::delete` takes too.
+        media::check_scheduled_media(txn, owner.id, post.account.platform, &post.media_urls)
+            .await?;
+    }
     let limit = owner.plan.limits().max_items;
     let used = if limit == UNLIMITED {
         0
@@ -633,8 +663,8 @@ pub struct PostPatch {
     pub account_id: Option<Uuid>,
 }
 
-pub async fn update(
-    db: &impl ConnectionTrait,
+pub async fn update<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     owner: &user::Model,
     id: Uuid,
     patch: PostPatch,
@@ -691,6 +721,7 @@ pub async fn update(
     // Only what this edit changes is written, so an edit of the text and a move of the time
     // made at once (a bulk reschedule) both land; a change of the time is written only over
     // the time this edit read, so two moves never silently overwrite each other.
+    let media_urls = body.media_urls.clone();
     let mut active = current.clone().into_active_model();
     if let Some(account_id) = patch.account_id.filter(|a| *a != current.account_id) {
         active.account_id = Set(account_id);
@@ -714,8 +745,10 @@ pub async fn update(
     }
     active.updated_at = Set(Utc::now());
     let time_read = moves_time.then_some(read_time);
+    let publishable = status == PostStatus::Scheduled;
+    let txn = begin_post_save(db, owner.id, platform, &media_urls, publishable).await?;
     let updated = save_unless_claimed(
-        db,
+        &txn,
         active,
         read_status,
         Some(&current),
@@ -724,6 +757,7 @@ pub async fn update(
         "edited",
     )
     .await?;
+    txn.commit().await?;
     if newly_scheduled {
         record_scheduled(db, &updated).await;
     }
@@ -846,8 +880,8 @@ pub const MAX_SHIFT_DAYS: i64 = 366;
 /// Moves each post's time by `shift`, by the rules of `schedule` (a schedulable status and
 /// a future time). A post without a time is refused, and so is one whose new wall-clock time
 /// daylight saving skips.
-pub async fn bulk_reschedule(
-    db: &impl ConnectionTrait,
+pub async fn bulk_reschedule<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     owner: &user::Model,
     ids: &[Uuid],
     shift: Shift,
@@ -882,8 +916,8 @@ pub async fn bulk_reschedule(
 
 /// Takes each scheduled post back to draft, by the rules of `update` (unscheduling); a
 /// draft is already there and counts as done.
-pub async fn bulk_to_draft(
-    db: &impl ConnectionTrait,
+pub async fn bulk_to_draft<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     owner: &user::Model,
     ids: &[Uuid],
 ) -> Result<BulkOutcome, AppError> {
@@ -922,8 +956,8 @@ pub(super) async fn withdraw_unpublished(
 }
 
 /// Schedules a draft, moves a scheduled post, or gives a failed post a new slot.
-pub async fn schedule(
-    db: &impl ConnectionTrait,
+pub async fn schedule<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     owner: &user::Model,
     id: Uuid,
     at: DateTime<Utc>,
@@ -934,8 +968,8 @@ pub async fn schedule(
 
 /// `schedule` for a post already read: written only if its status and time are still the
 /// ones read.
-async fn schedule_read(
-    db: &impl ConnectionTrait,
+async fn schedule_read<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     owner: &user::Model,
     post: post::Model,
     at: DateTime<Utc>,
@@ -949,21 +983,21 @@ async fn schedule_read(
         post.hashtags.0.clone(),
     )?
     .check(post.platform, true)?;
-    let updated = requeue(db, post, at).await?;
+    let updated = requeue(db, owner, post, at).await?;
     record_scheduled(db, &updated).await;
     Ok(updated.view())
 }
 
 /// Puts a failed post back in line for immediate publishing.
-pub async fn retry(
-    db: &impl ConnectionTrait,
+pub async fn retry<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     owner: &user::Model,
     id: Uuid,
 ) -> Result<PostView, AppError> {
     let post = find(db, owner, id).await?;
     require(post.status, RETRYABLE, "retried")?;
     connected_account(db, owner, post.account_id).await?;
-    let updated = requeue(db, post, Utc::now()).await?;
+    let updated = requeue(db, owner, post, Utc::now()).await?;
     event_log::record(
         db,
         Event::new(EventKind::Audit, "Failed post re-queued for publishing")
@@ -974,11 +1008,15 @@ pub async fn retry(
     Ok(updated.view())
 }
 
-async fn requeue(
-    db: &impl ConnectionTrait,
+/// Puts a post in line to publish at `at`; its library files are checked (see
+/// `begin_post_save`).
+async fn requeue<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    owner: &user::Model,
     post: post::Model,
     at: DateTime<Utc>,
 ) -> Result<post::Model, AppError> {
+    let (platform, media_urls) = (post.platform, post.media_urls.0.clone());
     let read_status = post.status;
     let read_time = post.scheduled_for;
     // Moving a scheduled post changes only its time; a draft or a failed post becoming
@@ -994,8 +1032,12 @@ async fn requeue(
     active.lease_owner = Set(None);
     active.lease_expires_at = Set(None);
     active.updated_at = Set(Utc::now());
-    save_unless_claimed(
-        db,
+    // A post already scheduled holds its files (they cannot be deleted): moving it needs no
+    // check.
+    let newly_publishable = read_status != PostStatus::Scheduled;
+    let txn = begin_post_save(db, owner.id, platform, &media_urls, newly_publishable).await?;
+    let saved = save_unless_claimed(
+        &txn,
         active,
         read_status,
         body_checked.as_ref(),
@@ -1003,7 +1045,9 @@ async fn requeue(
         false,
         "scheduled",
     )
-    .await
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 /// Parses an IANA zone name (`Europe/Paris`); UTC when absent.

@@ -120,6 +120,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Mod
         failed_sign_ins: Set(0),
         failed_sign_ins_since: Set(None),
         sessions_revoked_at: Set(None),
+        media_bytes: Set(0),
     };
     model.insert(db).await.map_err(|err| match err.sql_err() {
         // Two registrations raced past the check above.
