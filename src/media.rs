@@ -134,7 +134,7 @@ fn parse_range(header: &str) -> Option<GetRange> {
         (start, "") => start.parse().ok().map(GetRange::Offset),
         (start, end) => {
             let (start, end): (u64, u64) = (start.parse().ok()?, end.parse().ok()?);
-            (end >= start).then(|| GetRange::Bounded(start..end + 1))
+            (end >= start).then(|| GetRange::Bounded(start..end.saturating_add(1)))
         }
     }
 }

@@ -187,15 +187,15 @@ impl Platform {
                 max_video_bytes: 4096 * MB,
                 video_seconds: (3, 10 * 60),
             },
-            // Facebook Pages: photos up to 10 MB; videos up to 4 hours (and 10 GB, beyond any
-            // plan's upload limit).
+            // Facebook Pages: photos up to 10 MB. PostPilot publishes Page photos only (the
+            // publisher posts to `/photos`), so no video is taken.
             Platform::Facebook => MediaRules {
                 image_types: &["image/jpeg", "image/png", "image/gif", "image/webp"],
                 max_image_bytes: 10 * MB,
                 image_aspect: None,
-                video_types: &["video/mp4", "video/quicktime"],
-                max_video_bytes: 10 * 1024 * MB,
-                video_seconds: (1, 4 * 60 * 60),
+                video_types: &[],
+                max_video_bytes: 0,
+                video_seconds: (0, 0),
             },
         }
     }
@@ -239,6 +239,11 @@ impl Platform {
                 None
             }
             MediaKind::Video => {
+                if rules.video_types.is_empty() {
+                    return Some(format!(
+                        "PostPilot publishes photos to {name}, not videos; choose a photo"
+                    ));
+                }
                 if !rules.video_types.contains(&facts.content_type.as_str()) {
                     return Some(format!(
                         "{name} takes {} videos; this one is {kind_label}",
@@ -370,8 +375,14 @@ mod tests {
         let mut webm = video(30, MB);
         webm.content_type = "video/webm".into();
         assert_eq!(
-            Platform::Facebook.media_violation(&webm).as_deref(),
-            Some("Facebook takes MP4 or MOV videos; this one is WebM")
+            Platform::Tiktok.media_violation(&webm).as_deref(),
+            Some("TikTok takes MP4 or MOV videos; this one is WebM")
+        );
+        assert_eq!(
+            Platform::Facebook
+                .media_violation(&video(30, MB))
+                .as_deref(),
+            Some("PostPilot publishes photos to Facebook, not videos; choose a photo")
         );
     }
 

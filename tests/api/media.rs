@@ -661,7 +661,11 @@ async fn platform_rules_are_listed_and_enforced_when_scheduling(store: Store) {
         assert_eq!(found.len(), 1, "{platform}: {short}");
         assert!(found[0].contains("3 s"), "{found:?}");
     }
-    assert_eq!(problems_for(&short, "facebook"), Vec::<String>::new());
+    // Facebook Pages get photos from PostPilot, not videos.
+    assert_eq!(
+        problems_for(&short, "facebook"),
+        ["PostPilot publishes photos to Facebook, not videos; choose a photo"]
+    );
 
     let reel = uploaded(&app, t, "reel.mp4", &mp4(1080, 1920, 30_000, 9)).await;
     assert_eq!(reel["duration_ms"], 30_000);
@@ -669,7 +673,8 @@ async fn platform_rules_are_listed_and_enforced_when_scheduling(store: Store) {
         (reel["width"].clone(), reel["height"].clone()),
         (json!(1080), json!(1920))
     );
-    assert_eq!(reel["problems"], json!([]));
+    assert_eq!(problems_for(&reel, "instagram"), Vec::<String>::new());
+    assert_eq!(problems_for(&reel, "tiktok"), Vec::<String>::new());
 
     // A phone's MOV filmed upright: stored landscape, turned by its matrix.
     let upright = uploaded(&app, t, "IMG_0042.MOV", &phone_mov(1920, 1080, 45_000, 22)).await;
@@ -680,7 +685,8 @@ async fn platform_rules_are_listed_and_enforced_when_scheduling(store: Store) {
         (upright["width"].clone(), upright["height"].clone()),
         (json!(1080), json!(1920))
     );
-    assert_eq!(upright["problems"], json!([]));
+    assert_eq!(problems_for(&upright, "instagram"), Vec::<String>::new());
+    assert_eq!(problems_for(&upright, "tiktok"), Vec::<String>::new());
 
     for (video, size) in [
         (&short, (480, 270)),

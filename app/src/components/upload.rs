@@ -62,7 +62,8 @@ pub fn MediaUploader(
     };
 
     let zone_class = move || {
-        let base = "flex flex-col items-center justify-center gap-2 rounded-2xl border-2 border-dashed px-4 text-center transition-colors";
+        // The file input inside is visually hidden: its focus shows on the zone.
+        let base = "flex flex-col items-center justify-center gap-2 rounded-2xl border-2 border-dashed px-4 text-center transition-colors focus-within:ring-2 focus-within:ring-brand focus-within:ring-offset-2 dark:focus-within:ring-offset-zinc-900";
         let size = if compact { "py-5" } else { "py-10" };
         let colour = if dragging.get() {
             "border-brand bg-brand/5"
@@ -108,7 +109,7 @@ pub fn MediaUploader(
                     }
                 />
             </div>
-            <ul class="space-y-2" data-testid="upload-rows" aria-live="polite">
+            <ul class="space-y-2" data-testid="upload-rows">
                 <For each=move || rows.get() key=|row| row.key let:row>
                     <UploadProgress row />
                 </For>
@@ -152,7 +153,8 @@ fn UploadProgress(row: UploadRow) -> impl IntoView {
         <li class="rounded-xl border border-zinc-200 bg-white px-3 py-2 dark:border-zinc-800 dark:bg-zinc-900" data-testid="upload-row" data-file=file>
             <div class="flex items-center justify-between gap-3">
                 <span class="truncate text-sm font-medium">{name}</span>
-                <span class=status_class data-testid="upload-status">{status}</span>
+                // Announced when it settles (added or refused), not at every percent.
+                <span class=status_class data-testid="upload-status" aria-live=move || match state.get() { UploadState::Sending(_) => "off", _ => "polite" }>{status}</span>
             </div>
             <div
                 class="mt-2 h-1.5 w-full overflow-hidden rounded-full bg-zinc-100 dark:bg-zinc-800"

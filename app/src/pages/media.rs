@@ -259,7 +259,12 @@ pub fn PlatformFit(item: MediaItem) -> impl IntoView {
                     } else {
                         format!("Fits {}", platform.label())
                     };
-                    view! { <span class=class title=label.clone() aria-label=label><span aria-hidden="true">{mark}</span>{platform.label()}</span> }
+                    view! {
+                        <span class=class title=label.clone()>
+                            <span aria-hidden="true">{mark}{platform.label()}</span>
+                            <span class="sr-only">{label.clone()}</span>
+                        </span>
+                    }
                 }).collect_view()}
             </div>
             {problems.into_iter().map(|p| view! {

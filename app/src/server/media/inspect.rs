@@ -14,6 +14,9 @@ use crate::error::AppError;
 use crate::model::MediaKind;
 use crate::platforms::{media_type_label, STORED_MEDIA_TYPES};
 
+/// The most pixels a photo may have: its decoded copy (4 bytes a pixel) stays under 200 MB.
+const MAX_PIXELS: u64 = 50_000_000;
+
 /// What was learned about a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspected {
@@ -87,6 +90,17 @@ pub fn inspect_image(
             format!(
                 "This photo is {width} × {height} pixels; PostPilot takes photos up to {max_side} \
                  pixels on each side. Resize it and upload it again."
+            ),
+        ));
+    }
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(AppError::validation(
+            "file",
+            format!(
+                "This photo is {width} × {height} pixels ({:.0} megapixels); PostPilot takes \
+                 photos up to {} megapixels. Resize it and upload it again.",
+                (u64::from(width) * u64::from(height)) as f64 / 1e6,
+                MAX_PIXELS / 1_000_000
             ),
         ));
     }

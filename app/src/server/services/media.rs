@@ -110,7 +110,8 @@ pub async fn start_upload(
             byte_size_label(ctx.settings.max_video_bytes()),
         )));
     }
-    let used = stored_bytes(ctx.db, owner.id).await?;
+    // Uploads still open count too: pieces take room before they become files.
+    let used = stored_bytes(ctx.db, owner.id).await? + open_upload_bytes(ctx.db, owner.id).await?;
     if used + byte_size > owner.plan.limits().storage_bytes {
         return Err(quota_exceeded(owner.plan, used, byte_size));
     }
@@ -142,7 +143,13 @@ fn clean_filename(filename: &str) -> Result<String, AppError> {
     if name.is_empty() {
         return Err(AppError::validation("filename", "The file needs a name"));
     }
-    Ok(name.chars().take(MAX_FILENAME_CHARS).collect())
+    if filename.chars().count() > MAX_FILENAME_CHARS {
+        return Err(AppError::validation(
+            "filename",
+            format!("File names are limited to {MAX_FILENAME_CHARS} characters"),
+        ));
+    }
+    Ok(name.to_string())
 }
 
 async fn stored_bytes(db: &impl ConnectionTrait, owner: Uuid) -> Result<i64, AppError> {
@@ -153,6 +160,17 @@ async fn stored_bytes(db: &impl ConnectionTrait, owner: Uuid) -> Result<i64, App
         .one(db)
         .await?
         .unwrap_or(0))
+}
+
+async fn open_upload_bytes(db: &impl ConnectionTrait, owner: Uuid) -> Result<i64, AppError> {
+    let sizes: Vec<i64> = media_upload::Entity::find()
+        .filter(media_upload::Column::UserId.eq(owner))
+        .select_only()
+        .column(media_upload::Column::ByteSize)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(sizes.iter().sum())
 }
 
 async fn owned_upload(
@@ -339,10 +357,16 @@ async fn store_upload(
         .put_file(&object_key, assembled, content_type, part)
         .await
         .map_err(store_failed)?;
-    ctx.store
+    if let Err(err) = ctx
+        .store
         .put(&thumbnail_key, Bytes::from(thumbnail), "image/jpeg")
         .await
-        .map_err(store_failed)?;
+    {
+        if find_by_hash(ctx.db, owner.id, &hash).await?.is_none() {
+            let _ = ctx.store.delete(&object_key).await;
+        }
+        return Err(store_failed(err));
+    }
 
     let saved = db::retry_busy(|| async {
         let txn = db::begin_owner_write(ctx.db, owner.id).await?;
@@ -632,13 +656,13 @@ pub async fn list(
     search: Option<&str>,
 ) -> Result<MediaLibrary, AppError> {
     let mut select = media::Entity::find().filter(media::Column::UserId.eq(owner.id));
+    if search.is_some_and(|text| text.chars().count() > MAX_SEARCH_CHARS) {
+        return Err(AppError::validation(
+            "q",
+            format!("Search text is limited to {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
     if let Some(text) = search.map(str::trim).filter(|t| !t.is_empty()) {
-        if text.chars().count() > MAX_SEARCH_CHARS {
-            return Err(AppError::validation(
-                "q",
-                format!("Search text is limited to {MAX_SEARCH_CHARS} characters"),
-            ));
-        }
         let placeholder = match ctx.db.get_database_backend() {
             DbBackend::Postgres => "$1",
             _ => "?",
