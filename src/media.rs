@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use app::error::AppError;
 use app::model::{MediaItem, MediaUpload};
 use app::server::auth::session::SessionUser;
+use app::server::media::storage::CACHE_FOREVER;
 use app::server::services::media;
 use app::server::AppState;
 use axum::body::Body;
@@ -26,8 +27,6 @@ use tower_http::services::ServeDir;
 use uuid::Uuid;
 
 use crate::api::media::{piece_offset, read_piece};
-
-const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 
 /// `GET /media/{key}`: a library file or thumbnail. Keys hold the content hash, so a key's
 /// bytes never change: they are cached for a year.

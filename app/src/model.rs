@@ -90,6 +90,8 @@ impl PostStatus {
     pub const SCHEDULABLE: &'static [PostStatus] =
         &[PostStatus::Draft, PostStatus::Scheduled, PostStatus::Failed];
     pub const RETRYABLE: &'static [PostStatus] = &[PostStatus::Failed];
+    /// Due to be published: its media-library files cannot be deleted.
+    pub const HOLDS_MEDIA: &'static [PostStatus] = &[PostStatus::Scheduled, PostStatus::Publishing];
 
     pub fn allows(self, action: &[PostStatus]) -> bool {
         action.contains(&self)

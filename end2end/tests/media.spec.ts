@@ -48,6 +48,8 @@ async function token(page: Page, email: string, password: string): Promise<strin
 }
 
 test("drop two photos into the composer, Instagram flags the 3:1 one, the other is scheduled and published with its media URL", async ({ page, baseURL }) => {
+  // Publishing waits for the next whole minute.
+  test.setTimeout(180_000);
   const errors = watchErrors(page);
   await signIn(page);
   await page.goto("/compose");
@@ -145,6 +147,7 @@ test("drop two photos into the composer, Instagram flags the 3:1 one, the other 
 });
 
 test("the media page lists the uploads with their fit per platform, searches them, and refuses to delete one a scheduled post uses", async ({ page }) => {
+  test.setTimeout(90_000);
   const errors = watchErrors(page);
   await signIn(page);
   await page.goto("/media");

@@ -166,12 +166,7 @@ fn MediaCard(item: MediaItem, refresh: Callback<()>) -> impl IntoView {
     let uses = item.used_by.clone();
     let scheduled = uses
         .iter()
-        .filter(|u| {
-            matches!(
-                u.status,
-                crate::model::PostStatus::Scheduled | crate::model::PostStatus::Publishing
-            )
-        })
+        .filter(|u| u.status.allows(crate::model::PostStatus::HOLDS_MEDIA))
         .count();
     view! {
         <li class="flex flex-col overflow-hidden rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900" data-testid="media-card" data-file=name.clone()>

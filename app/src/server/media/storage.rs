@@ -57,7 +57,8 @@ pub struct MediaStore {
     work_dir: PathBuf,
 }
 
-const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
+/// How long a file may be cached: keys hold the content hash, so a key's bytes never change.
+pub const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 
 impl MediaStore {
     /// The store the settings describe; a local store's folder is created.

@@ -42,8 +42,6 @@ pub struct MediaContext<'a> {
 
 const MAX_FILENAME_CHARS: usize = 255;
 const MAX_SEARCH_CHARS: usize = 100;
-/// A post's statuses in which its media must stay: it is due to be published.
-const PUBLISHING_SOON: [PostStatus; 2] = [PostStatus::Scheduled, PostStatus::Publishing];
 
 fn store_failed(err: StoreError) -> AppError {
     tracing::error!(error = %err, "media store");
@@ -724,7 +722,7 @@ pub async fn delete(ctx: MediaContext<'_>, owner: &user::Model, id: Uuid) -> Res
             .remove(&row.object_key)
             .unwrap_or_default()
             .into_iter()
-            .filter(|u| PUBLISHING_SOON.contains(&u.status))
+            .filter(|u| u.status.allows(PostStatus::HOLDS_MEDIA))
             .count();
         if waiting > 0 {
             let name = &row.filename;
