@@ -41,7 +41,7 @@ test("register, land on the dashboard, stay signed in, sign out and back in", as
   await expect(page).toHaveURL(/\/dashboard$/);
   const name = email.split("@")[0];
   await expect(page.getByTestId("greeting")).toHaveText(`Welcome, ${name}!`);
-  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link")).toHaveCount(10);
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link")).toHaveCount(11);
   await snap(page, "02-dashboard");
 
   await page.reload();
