@@ -12,6 +12,8 @@ function monthDay(ymd: string): string {
 }
 
 test("compose for two accounts with a preview, see it on the calendar, drag it, find the new time on the posts page", async ({ page, baseURL }) => {
+  // A long journey (compose, calendar, posts, editor) with accessibility checks on each page.
+  test.setTimeout(90_000);
   const errors = watchErrors(page);
   await signIn(page);
 
