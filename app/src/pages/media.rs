@@ -256,7 +256,7 @@ pub fn PlatformFit(item: MediaItem) -> impl IntoView {
                     };
                     view! {
                         <span class=class title=label.clone()>
-                            <span aria-hidden="true">{mark}{platform.label()}</span>
+                            <span aria-hidden="true">{format!("{mark} {}", platform.label())}</span>
                             <span class="sr-only">{label.clone()}</span>
                         </span>
                     }
