@@ -22,15 +22,46 @@ pub struct MediaRules {
     pub video_seconds: (u32, u32),
 }
 
-/// The MIME types PostPilot's media library stores (sniffed from the bytes).
-pub const STORED_MEDIA_TYPES: [&str; 6] = [
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "image/gif",
-    "video/mp4",
-    "video/quicktime",
+/// A file type PostPilot's media library stores (sniffed from the bytes), and the extension its
+/// files are stored under (browsers and the publishers read the type from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredMediaType {
+    pub mime: &'static str,
+    pub extension: &'static str,
+}
+
+/// Every type the media library stores.
+pub const STORED_MEDIA_TYPES: [StoredMediaType; 6] = [
+    StoredMediaType {
+        mime: "image/jpeg",
+        extension: "jpg",
+    },
+    StoredMediaType {
+        mime: "image/png",
+        extension: "png",
+    },
+    StoredMediaType {
+        mime: "image/webp",
+        extension: "webp",
+    },
+    StoredMediaType {
+        mime: "image/gif",
+        extension: "gif",
+    },
+    StoredMediaType {
+        mime: "video/mp4",
+        extension: "mp4",
+    },
+    StoredMediaType {
+        mime: "video/quicktime",
+        extension: "mov",
+    },
 ];
+
+/// The stored type with this MIME type, if the library stores it.
+pub fn stored_media_type(mime: &str) -> Option<StoredMediaType> {
+    STORED_MEDIA_TYPES.iter().copied().find(|t| t.mime == mime)
+}
 
 /// A file type as people name it: "JPEG", "MP4".
 pub fn media_type_label(content_type: &str) -> &str {

@@ -72,7 +72,11 @@ pub fn MediaUploader(
         };
         format!("{base} {size} {colour}")
     };
-    let accept = STORED_MEDIA_TYPES.join(",");
+    let accept = STORED_MEDIA_TYPES
+        .iter()
+        .map(|t| t.mime)
+        .collect::<Vec<_>>()
+        .join(",");
     view! {
         <div class="space-y-3">
             <div

@@ -12,7 +12,7 @@ use image::{DynamicImage, ImageReader, Limits, Rgb, RgbImage};
 
 use crate::error::AppError;
 use crate::model::MediaKind;
-use crate::platforms::{media_type_label, STORED_MEDIA_TYPES};
+use crate::platforms::{media_type_label, stored_media_type, StoredMediaType};
 
 /// The most pixels a photo may have: its decoded copy (4 bytes a pixel) stays under 200 MB.
 const MAX_PIXELS: u64 = 50_000_000;
@@ -27,8 +27,8 @@ pub struct Inspected {
     pub duration_ms: Option<i64>,
 }
 
-/// The MIME type of a file from its first bytes, or why it is not one we keep.
-pub fn sniff(head: &[u8]) -> Result<&'static str, AppError> {
+/// The type of a file from its first bytes, or why it is not one we keep.
+pub fn sniff(head: &[u8]) -> Result<StoredMediaType, AppError> {
     let found = infer::get(head).map(|t| t.mime_type());
     let stored = found.and_then(|mime| {
         let mime = if mime == "video/x-m4v" {
@@ -36,7 +36,7 @@ pub fn sniff(head: &[u8]) -> Result<&'static str, AppError> {
         } else {
             mime
         };
-        STORED_MEDIA_TYPES.iter().copied().find(|t| *t == mime)
+        stored_media_type(mime)
     });
     stored.ok_or_else(|| {
         let what = match found {
@@ -415,12 +415,15 @@ mod tests {
     #[test]
     fn sniffing_reads_bytes_not_names() {
         assert_eq!(
-            sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]).unwrap(),
+            sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]).unwrap().mime,
             "image/jpeg"
         );
         assert_eq!(
             sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap(),
-            "image/png"
+            StoredMediaType {
+                mime: "image/png",
+                extension: "png"
+            }
         );
         let pdf = sniff(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3").unwrap_err();
         assert!(pdf.to_string().contains("a PDF file"), "{pdf}");

@@ -324,7 +324,8 @@ async fn store_upload(
     assembled: &Path,
 ) -> Result<Completed, AppError> {
     let (hash, head) = assemble(ctx.store, upload, assembled).await?;
-    let content_type = inspect::sniff(&head)?;
+    let stored_type = inspect::sniff(&head)?;
+    let content_type = stored_type.mime;
     let kind = inspect::kind_of(content_type);
     let size = upload.byte_size;
     let limit = match kind {
@@ -347,8 +348,7 @@ async fn store_upload(
         });
     }
     let (facts, thumbnail) = inspect_file(ctx.settings, assembled, content_type).await?;
-    let ext = extension(content_type);
-    let object_key = format!("m/{}/{hash}.{ext}", owner.id.simple());
+    let object_key = format!("m/{}/{hash}.{}", owner.id.simple(), stored_type.extension);
     let thumbnail_key = format!("t/{}/{hash}.jpg", owner.id.simple());
     let part = ctx.settings.chunk_bytes().max(5 * 1024 * 1024) as usize;
     ctx.store
@@ -426,17 +426,6 @@ fn kind_word(kind: MediaKind) -> &'static str {
     match kind {
         MediaKind::Image => "photo",
         MediaKind::Video => "video",
-    }
-}
-
-fn extension(content_type: &str) -> &'static str {
-    match content_type {
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        "image/webp" => "webp",
-        "image/gif" => "gif",
-        "video/quicktime" => "mov",
-        _ => "mp4",
     }
 }
 
