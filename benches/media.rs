@@ -17,7 +17,8 @@ use serde_json::{json, Value};
 
 mod common;
 
-const VIDEO_BYTES: usize = 200 * 1024 * 1024;
+/// 200 MB as the rate is printed: MB and MB/s are decimal (10^6 bytes) throughout.
+const VIDEO_BYTES: usize = 200_000_000;
 const UPLOADS: usize = 3;
 const CONNECTIONS: usize = 32;
 const RUN_FOR: Duration = Duration::from_secs(10);
