@@ -183,16 +183,20 @@ impl MediaStore {
     ) -> Result<(), StoreError> {
         if let Some(root) = &self.local_root {
             let target = root.join(key);
-            if let Some(dir) = target.parent() {
+            let dir = target.parent().unwrap_or(root);
+            // Twice: the store removes a folder once it is empty (the user's last file
+            // deleted meanwhile), between creating it and moving the file in.
+            for attempt in 1..=2 {
                 tokio::fs::create_dir_all(dir).await?;
-            }
-            // Atomic, like the store's own writes: a reader sees no file or the whole file.
-            match tokio::fs::rename(source, &target).await {
-                Ok(()) => return Ok(()),
-                // The work folder is on another disk (a mount inside the data directory):
-                // copy through the store instead.
-                Err(err) if err.kind() == std::io::ErrorKind::CrossesDevices => {}
-                Err(err) => return Err(err.into()),
+                // Atomic, like the store's own writes: a reader sees no file or all of it.
+                match tokio::fs::rename(source, &target).await {
+                    Ok(()) => return Ok(()),
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound && attempt == 1 => {}
+                    // The work folder is on another disk (a mount inside the data folder):
+                    // copied through the store below.
+                    Err(err) if err.kind() == std::io::ErrorKind::CrossesDevices => break,
+                    Err(err) => return Err(err.into()),
+                }
             }
         }
         let options = PutMultipartOptions {
