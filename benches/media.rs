@@ -104,7 +104,7 @@ async fn main() {
     let result = common::load(&client, &url, &[], CONNECTIONS, RUN_FOR).await;
     println!(
         "{label}: GET {path} (a {} KB thumbnail): {} requests in {:.1} s = {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({CONNECTIONS} connections, {})",
-        size / 1024,
+        size / 1000,
         result.requests,
         result.seconds,
         result.requests as f64 / result.seconds,

@@ -29,7 +29,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::handler::Handler;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::serve::{Listener, ListenerExt, TapIo};
+use axum::serve::{ListenerExt, TapIo};
 use axum::Router;
 use http::header::{
     HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, VARY,
@@ -233,8 +233,9 @@ impl Application {
 }
 
 /// The listener, its connections sending each write at once (TCP_NODELAY). With Nagle's
-/// algorithm on, an answer's last short segment waits for the client's delayed ACK: about
-/// 40 ms added to every answer of several segments (a thumbnail, a page, a long list).
+/// algorithm on, a short segment written while earlier data is unacknowledged waits for the
+/// client's delayed ACK (about 40 ms): the end of many answers of several segments (a
+/// thumbnail, a page, a long list).
 fn without_nagle(listener: TcpListener) -> TapIo<TcpListener, fn(&mut TcpStream)> {
     fn set_nodelay(stream: &mut TcpStream) {
         if let Err(err) = stream.set_nodelay(true) {
@@ -673,7 +674,8 @@ pub fn redacted(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{redacted, without_nagle, Listener, TcpListener};
+    use super::{redacted, without_nagle, TcpListener};
+    use axum::serve::Listener;
 
     #[tokio::test]
     async fn connections_are_accepted_without_nagle() {

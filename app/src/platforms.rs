@@ -23,7 +23,8 @@ pub struct MediaRules {
 }
 
 /// A file type PostPilot's media library stores (sniffed from the bytes), and the extension its
-/// files are stored under (browsers and the publishers read the type from it).
+/// files are stored under (the local store serves a file's type by it; the publishers tell
+/// videos from photos by it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoredMediaType {
     pub mime: &'static str,

@@ -46,8 +46,9 @@ pub struct MediaStore {
     store: Arc<dyn ObjectStore>,
     /// The bucket, when files are in S3 (it signs GET links for the platforms).
     s3: Option<Arc<AmazonS3>>,
-    /// The folder of a local store (served at `/media/` by the binary).
-    local_root: Option<PathBuf>,
+    /// The local store's folder (served at `/media/` by the binary) and the store itself (it
+    /// knows where a key's file is).
+    local: Option<(PathBuf, Arc<LocalFileSystem>)>,
     /// `{server.public_url}/media`: the address every post carries.
     app_base: String,
     /// S3's public address for the bucket's files, if it has one.
@@ -76,7 +77,7 @@ impl MediaStore {
             Ok(MediaStore {
                 store: s3.clone(),
                 s3: Some(s3),
-                local_root: None,
+                local: None,
                 app_base,
                 public_base,
                 presign_for,
@@ -86,13 +87,13 @@ impl MediaStore {
             let root = settings.database.data_dir.join("media");
             std::fs::create_dir_all(&root)?;
             let root = root.canonicalize()?;
+            // Emptied folders (an upload's pieces, a deleted user's files) go too.
+            let disk =
+                Arc::new(LocalFileSystem::new_with_prefix(&root)?.with_automatic_cleanup(true));
             Ok(MediaStore {
-                // Emptied folders (an upload's pieces, a deleted user's files) go too.
-                store: Arc::new(
-                    LocalFileSystem::new_with_prefix(&root)?.with_automatic_cleanup(true),
-                ),
+                store: disk.clone(),
                 s3: None,
-                local_root: Some(root),
+                local: Some((root, disk)),
                 app_base,
                 public_base: None,
                 presign_for,
@@ -136,7 +137,7 @@ impl MediaStore {
 
     /// The folder a local store serves from (`None` for S3).
     pub fn local_root(&self) -> Option<&FsPath> {
-        self.local_root.as_deref()
+        self.local.as_ref().map(|(root, _)| root.as_path())
     }
 
     /// The address a post carries and a browser loads: this server's `/media/{key}`.
@@ -171,9 +172,10 @@ impl MediaStore {
         Ok(())
     }
 
-    /// Stores the file at `source` under `key`, which takes the file: on the local disk it is
-    /// moved into place (a 4 GB video is written once, not twice), into a bucket it is sent in
-    /// parts of `part_bytes` (S3 multipart) and left where it was.
+    /// Stores the file at `source` under `key`. On the local disk the file is moved into place
+    /// (a 4 GB video is written once, not twice); into a bucket (or from a work folder on
+    /// another disk) it is sent in parts of `part_bytes` (multipart) and left where it was.
+    /// The caller removes whatever is left at `source`.
     pub async fn put_file(
         &self,
         key: &str,
@@ -181,21 +183,29 @@ impl MediaStore {
         content_type: &str,
         part_bytes: usize,
     ) -> Result<(), StoreError> {
-        if let Some(root) = &self.local_root {
-            let target = root.join(key);
+        if let Some((root, disk)) = &self.local {
+            // Where the store itself keeps `key` (it encodes path segments).
+            let target = disk.path_to_filesystem(&Path::from(key))?;
             let dir = target.parent().unwrap_or(root);
-            // Twice: the store removes a folder once it is empty (the user's last file
-            // deleted meanwhile), between creating it and moving the file in.
-            for attempt in 1..=2 {
+            // Retried: the store removes a folder once it is empty (the user's last file
+            // deleted meanwhile), and that can fall between creating it and moving in.
+            let mut attempts = 0;
+            loop {
+                attempts += 1;
                 tokio::fs::create_dir_all(dir).await?;
                 // Atomic, like the store's own writes: a reader sees no file or all of it.
                 match tokio::fs::rename(source, &target).await {
                     Ok(()) => return Ok(()),
-                    Err(err) if err.kind() == std::io::ErrorKind::NotFound && attempt == 1 => {}
-                    // The work folder is on another disk (a mount inside the data folder):
-                    // copied through the store below.
+                    // The work folder is on another disk (a mount inside the data folder).
                     Err(err) if err.kind() == std::io::ErrorKind::CrossesDevices => break,
-                    Err(err) => return Err(err.into()),
+                    Err(err) => {
+                        let folder_went = err.kind() == std::io::ErrorKind::NotFound
+                            && attempts < 5
+                            && tokio::fs::try_exists(source).await.unwrap_or(false);
+                        if !folder_went {
+                            return Err(err.into());
+                        }
+                    }
                 }
             }
         }
