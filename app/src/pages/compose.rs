@@ -530,7 +530,7 @@ fn MediaField(
         <div class="space-y-2">
             <p class="text-sm font-medium">"Photos and videos"</p>
             <MediaUploader on_uploaded=add compact=true />
-            <ul class="grid gap-2 sm:grid-cols-2" data-testid="media-thumbs">
+            <ul class="grid grid-cols-1 gap-2 sm:grid-cols-2" data-testid="media-thumbs">
                 <For each=move || urls.get() key=|u| u.clone() let:url>
                     <MediaThumb url library platforms media />
                 </For>
