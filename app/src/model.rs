@@ -790,19 +790,6 @@ pub struct MediaItem {
     pub created_at: DateTime<Utc>,
 }
 
-impl MediaItem {
-    pub fn facts(&self) -> MediaFacts {
-        MediaFacts {
-            kind: self.kind,
-            content_type: self.content_type.clone(),
-            byte_size: self.byte_size,
-            width: self.width,
-            height: self.height,
-            duration_ms: self.duration_ms,
-        }
-    }
-}
-
 /// The media library's page: the user's files (newest first), and their storage against the
 /// plan's quota.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -203,9 +203,12 @@ pub const INDEXED_PAGES: [&str; 3] = ["/", "/pricing", "/docs"];
 
 /// Signed-in pages rendered only on the server: their content is markup and forms (posted to
 /// server functions, also without JavaScript), so the browser bundle carries none of their
-/// code. The shell around them is hydrated as on every page; links to them load a document.
-pub const SERVER_RENDERED_PAGES: [&str; 8] = [
+/// code (but the media library's uploader, which it mounts there). The shell around them is
+/// hydrated as on every page; links to them, the shell's and their own, carry
+/// `rel="external"` and load a document.
+pub const SERVER_RENDERED_PAGES: [&str; 9] = [
     "/dashboard",
+    "/media",
     "/queue",
     "/accounts",
     "/analytics",

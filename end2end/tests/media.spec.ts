@@ -166,12 +166,23 @@ test("the media page lists the uploads with their fit per platform, searches the
   await expect(card.getByTestId("media-problem")).toContainText("Instagram takes photos from 4:5");
   await expect(card).toContainText("1500 × 500 (3:1)");
 
-  // Search by name.
+  // Search by name (a GET form: the address keeps the search).
   await page.getByTestId("media-search").fill(`library-wide-${stamp}`);
+  await page.getByTestId("media-search").press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/media\\?q=library-wide-${stamp}$`));
+  await hydrated(page);
   await expect(cards).toHaveCount(1);
   await shots(page, "92-media-library");
   await expectAccessible(page, "/media");
-  await page.getByTestId("media-search").fill("");
+  await page.evaluate(() => ((window as any).__searched = true));
+  await page.getByTestId("media-search-clear").click();
+  await expect(page).toHaveURL(/\/media$/);
+  await hydrated(page);
+  // A new document: the whole library again, the search box empty.
+  expect(await page.evaluate(() => (window as any).__searched)).toBeUndefined();
+  await expect(page.getByTestId("media-search")).toHaveValue("");
+  await expect(cards.filter({ hasText: name })).toHaveCount(1);
+  expect(await cards.count()).toBeGreaterThan(1);
 
   // Used by a scheduled Facebook post (made through the API), it cannot be deleted.
   const auth = { Authorization: `Bearer ${await token(page, demo.email, demo.password)}` };
@@ -188,17 +199,24 @@ test("the media page lists the uploads with their fit per platform, searches the
   await page.reload();
   await hydrated(page);
   await expect(card.getByTestId("media-usage")).toContainText("Used by 1 post (1 scheduled)");
-  await card.getByRole("button", { name: "Delete" }).click();
-  await card.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
-  await expect(card.getByTestId("media-error")).toContainText("is used by a scheduled post");
+  await card.locator("summary", { hasText: "Delete" }).click();
+  await expect(card).toContainText(`Delete \u201c${name}\u201d?`);
+  await shots(page, "93-media-delete-confirm");
+  await card.getByRole("button", { name: "Delete file" }).click();
+  await expect(page.getByTestId("form-error")).toContainText("is used by a scheduled post");
+  await expect(card).toBeVisible();
+  await shots(page, "94-media-delete-refused");
 
   // Once the post is gone, it can.
   expect((await page.request.delete(`/api/v1/posts/${post.id}`, { headers: auth })).status()).toBe(204);
   await page.reload();
   await hydrated(page);
   await expect(card.getByTestId("media-usage")).toContainText("Not used in a post yet");
-  await card.getByRole("button", { name: "Delete" }).click();
-  await card.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+  await card.locator("summary", { hasText: "Delete" }).click();
+  await card.getByRole("button", { name: "Delete file" }).click();
+  await expect(page.getByTestId("notice")).toContainText("File deleted");
   await expect(cards.filter({ hasText: name })).toHaveCount(0);
+  // Gone from the store too: its address answers 404.
+  expect((await page.request.get(item.url)).status()).toBe(404);
   expect(errors).toEqual([]);
 });

@@ -25,7 +25,9 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::helpers::{browser, detail, location, marketer, real_account, submit_from, TestApp};
+use crate::helpers::{
+    browser, detail, follow, location, marketer, page, real_account, submit_from, TestApp,
+};
 use crate::media_fixtures::{
     gif, jpeg, media_app, media_app_with, moto_endpoint, mp4, padded_jpeg, pdf, phone_mov, png,
     png_bomb, stored_keys, webp, work_files, Store, CHUNK_MB,
@@ -1088,6 +1090,107 @@ async fn the_browser_uploads_with_its_session(store: Store) {
     assert_eq!(lib["quota_bytes"], 10 * GIB);
 }
 
+/// The library page is the server's: it lists and searches with a GET form, and deletes with
+/// a posted form that comes back with a notice, or with the refusal when a scheduled post
+/// needs the file.
+async fn the_library_page_searches_and_deletes_with_forms(store: Store) {
+    let app = media_app(store).await;
+    let who = browser(&app, PlanTier::Pro, "UTC").await;
+    let t = &who.token;
+    let kept = uploaded(&app, t, "needed-by-a-post.jpg", &jpeg(1200, 1200, 41)).await;
+    let spare = uploaded(&app, t, "spare-shot.jpg", &jpeg(1500, 500, 42)).await;
+    let fb = app.account(t, "facebook").await;
+    assert_eq!(
+        schedule_post(&app, t, &fb, &kept["url"]).await.status(),
+        201
+    );
+
+    let (status, html) = page(&app, &who, "/media").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("needed-by-a-post.jpg") && html.contains("spare-shot.jpg"));
+    assert!(
+        html.contains("Used by 1 post") && html.contains("(1 scheduled)"),
+        "usage"
+    );
+    assert!(
+        html.contains("Instagram takes photos from 4:5"),
+        "the 3:1 photo's problem"
+    );
+    assert!(
+        html.contains(r#"id="media-uploader""#),
+        "the uploader's slot"
+    );
+    let (_, found) = page(&app, &who, "/media?q=spare").await;
+    assert!(found.contains("spare-shot.jpg") && !found.contains("needed-by-a-post.jpg"));
+    let (_, none) = page(&app, &who, "/media?q=nothing-like-it").await;
+    assert!(none.contains("No files match"));
+    // Another user's page shows none of them.
+    let other = browser(&app, PlanTier::Pro, "UTC").await;
+    let (_, theirs) = page(&app, &other, "/media").await;
+    assert!(!theirs.contains("spare-shot.jpg") && theirs.contains("No media yet"));
+
+    // Refused: back to the page with the reason, the file kept.
+    let kept_id = id_of(&kept).to_string();
+    let res = submit_from(
+        &app,
+        &who,
+        "/media",
+        "/fn/media/delete",
+        &[("id", &kept_id)],
+    )
+    .await;
+    let back = location(&res);
+    assert!(back.contains("/media") && back.contains("__err="), "{back}");
+    let refused = follow(&app, &who, &res).await;
+    assert!(
+        refused.contains("is used by a scheduled post"),
+        "the refusal is shown"
+    );
+    assert_eq!(fetch(&app, &kept["url"]).await.status(), 200);
+
+    // Deleted: the notice, and the file is gone.
+    let spare_id = id_of(&spare).to_string();
+    let res = submit_from(
+        &app,
+        &who,
+        "/media",
+        "/fn/media/delete",
+        &[("id", &spare_id)],
+    )
+    .await;
+    assert_eq!(location(&res), "/media?notice=deleted");
+    let after = follow(&app, &who, &res).await;
+    assert!(after.contains("File deleted") && !after.contains("spare-shot.jpg"));
+    assert_eq!(fetch(&app, &spare["url"]).await.status(), 404);
+    // Deleted from a search, the search stays.
+    let third = uploaded(&app, t, "third-shot.jpg", &jpeg(900, 900, 43)).await;
+    let third_id = id_of(&third).to_string();
+    let res = submit_from(
+        &app,
+        &who,
+        "/media?q=third",
+        "/fn/media/delete",
+        &[("id", &third_id), ("search", "third shot")],
+    )
+    .await;
+    assert_eq!(location(&res), "/media?notice=deleted&q=third%20shot");
+    // Someone else's file is not found, and stays.
+    let fourth = uploaded(&app, t, "fourth-shot.jpg", &jpeg(900, 900, 44)).await;
+    let fourth_id = id_of(&fourth).to_string();
+    let res = submit_from(
+        &app,
+        &other,
+        "/media",
+        "/fn/media/delete",
+        &[("id", &fourth_id)],
+    )
+    .await;
+    assert!(location(&res).contains("__err="));
+    let refused = follow(&app, &other, &res).await;
+    assert!(refused.contains("File not found"), "the refusal is shown");
+    assert_eq!(fetch(&app, &fourth["url"]).await.status(), 200);
+}
+
 /// Uploads left unfinished are pruned with their pieces; one in progress is left alone.
 async fn stale_uploads_are_pruned(store: Store) {
     let app = media_app(store).await;
@@ -1396,6 +1499,7 @@ on_both_stores!(
     a_deleted_accounts_files_are_gone,
     a_failed_post_is_not_retried_without_its_file,
     a_file_cannot_be_deleted_while_it_is_being_scheduled,
+    the_library_page_searches_and_deletes_with_forms,
 );
 
 /// The S3 settings are checked when the app starts: pieces of at least 5 MiB (S3's smallest

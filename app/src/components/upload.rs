@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use crate::components::icon::IconSvg;
-use crate::model::{byte_size_label, MediaItem};
+use crate::model::byte_size_label;
 use crate::nav::Icon;
 use crate::platforms::STORED_MEDIA_TYPES;
 
@@ -23,22 +23,21 @@ pub enum UploadState {
 
 #[derive(Clone)]
 struct UploadRow {
-    key: usize,
     name: String,
     size: f64,
     state: RwSignal<UploadState>,
 }
 
-/// A drop zone and file picker; `on_uploaded` gets each file once the library has it.
+/// A drop zone and file picker; `on_uploaded` gets each file's library `url` once the
+/// library has it.
 #[component]
 pub fn MediaUploader(
-    on_uploaded: Callback<MediaItem>,
+    on_uploaded: Callback<String>,
     /// A shorter drop zone (the composer's).
     #[prop(optional)]
     compact: bool,
 ) -> impl IntoView {
     let rows = RwSignal::new(Vec::<UploadRow>::new());
-    let next_key = StoredValue::new(0usize);
     let dragging = RwSignal::new(false);
     let input_id = format!(
         "media-upload-{}",
@@ -48,10 +47,7 @@ pub fn MediaUploader(
     // Starts one upload per file (browser only: the server never sees these events).
     let start = move |files: Vec<BrowserFile>| {
         for file in files {
-            let key = next_key.get_value();
-            next_key.set_value(key + 1);
             let row = UploadRow {
-                key,
                 name: file.name(),
                 size: file.size(),
                 state: RwSignal::new(UploadState::Sending(0.0)),
@@ -113,10 +109,11 @@ pub fn MediaUploader(
                     }
                 />
             </div>
+            // Rebuilt as a whole when a file joins (a handful at a time; the bars start over from
+            // where they stand): each row's progress lives in its own signal, and a keyed list
+            // would cost every page's wasm its code.
             <ul class="space-y-2" data-testid="upload-rows">
-                <For each=move || rows.get() key=|row| row.key let:row>
-                    <UploadProgress row />
-                </For>
+                {move || rows.get().into_iter().map(|row| view! { <UploadProgress row /> }).collect_view()}
             </ul>
         </div>
     }
@@ -124,9 +121,7 @@ pub fn MediaUploader(
 
 #[component]
 fn UploadProgress(row: UploadRow) -> impl IntoView {
-    let UploadRow {
-        name, size, state, ..
-    } = row;
+    let UploadRow { name, size, state } = row;
     let percent = move || match state.get() {
         UploadState::Sending(sent) if size > 0.0 => (sent / size * 100.0).clamp(0.0, 100.0),
         UploadState::Sending(_) => 0.0,
@@ -204,7 +199,7 @@ fn picked_files(_: &leptos::ev::Event) -> Vec<BrowserFile> {
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn send(_: BrowserFile, _: RwSignal<UploadState>, _: Callback<MediaItem>) {}
+fn send(_: BrowserFile, _: RwSignal<UploadState>, _: Callback<String>) {}
 
 #[cfg(feature = "hydrate")]
 fn files_of(list: Option<web_sys::FileList>) -> Vec<BrowserFile> {
@@ -235,17 +230,22 @@ fn picked_files(ev: &leptos::ev::Event) -> Vec<BrowserFile> {
 }
 
 #[cfg(feature = "hydrate")]
-fn send(file: BrowserFile, state: RwSignal<UploadState>, on_uploaded: Callback<MediaItem>) {
+fn send(file: BrowserFile, state: RwSignal<UploadState>, on_uploaded: Callback<String>) {
     leptos::task::spawn_local(async move {
         match browser::upload(&file, state).await {
-            Ok(item) => {
+            Ok(url) => {
                 state.set(UploadState::Done);
-                on_uploaded.run(item);
+                on_uploaded.run(url);
             }
             Err(reason) => state.set(UploadState::Failed(reason)),
         }
     });
 }
+
+/// Reads a page of this site as the server renders it now: the media library swaps in its
+/// fresh list after an upload.
+#[cfg(feature = "hydrate")]
+pub use browser::fetch_page;
 
 #[cfg(feature = "hydrate")]
 mod browser {
@@ -258,27 +258,66 @@ mod browser {
     use web_sys::{ProgressEvent, XmlHttpRequest};
 
     use super::UploadState;
-    use crate::model::{MediaItem, MediaUpload};
 
     /// How often a piece is tried again after the connection failed.
     const PIECE_RETRIES: u32 = 3;
 
+    const UNEXPECTED: &str = "PostPilot answered something unexpected. Try again.";
+
+    /// An answer's status and its JSON body, parsed by the browser: the uploader reads a few
+    /// fields, and serde_json's decoder (with the models' decoders for it) would weigh on
+    /// every page's wasm.
     struct Answer {
         status: u16,
-        body: String,
+        text: String,
+        body: JsValue,
     }
 
-    fn detail(answer: &Answer) -> String {
-        serde_json::from_str::<serde_json::Value>(&answer.body)
-            .ok()
-            .and_then(|v| v["detail"].as_str().map(str::to_string))
-            .unwrap_or_else(|| format!("The upload failed (HTTP {})", answer.status))
+    const JSON: &str = "application/json";
+
+    impl Answer {
+        fn ok(&self) -> bool {
+            (200..300).contains(&self.status)
+        }
+
+        fn field(&self, name: &str) -> JsValue {
+            js_sys::Reflect::get(&self.body, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+        }
+
+        fn text(&self, name: &str) -> Result<String, String> {
+            self.field(name)
+                .as_string()
+                .ok_or_else(|| UNEXPECTED.to_string())
+        }
+
+        fn number(&self, name: &str) -> Result<f64, String> {
+            self.field(name)
+                .as_f64()
+                .ok_or_else(|| UNEXPECTED.to_string())
+        }
+
+        /// The problem's `detail` (the contract's error body), else the status.
+        fn detail(&self) -> String {
+            self.field("detail")
+                .as_string()
+                .unwrap_or_else(|| format!("The upload failed (HTTP {})", self.status))
+        }
+
+        /// This answer if it is a success, else its problem.
+        fn success(self) -> Result<Self, String> {
+            if self.ok() {
+                Ok(self)
+            } else {
+                Err(self.detail())
+            }
+        }
     }
 
     /// One request, its upload progress reported to `progress` (bytes of this body sent).
     async fn request(
         method: &str,
         url: &str,
+        accept: &str,
         body: Option<&JsValue>,
         content_type: Option<&str>,
         progress: Option<Rc<dyn Fn(f64)>>,
@@ -286,8 +325,7 @@ mod browser {
         let offline = |_| "Could not reach PostPilot. Check your connection.".to_string();
         let xhr = XmlHttpRequest::new().map_err(offline)?;
         xhr.open_with_async(method, url, true).map_err(offline)?;
-        xhr.set_request_header("Accept", "application/json")
-            .map_err(offline)?;
+        xhr.set_request_header("Accept", accept).map_err(offline)?;
         if let Some(content_type) = content_type {
             xhr.set_request_header("Content-Type", content_type)
                 .map_err(offline)?;
@@ -321,41 +359,48 @@ mod browser {
         let result = JsFuture::from(promise).await;
         drop(on_progress);
         result.map_err(offline)?;
+        let text = xhr.response_text().ok().flatten().unwrap_or_default();
+        // Not JSON (a page, or a proxy's error page): no fields, so the status speaks.
+        let body = match accept {
+            JSON => js_sys::JSON::parse(&text).unwrap_or(JsValue::UNDEFINED),
+            _ => JsValue::UNDEFINED,
+        };
         Ok(Answer {
             status: xhr.status().unwrap_or(0),
-            body: xhr.response_text().ok().flatten().unwrap_or_default(),
+            text,
+            body,
         })
     }
 
-    fn parse<T: serde::de::DeserializeOwned>(answer: &Answer) -> Result<T, String> {
-        if !(200..300).contains(&answer.status) {
-            return Err(detail(answer));
-        }
-        serde_json::from_str(&answer.body)
-            .map_err(|_| "PostPilot answered something unexpected. Try again.".to_string())
-    }
-
-    /// Sends `file` in pieces and completes it: the library's file.
+    /// Sends `file` in pieces and completes it: the library file's `url`.
     pub async fn upload(
         file: &web_sys::File,
         state: RwSignal<UploadState>,
-    ) -> Result<MediaItem, String> {
-        let start = serde_json::json!({ "filename": file.name(), "byte_size": file.size() as i64 });
-        let answer = request(
+    ) -> Result<String, String> {
+        let start = js_sys::Object::new();
+        let set = |key: &str, value: JsValue| {
+            let _ = js_sys::Reflect::set(&start, &JsValue::from_str(key), &value);
+        };
+        set("filename", JsValue::from_str(&file.name()));
+        set("byte_size", JsValue::from_f64(file.size()));
+        let start = js_sys::JSON::stringify(&start).map_err(|_| UNEXPECTED.to_string())?;
+        let upload = request(
             "POST",
             "/media-uploads",
-            Some(&JsValue::from_str(&start.to_string())),
+            JSON,
+            Some(&start.into()),
             Some("application/json"),
             None,
         )
-        .await?;
-        let upload: MediaUpload = parse(&answer)?;
-        let url = format!("/media-uploads/{}", upload.id);
+        .await?
+        .success()?;
+        let url = format!("/media-uploads/{}", upload.text("id")?);
+        let chunk_bytes = upload.number("chunk_bytes")?;
         let total = file.size();
-        let mut offset = upload.received as f64;
+        let mut offset = upload.number("received")?;
         let mut failures = 0;
         while offset < total {
-            let end = (offset + upload.chunk_bytes as f64).min(total);
+            let end = (offset + chunk_bytes).min(total);
             let piece = file
                 .slice_with_f64_and_f64(offset, end)
                 .map_err(|_| "The browser could not read this file".to_string())?;
@@ -365,45 +410,62 @@ mod browser {
             let sent = request(
                 "PUT",
                 &format!("{url}?offset={}", offset as i64),
+                JSON,
                 Some(&piece.into()),
                 Some("application/octet-stream"),
                 Some(report),
             )
             .await;
             match sent {
-                Ok(answer) if (200..300).contains(&answer.status) => {
-                    let moved: MediaUpload = parse(&answer)?;
-                    offset = moved.received as f64;
+                Ok(answer) if answer.ok() => {
+                    offset = answer.number("received")?;
                     failures = 0;
                 }
                 // Out of step (a retried piece had arrived): resume where the server stands.
                 Ok(answer) if answer.status == 409 => {
                     offset = resume_point(&url).await?;
                 }
-                Ok(answer) => return Err(detail(&answer)),
+                Ok(answer) => return Err(answer.detail()),
                 Err(reason) => {
                     failures += 1;
                     if failures > PIECE_RETRIES {
                         return Err(reason);
                     }
-                    gloo_wait(500 * failures).await;
+                    wait(500 * failures).await;
                     offset = resume_point(&url).await?;
                 }
             }
             state.set(UploadState::Sending(offset));
         }
         state.set(UploadState::Checking);
-        let done = request("POST", &format!("{url}/complete"), None, None, None).await?;
-        parse(&done)
+        request("POST", &format!("{url}/complete"), JSON, None, None, None)
+            .await?
+            .success()?
+            .text("url")
     }
 
     async fn resume_point(url: &str) -> Result<f64, String> {
-        let answer = request("GET", url, None, None, None).await?;
-        let upload: MediaUpload = parse(&answer)?;
-        Ok(upload.received as f64)
+        request("GET", url, JSON, None, None, None)
+            .await?
+            .success()?
+            .number("received")
     }
 
-    async fn gloo_wait(ms: u32) {
+    /// The document at `url`, as the server renders it now (`None` if it cannot be had).
+    pub async fn fetch_page(url: &str) -> Option<web_sys::Document> {
+        let answer = request("GET", url, "text/html", None, None, None)
+            .await
+            .ok()?;
+        if !answer.ok() {
+            return None;
+        }
+        web_sys::DomParser::new()
+            .ok()?
+            .parse_from_string(&answer.text, web_sys::SupportedType::TextHtml)
+            .ok()
+    }
+
+    async fn wait(ms: u32) {
         let promise = js_sys::Promise::new(&mut |resolve, _| {
             if let Some(window) = web_sys::window() {
                 let _ = window

@@ -500,40 +500,41 @@ fn MediaField(
     let urls = Memo::new(move |_| split_media(&media.get()));
     // The user's library, to know what each of its files is (read in the browser).
     let library = RwSignal::new(Vec::<MediaItem>::new());
-    Effect::new(move |_| {
-        leptos::task::spawn_local(async move {
-            if let Ok(found) = list_media(None).await {
-                library.update(|known| {
-                    for item in found.items {
-                        if !known.iter().any(|k| k.id == item.id) {
-                            known.push(item);
-                        }
+    // The page may have been left meanwhile: its signals are then gone (`try_`).
+    let load_library = move || async move {
+        if let Ok(found) = list_media(None).await {
+            library.try_update(|known| {
+                for item in found.items {
+                    if !known.iter().any(|k| k.id == item.id) {
+                        known.push(item);
                     }
-                });
-            }
-        });
-    });
-    let add = Callback::new(move |item: MediaItem| {
-        let url = item.url.clone();
-        library.update(|known| {
-            if !known.iter().any(|k| k.id == item.id) {
-                known.push(item);
-            }
-        });
-        let mut list = split_media(&media.get_untracked());
-        if !list.contains(&url) {
-            list.push(url);
+                }
+            });
         }
-        media.set(list.join("\n"));
+    };
+    Effect::new(move |_| leptos::task::spawn_local(load_library()));
+    // An upload joins the post once the library's copy of it is known, so its thumbnail and
+    // the platforms' verdicts show at once.
+    let add = Callback::new(move |url: String| {
+        leptos::task::spawn_local(async move {
+            load_library().await;
+            let Some(mut list) = media.try_with_untracked(|m| split_media(m)) else {
+                return;
+            };
+            if !list.contains(&url) {
+                list.push(url);
+            }
+            media.try_set(list.join("\n"));
+        })
     });
     view! {
         <div class="space-y-2">
             <p class="text-sm font-medium">"Photos and videos"</p>
             <MediaUploader on_uploaded=add compact=true />
             <ul class="grid grid-cols-1 gap-2 sm:grid-cols-2" data-testid="media-thumbs">
-                <For each=move || urls.get() key=|u| u.clone() let:url>
-                    <MediaThumb url library platforms media />
-                </For>
+                // Not a keyed list (its code would weigh on every page): every edit of the list
+                // rebuilds the thumbnails in place, each asking its image whether it has loaded.
+                {move || urls.get().into_iter().map(|url| view! { <MediaThumb url library platforms media /> }).collect_view()}
             </ul>
             <TextArea
                 name="media_urls"
@@ -593,11 +594,12 @@ fn MediaThumb(
         let Some(item) = item.get() else {
             return Vec::new();
         };
-        let facts = item.facts();
-        platforms
-            .get()
+        // The server judged the file against every platform; the chosen ones matter here.
+        let chosen = platforms.get();
+        item.problems
             .into_iter()
-            .filter_map(|platform| platform.media_violation(&facts).map(|m| (platform, m)))
+            .filter(|problem| chosen.contains(&problem.platform))
+            .map(|problem| (problem.platform, problem.message))
             .collect::<Vec<_>>()
     };
     let remove = {
@@ -643,11 +645,11 @@ fn MediaThumb(
                         LoadState::Broken => "Does not load",
                     }}
                 </p>
-                <For each=problems key=|(platform, _)| *platform let:problem>
-                    <p class="text-xs font-semibold text-red-700 dark:text-red-300" data-testid="media-problem" data-platform=problem.0.as_str()>
-                        {problem.1}
+                {move || problems().into_iter().map(|(platform, message)| view! {
+                    <p class="text-xs font-semibold text-red-700 dark:text-red-300" data-testid="media-problem" data-platform=platform.as_str()>
+                        {message}
                     </p>
-                </For>
+                }).collect_view()}
             </div>
             <button type="button" class="rounded-md px-1.5 text-lg leading-none text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 dark:hover:bg-zinc-800 dark:hover:text-zinc-100" aria-label=move || format!("Remove {}", name()) on:click=remove>
                 "×"
