@@ -85,6 +85,9 @@ test("a wrong password shows an error and stays on the login page", async ({ pag
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("form-error")).toHaveText("Incorrect email or password");
   await expect(page).toHaveURL(/\/login/);
+  // The form posted as a document: the email typed is put back, the password is not kept.
+  await expect(page.getByLabel("Email")).toHaveValue(email);
+  await expect(page.getByLabel("Password")).toHaveValue("");
   await snap(page, "05-wrong-password");
   expect(errors.filter((e) => !e.includes("401"))).toEqual([]);
 });
@@ -112,6 +115,32 @@ test("sign-in works before the wasm loads (no JavaScript)", async ({ browser }) 
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByTestId("greeting")).toBeVisible();
   await context.close();
+});
+
+test("forgot password answers the same for any email, and a reset link's form refuses a short password", async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByRole("link", { name: "Forgot password?" }).click();
+  await expect(page).toHaveURL(/\/forgot-password$/);
+  await hydrated(page);
+  await page.getByLabel("Email").fill(`nobody-${Date.now()}@example.com`);
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await expect(page).toHaveURL(/\/forgot-password\?sent=1$/);
+  await expect(page.getByRole("status")).toHaveText("If an account exists for that email, a link to reset the password is on its way.");
+  await snap(page, "09-forgot-password-sent");
+
+  await page.goto("/reset-password?token=not-a-real-token");
+  await hydrated(page);
+  await page.getByLabel("New password").fill("short");
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page).toHaveURL(/\/reset-password\?token=not-a-real-token&.*__err=/);
+  await expect(page.locator("#field-password-error")).toHaveText("Password must be at least 8 characters");
+  await page.getByLabel("New password").fill("long-enough-password");
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByTestId("form-error")).toHaveText("This reset link is invalid or has expired");
+  // Nothing but the refused form's own answer reaches the console.
+  expect(errors.filter((e) => !/40[0-9]|422/.test(e))).toEqual([]);
 });
 
 test("the theme switch turns on dark mode and remembers it", async ({ page }) => {

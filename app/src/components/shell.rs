@@ -104,7 +104,8 @@ fn NavLinks() -> impl IntoView {
 
 #[component]
 fn TopBar(user: UserProfile) -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
+    // A plain form: signing out loads the sign-in page as a document either way.
+    let sign_out = <Logout as server_fn::ServerFn>::PATH;
     let plan = user.plan.limits().name;
     view! {
         <header class="flex h-16 items-center justify-between gap-4 border-b border-zinc-200 bg-white px-4 sm:px-8 dark:border-zinc-800 dark:bg-zinc-900">
@@ -135,7 +136,7 @@ fn TopBar(user: UserProfile) -> impl IntoView {
                     {user.is_admin().then(|| view! {
                         <a href="/admin/logs" rel="external" class="block rounded-lg px-3 py-2 text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800">"Admin console"</a>
                     })}
-                    <ActionForm action=logout>
+                    <form method="post" action=sign_out>
                         <button
                             type="submit"
                             class="flex w-full items-center gap-2 rounded-lg px-3 py-2 text-left text-sm text-red-600 hover:bg-red-50 dark:hover:bg-red-950"
@@ -143,7 +144,7 @@ fn TopBar(user: UserProfile) -> impl IntoView {
                             <IconSvg icon=Icon::LogOut class="h-4 w-4" />
                             "Sign out"
                         </button>
-                    </ActionForm>
+                    </form>
                 </div>
             </details>
         </header>

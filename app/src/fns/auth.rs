@@ -116,7 +116,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "auth/forgot-password", output = Postcard)]
-pub async fn forgot_password(email: String) -> Result<String, AppError> {
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
     super::with_status(
         async move {
             use crate::server::{services::auth, state::app_state};
@@ -128,7 +128,9 @@ pub async fn forgot_password(email: String) -> Result<String, AppError> {
                 &state.settings,
                 &email,
             ));
-            Ok(FORGOT_PASSWORD_REPLY.to_string())
+            // The page's form comes back to say `FORGOT_PASSWORD_REPLY`.
+            leptos_axum::redirect("/forgot-password?sent=1");
+            Ok(())
         }
         .await,
     )

@@ -1,13 +1,17 @@
-//! Sign in, create an account, forgot and reset password. Each form is an `ActionForm` on a
-//! server function, so it works before the wasm has loaded.
+//! Sign in, create an account, forgot and reset password. Each form posts to its server
+//! function as a document (`AuthForm`), before or after the wasm has loaded: the function
+//! redirects onwards, or back here with its error in the URL, which the page's action reads.
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
-use crate::components::forms::{FormAlert, SubmitButton, TextField};
+use server_fn::ServerFn;
+
+use crate::components::forms::{FormAlert, LastError, SubmitButton, TextField};
 use crate::components::shell::ThemeToggle;
-use crate::fns::auth::{ForgotPassword, Login, Register, ResetPassword};
+use crate::error::AppError;
+use crate::fns::auth::{ForgotPassword, Login, Register, ResetPassword, FORGOT_PASSWORD_REPLY};
 use crate::nav::BRAND;
 
 #[component]
@@ -37,6 +41,87 @@ fn AuthCard(
     }
 }
 
+/// An auth form, posted as a document. Not an `ActionForm`: the four of them cost every page's
+/// wasm 12.7 KB of brotli, and each of these pages leaves for another document anyway.
+/// The button is busy until the next page arrives, and free again if the browser comes back
+/// to this one from its cache.
+#[component]
+fn AuthForm(
+    /// The server function's URL.
+    action: &'static str,
+    label: &'static str,
+    #[prop(optional)] testid: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let sending = RwSignal::new(false);
+    let returned = window_event_listener(leptos::ev::pageshow, move |_| sending.set(false));
+    on_cleanup(move || returned.remove());
+    let refused = use_query_map().with_untracked(|q| q.get("__err").is_some());
+    Effect::new(move |_| typed_email::restore(refused));
+    let submit = move |_| {
+        sending.set(true);
+        typed_email::remember();
+    };
+    view! {
+        <form method="post" action=action class="space-y-4" data-testid=testid on:submit=submit>
+            {children()}
+            <SubmitButton label pending=sending.into() />
+        </form>
+    }
+}
+
+/// The email typed into a form the server refused, put back when the page comes back with
+/// the error (a document post starts the page afresh). It waits in this tab's session storage
+/// until the next auth page shows; passwords are never kept.
+mod typed_email {
+    #[cfg(feature = "hydrate")]
+    const KEY: &str = "postpilot-typed-email";
+
+    #[cfg(feature = "hydrate")]
+    fn parts() -> Option<(web_sys::Storage, web_sys::HtmlInputElement)> {
+        use wasm_bindgen::JsCast;
+        let window = web_sys::window()?;
+        let storage = window.session_storage().ok()??;
+        let input = window
+            .document()?
+            .get_element_by_id("field-email")?
+            .dyn_into()
+            .ok()?;
+        Some((storage, input))
+    }
+
+    pub fn remember() {
+        #[cfg(feature = "hydrate")]
+        if let Some((storage, input)) = parts() {
+            let _ = storage.set_item(KEY, &input.value());
+        }
+    }
+
+    pub fn restore(refused: bool) {
+        #[cfg(feature = "hydrate")]
+        if let Some((storage, input)) = parts() {
+            if refused && input.value().is_empty() {
+                if let Ok(Some(email)) = storage.get_item(KEY) {
+                    input.set_value(&email);
+                }
+            }
+            let _ = storage.remove_item(KEY);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = refused;
+    }
+}
+
+/// The error a form of server function `S` came back with (from the URL).
+fn returned_error<S>() -> LastError
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let action = ServerAction::<S>::new();
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
 fn query(name: &'static str) -> Memo<Option<String>> {
     let query = use_query_map();
     Memo::new(move |_| query.read().get(name))
@@ -44,8 +129,7 @@ fn query(name: &'static str) -> Memo<Option<String>> {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let action = ServerAction::<Login>::new();
-    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let error = returned_error::<Login>();
     let next = query("next");
     let reset = query("reset");
     let signed_out = query("signed_out");
@@ -70,7 +154,7 @@ pub fn LoginPage() -> impl IntoView {
                     {text}
                 </p>
             })}
-            <ActionForm action=action attr:class="space-y-4" attr:data-testid="login-form">
+            <AuthForm action=Login::PATH label="Sign in" testid="login-form">
                 <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
                 <FormAlert error />
                 <TextField name="email" label="Email" kind="email" autocomplete="email" required=true error />
@@ -78,8 +162,7 @@ pub fn LoginPage() -> impl IntoView {
                 <div class="flex justify-end text-sm">
                     <a href="/forgot-password" class="font-medium text-brand hover:underline">"Forgot password?"</a>
                 </div>
-                <SubmitButton label="Sign in" pending=action.pending().into() />
-            </ActionForm>
+            </AuthForm>
             <p class="mt-6 text-center text-sm text-zinc-500">
                 "New to PostPilot? "
                 <a href="/register" class="font-semibold text-brand hover:underline">"Create an account"</a>
@@ -111,20 +194,18 @@ fn browser_zone() -> RwSignal<String> {
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let browser_zone = browser_zone();
-    let action = ServerAction::<Register>::new();
-    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let error = returned_error::<Register>();
     let next = query("next");
     view! {
         <Title text="Create your account · PostPilot" />
         <AuthCard title="Create your account" subtitle="Free forever for 10 posts a month. No card needed.">
-            <ActionForm action=action attr:class="space-y-4" attr:data-testid="register-form">
+            <AuthForm action=Register::PATH label="Create account" testid="register-form">
                 <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
                 <input type="hidden" name="timezone" value=move || browser_zone.get() />
                 <FormAlert error />
                 <TextField name="email" label="Email" kind="email" autocomplete="email" required=true error />
                 <TextField name="password" label="Password (8 characters or more)" kind="password" autocomplete="new-password" required=true error />
-                <SubmitButton label="Create account" pending=action.pending().into() />
-            </ActionForm>
+            </AuthForm>
             <p class="mt-6 text-center text-sm text-zinc-500">
                 "Already have an account? "
                 <a href="/login" class="font-semibold text-brand hover:underline">"Sign in"</a>
@@ -135,24 +216,24 @@ pub fn RegisterPage() -> impl IntoView {
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
-    let action = ServerAction::<ForgotPassword>::new();
-    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
-    let sent = move || action.value().get().and_then(|r| r.ok());
+    let error = returned_error::<ForgotPassword>();
+    // The function comes back with `?sent=1` (the same answer whether or not the email has
+    // an account).
+    let sent = query("sent");
     view! {
         <Title text="Reset your password · PostPilot" />
         <AuthCard title="Forgot your password?" subtitle="We will email you a link to choose a new one.">
             <Show
-                when=move || sent().is_some()
+                when=move || sent.get().is_some()
                 fallback=move || view! {
-                    <ActionForm action=action attr:class="space-y-4">
+                    <AuthForm action=ForgotPassword::PATH label="Send reset link">
                         <FormAlert error />
                         <TextField name="email" label="Email" kind="email" autocomplete="email" required=true error />
-                        <SubmitButton label="Send reset link" pending=action.pending().into() />
-                    </ActionForm>
+                    </AuthForm>
                 }
             >
                 <p role="status" class="rounded-lg bg-green-50 px-3 py-2 text-sm text-green-700 dark:bg-green-950 dark:text-green-300">
-                    {sent}
+                    {FORGOT_PASSWORD_REPLY}
                 </p>
             </Show>
             <p class="mt-6 text-center text-sm text-zinc-500">
@@ -164,18 +245,16 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let action = ServerAction::<ResetPassword>::new();
-    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let error = returned_error::<ResetPassword>();
     let token = query("token");
     view! {
         <Title text="Choose a new password · PostPilot" />
         <AuthCard title="Choose a new password" subtitle="Every other session will be signed out.">
-            <ActionForm action=action attr:class="space-y-4">
+            <AuthForm action=ResetPassword::PATH label="Set new password">
                 <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
                 <FormAlert error />
                 <TextField name="password" label="New password" kind="password" autocomplete="new-password" required=true error />
-                <SubmitButton label="Set new password" pending=action.pending().into() />
-            </ActionForm>
+            </AuthForm>
         </AuthCard>
     }
 }

@@ -9,7 +9,6 @@ use chrono::{Datelike, NaiveDate};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
@@ -18,7 +17,7 @@ use crate::components::display::{
     platform_class, platform_initial, status_label, status_mark, PageHeader,
 };
 use crate::components::feedback::{ErrorPanel, Skeleton, Toasts};
-use crate::components::forms::CONTROL_CLASS;
+use crate::components::forms::{navigate_on_submit, CONTROL_CLASS};
 use crate::components::shell::DashboardShell;
 use crate::components::url_state::{current_query, href_with, Tabs};
 use crate::fns::calendar::{
@@ -289,7 +288,7 @@ fn Board(page: CalendarData) -> impl IntoView {
             </div>
             <div class="flex flex-wrap items-center gap-3">
                 <Tabs param="view" options=vec![("month", "Month"), ("week", "Week")] label="Calendar view" />
-                <Form method="GET" action="/calendar" attr:class="flex w-full flex-wrap items-center gap-2 sm:w-auto sm:flex-nowrap" attr:data-testid="zone-form">
+                <form method="get" action="/calendar" on:submit=navigate_on_submit(leptos_router::hooks::use_navigate()) class="flex w-full flex-wrap items-center gap-2 sm:w-auto sm:flex-nowrap" data-testid="zone-form">
                     {move || query.get().into_iter().filter(|(k, _)| k != "tz").map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
                     <label for="calendar-zone" class="w-full text-sm font-medium whitespace-nowrap sm:w-auto">"Time zone"</label>
                     // On phones the label has a line of its own and the select the rest of the next, so
@@ -304,7 +303,7 @@ fn Board(page: CalendarData) -> impl IntoView {
                         }).collect_view()}
                     </select>
                     <button type="submit" class=button_class(Variant::Secondary, Size::Small)>"Show"</button>
-                </Form>
+                </form>
             </div>
         </div>
         {other_zone.map(|(shown, own)| view! {

@@ -6,14 +6,13 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use uuid::Uuid;
 
 use crate::components::button::{button_class, LinkButton, Size, Variant};
 use crate::components::display::{DataTable, PageHeader, PlatformBadge, StatusBadge};
 use crate::components::feedback::{ErrorPanel, SkeletonRows, Toasts};
-use crate::components::forms::CONTROL_CLASS;
+use crate::components::forms::{navigate_on_submit, CONTROL_CLASS};
 use crate::components::overlay::{ConfirmButton, DropdownMenu, MENU_ITEM_CLASS};
 use crate::components::shell::DashboardShell;
 use crate::components::url_state::{encode, Pagination};
@@ -128,7 +127,7 @@ fn Filters(page: PostsData, query: PostQuery) -> impl IntoView {
         view! { <option value=value.to_string() selected=selected>{label.to_string()}</option> }
     };
     view! {
-        <Form method="GET" action="/posts" attr:class="mb-4 grid gap-3 rounded-2xl border border-zinc-200 bg-white p-4 shadow-sm sm:grid-cols-2 lg:grid-cols-6 dark:border-zinc-800 dark:bg-zinc-900" attr:role="search" attr:aria-label="Filter posts">
+        <form method="get" action="/posts" on:submit=navigate_on_submit(use_navigate()) class="mb-4 grid gap-3 rounded-2xl border border-zinc-200 bg-white p-4 shadow-sm sm:grid-cols-2 lg:grid-cols-6 dark:border-zinc-800 dark:bg-zinc-900" role="search" aria-label="Filter posts">
             <div class="lg:col-span-2">
                 <label for="filter-q" class="block text-xs font-semibold text-zinc-700 dark:text-zinc-300">"Search"</label>
                 <input id="filter-q" type="search" name="q" value=query.q.clone().unwrap_or_default() placeholder="Caption or hashtag" class=CONTROL_CLASS />
@@ -164,7 +163,7 @@ fn Filters(page: PostsData, query: PostQuery) -> impl IntoView {
                 <button type="submit" class=button_class(Variant::Primary, Size::Medium)>"Apply filters"</button>
                 <a href="/posts" class=button_class(Variant::Ghost, Size::Medium)>"Clear"</a>
             </div>
-        </Form>
+        </form>
     }
 }
 
