@@ -178,6 +178,22 @@ test("a CSV import names the bad row and saves nothing until every row is good",
   expect(errors).toEqual([]);
 });
 
+test("the post filters are a GET form the router follows without loading a document", async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+  await page.goto("/posts");
+  await hydrated(page);
+  // A mark on the window survives a navigation in the browser, not a document load.
+  await page.evaluate(() => ((window as any).__samePage = true));
+  await page.getByLabel("Search").fill("CSV");
+  await page.getByLabel("Status", { exact: true }).selectOption("draft");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/\/posts\?q=CSV&status=draft&platform=&account=&sort=/);
+  await expect(page.getByLabel("Search")).toHaveValue("CSV");
+  expect(await page.evaluate(() => (window as any).__samePage)).toBe(true);
+  expect(errors).toEqual([]);
+});
+
 test("switching the calendar's time zone moves the chips", async ({ page }) => {
   const errors = watchErrors(page);
   await signIn(page);
@@ -332,7 +348,7 @@ test("without JavaScript the composer saves a draft and shows errors on the page
   await context.close();
 });
 
-test("a first visit to the calendar hydrates, and what it transfers is printed", async ({ browser }) => {
+test("a first visit to the calendar hydrates within the 400 KB budget, and what it transfers is printed", async ({ browser }) => {
   // Signing in happens in a context of its own; the visit gets its cookies and an empty cache.
   const signing = await browser.newContext();
   await signIn(await signing.newPage());
@@ -360,9 +376,9 @@ test("a first visit to the calendar hydrates, and what it transfers is printed",
   for (const e of bytes) console.log(`  ${e.name}: ${(e.bytes / 1024).toFixed(1)} KB`);
   console.log(`first visit to /calendar (HTML + JS + wasm + CSS, fonts apart): ${(total / 1024).toFixed(1)} KB`);
   expect(wasm).toEqual(["/pkg/postpilot.wasm"]);
-  // Issue 9 asks for under 400 KB; `make bench-pages` measures it with a month of 1,000
-  // posts. This guards against a regression until that target is met.
-  expect(total).toBeLessThan(480 * 1024);
+  // The budget (README): under 400 KB. `make bench-pages` measures it too, with a month of
+  // 1,000 posts; this month has fewer, so the wasm is nearly all of it.
+  expect(total).toBeLessThan(400 * 1024);
   // Hydration is done: the page works (the view tabs navigate in the browser).
   await page.getByRole("link", { name: "Week" }).click();
   await expect(page.getByTestId("calendar")).toHaveAttribute("data-view", "week");
