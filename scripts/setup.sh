@@ -4,11 +4,29 @@
 # packages (tailwind, wasm-opt, fonts, Playwright), the PyPI tools of the OpenAPI checks and
 # the S3 tests (moto), and, with --browser, Debian's Chromium.
 # Everything comes from crates.io, npm, PyPI and Debian (see ../shared/toolchain.md).
+#
+#   --only checks    what clippy, the Rust tests and the browser need (the target, npm, PyPI,
+#                    Chromium): a minute or two
+#   --only release   what the release build adds (cargo-leptos, the wasm-bindgen CLI): about
+#                    15 minutes when missing, so scripts/test.sh runs it beside the Rust checks
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_browser=false
-[ "${1:-}" = "--browser" ] && want_browser=true
+part=all
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --browser) want_browser=true ;;
+    --only) part="${2:-}"; [ $# -gt 1 ] && shift ;;
+    *) part=usage ;;
+  esac
+  shift
+done
+case "$part" in
+  all | checks | release) ;;
+  *) echo "usage: $0 [--browser] [--only checks|release]" >&2; exit 2 ;;
+esac
+wants() { [ "$part" = all ] || [ "$part" = "$1" ]; }
 
 say() { printf '\033[1;35m==>\033[0m %s\n' "$*"; }
 
@@ -17,15 +35,26 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.5'; then
+if wants release && ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.5'; then
   say "installing cargo-leptos 0.3.5 (about 13 minutes on 2 cores, once)"
   cargo install cargo-leptos --version 0.3.5 --locked
 fi
 
 wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
-if ! wasm-bindgen --version 2>/dev/null | grep -q " ${wasm_bindgen_version}\$"; then
+if wants release && ! wasm-bindgen --version 2>/dev/null | grep -q " ${wasm_bindgen_version}\$"; then
   say "installing wasm-bindgen-cli ${wasm_bindgen_version} (matches Cargo.lock)"
   cargo install wasm-bindgen-cli --version "${wasm_bindgen_version}" --force
+fi
+
+wants checks || exit 0
+
+if $want_browser && [ ! -x /usr/bin/chromium ]; then
+  say "installing Debian's Chromium for the browser tests"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  fi
 fi
 
 if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] \
@@ -66,12 +95,3 @@ source scripts/lib/python-tools.sh
 python_tool openapi-python-client "$OPENAPI_PYTHON_CLIENT_VERSION" >/dev/null
 python_tool schemathesis "$SCHEMATHESIS_VERSION" >/dev/null
 python_tool "moto[server]" "$MOTO_VERSION" >/dev/null
-
-if $want_browser && [ ! -x /usr/bin/chromium ]; then
-  say "installing Debian's Chromium for the browser tests"
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
-  fi
-fi

@@ -7,7 +7,14 @@
 # generated from the live OpenAPI document, and a short schemathesis fuzzing run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --browser
+scripts/setup.sh --browser --only checks
+# The release build's tools (cargo-leptos builds for about 15 minutes when missing) install
+# beside the Rust checks, which do not use them; the release build waits for them. In a
+# process group of their own, stopped with this script if it ends first.
+release_tools_log=$(mktemp)
+setsid scripts/setup.sh --only release >"$release_tools_log" 2>&1 &
+release_tools=$!
+trap 'kill -- -"$release_tools" 2>/dev/null || true; rm -f "$release_tools_log"' EXIT
 source scripts/env.sh
 # The media tests' S3 API (moto, installed by setup.sh); they fail without it.
 source scripts/lib/python-tools.sh
@@ -36,6 +43,10 @@ else
 fi
 
 step "release build (server + wasm + css)"
+release_tools_ok=true
+wait "$release_tools" || release_tools_ok=false
+cat "$release_tools_log"
+$release_tools_ok || { echo "installing the release build's tools failed" >&2; exit 1; }
 scripts/build-release.sh
 
 step "browser tests (Playwright, Chromium) against the release binary"
